@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
+import type { Config } from './config/index.js';
+import type { Database } from './db/database.js';
+import { authenticate, limitByIp } from './http/auth.js';
+import { registerErrorHandler } from './http/error-handler.js';
+import { ApiError, MESSAGES } from './http/errors.js';
+import { healthRoutes } from './http/health.js';
+import { idempotencyHooks } from './http/idempotency.js';
+import { openApiDocumentOptions } from './http/openapi.js';
+import { createRateLimiters } from './http/rate-limit.js';
+import { RouteTable } from './http/route-table.js';
+import { ApiKeyService } from './modules/api-keys/api-keys.service.js';
+import { usersRoutes } from './modules/users/users.routes.js';
+import { UserService } from './modules/users/users.service.js';
+
+export interface AppDeps {
+  config: Config;
+  database: Database;
+  redis?: Redis | undefined;
+  /** An existing pino logger; by default one is made from the config. */
+  logger?: FastifyBaseLogger | undefined;
+}
+
+export interface AppState {
+  shuttingDown: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeTable: RouteTable;
+    appState: AppState;
+  }
+}
+
+export const API_PREFIXES = ['/v1', '/api/v1'] as const;
+
+// A client's X-Request-Id is echoed when it is sane; otherwise we mint one.
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+
+export const loggerOptions = (config: Config) => ({
+  level: config.logLevel,
+  // Fastify logs no headers by default; this keeps it so if a serializer ever changes.
+  redact: { paths: ['req.headers.authorization', 'req.headers["idempotency-key"]'], remove: true },
+});
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, database } = deps;
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: loggerOptions(config) }),
+    trustProxy: config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const sent = req.headers['x-request-id'];
+      return typeof sent === 'string' && SANE_REQUEST_ID.test(sent) ? sent : randomUUID();
+    },
+    return503OnClosing: false,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  // JSON is the only request body we accept: anything else is a 415.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string' },
+    app.getDefaultJsonParser('error', 'error'),
+  );
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandler(app);
+
+  const routeTable = new RouteTable();
+  app.decorate('routeTable', routeTable);
+  app.decorate('appState', { shuttingDown: false });
+  app.addHook('onRoute', (route) => routeTable.add(route));
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+    if (app.appState.shuttingDown && !request.url.startsWith('/healthz')) {
+      reply.header('Connection', 'close');
+      throw new ApiError('unavailable', MESSAGES.shuttingDown, undefined, { 'Retry-After': '5' });
+    }
+  });
+
+  const limiters = createRateLimiters({
+    perKeyPerMinute: config.rateLimitPerMinute,
+    perIpPerMinute: config.rateLimitIpPerMinute,
+    redis: deps.redis,
+    keyPrefix: config.redisKeyPrefix,
+  });
+
+  // Unknown routes (404) and known paths with another method (405), as JSON, IP-limited.
+  app.setNotFoundHandler(async (request, reply) => {
+    await limitByIp(request, reply, limiters);
+    const allowed = routeTable.methodsFor(request.url);
+    if (allowed.length > 0) {
+      reply.header('Allow', allowed.join(', '));
+      throw new ApiError('method_not_allowed', `Method ${request.method} is not allowed on this path`);
+    }
+    throw new ApiError('not_found', `Route ${request.method} ${request.url.split('?')[0]} not found`);
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: openApiDocumentOptions(),
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+
+  const keys = new ApiKeyService(database.db, app.log);
+  const users = new UserService(database.db);
+  const idempotency = idempotencyHooks(database.db);
+
+  await app.register(healthRoutes, { database });
+
+  for (const prefix of API_PREFIXES) {
+    // The document is public (no key), limited per IP like every unauthenticated request.
+    app.get(
+      `${prefix}/openapi.json`,
+      {
+        schema: { hide: true },
+        onRequest: (request, reply) => limitByIp(request, reply, limiters),
+      },
+      async () => app.swagger(),
+    );
+
+    await app.register(
+      async (v1) => {
+        // /api/v1 mirrors /v1 exactly; the document lists each operation once, under /v1.
+        if (prefix !== '/v1') {
+          v1.addHook('onRoute', (route) => {
+            route.schema = { ...route.schema, hide: true };
+          });
+        }
+        v1.addHook('onRequest', authenticate(keys, limiters));
+        v1.addHook('preHandler', idempotency.reserve);
+        v1.addHook('onSend', idempotency.record);
+        await v1.register(usersRoutes, { users });
+      },
+      { prefix },
+    );
+  }
+
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list', deepLinking: true },
+    uiHooks: {
+      onRequest: (request, reply, done) => void limitByIp(request, reply, limiters).then(() => done(), done),
+    },
+    transformSpecificationClone: true,
+  });
+
+  return app;
+}

@@ -1,0 +1,147 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, ResponseSerializationError } from 'fastify-type-provider-zod';
+import {
+  isDatabaseUnavailable,
+  isForeignKeyViolation,
+  isUniqueViolation,
+  pgErrorCode,
+} from '../db/errors.js';
+import { ApiError, type ErrorDetail, MESSAGES } from './errors.js';
+
+const LOCATION: Record<string, string> = {
+  body: 'field',
+  querystring: 'query parameter',
+  params: 'path parameter',
+  headers: 'header',
+};
+
+/** What we need of a Zod issue (as Zod reports it, or as the type provider re-shapes it). */
+export interface IssueLike {
+  code: string;
+  path: PropertyKey[];
+  message: string;
+  keys?: string[];
+}
+
+/** `customFields[1].value` from ['customFields', 1, 'value']. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number' || (typeof part === 'string' && /^\d+$/.test(part)))
+      out += `[${String(part)}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out;
+}
+
+function issueDetails(issues: IssueLike[]): ErrorDetail[] {
+  const details: ErrorDetail[] = [];
+  for (const issue of issues) {
+    const base = formatPath(issue.path);
+    if (issue.code === 'unrecognized_keys' && issue.keys) {
+      for (const key of issue.keys) {
+        const path = base ? `${base}.${key}` : key;
+        details.push({ path, message: `Unknown field '${path}'` });
+      }
+    } else {
+      details.push({ path: base, message: issue.message });
+    }
+  }
+  return details;
+}
+
+/** Turns a Zod request-validation failure into our 400, naming the parameter or field. */
+export function validationError(context: string | undefined, issues: IssueLike[]): ApiError {
+  const details = issueDetails(issues);
+  const where = LOCATION[context ?? 'body'] ?? 'field';
+  const first = details[0];
+  let message: string;
+  if (!first) message = 'Invalid request';
+  else if (first.message.startsWith('Unknown field')) {
+    const unknown = details.filter((d) => d.message.startsWith('Unknown field')).map((d) => d.path);
+    message = `Unknown ${where}${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`;
+  } else if (!first.path)
+    message = context === 'body' ? `Invalid request body: ${first.message}` : first.message;
+  else message = `Invalid ${where} '${first.path}': ${first.message}`;
+  return new ApiError('bad_request', message, details);
+}
+
+function toApiError(err: FastifyError | Error, request: FastifyRequest): ApiError {
+  if (err instanceof ApiError) return err;
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const issues = err.validation.map(
+      (v): IssueLike => ({
+        code: v.keyword,
+        path: v.instancePath.split('/').filter(Boolean),
+        message: v.message ?? 'Invalid value',
+        keys: (v.params as { keys?: string[] }).keys,
+      }),
+    );
+    return validationError(err.validationContext, issues);
+  }
+  if (err instanceof ResponseSerializationError) {
+    request.log.error({ err, issues: err.cause.issues }, 'response did not match its schema');
+    return new ApiError('internal', MESSAGES.internal);
+  }
+  const code = (err as FastifyError).code;
+  switch (code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+        ? new ApiError('unsupported_media_type', MESSAGES.contentType)
+        : new ApiError('bad_request', 'Content-Length does not match the request body');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError('payload_too_large', 'Request body is larger than the 1 MiB limit');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError('bad_request', 'Request body is empty but Content-Type is application/json');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new ApiError('bad_request', 'Malformed JSON in request body');
+  }
+  if (err instanceof SyntaxError && (err as FastifyError).statusCode === 400) {
+    return new ApiError('bad_request', 'Malformed JSON in request body');
+  }
+  if (isUniqueViolation(err))
+    return new ApiError('conflict', 'Duplicate value or unique constraint violation');
+  if (isForeignKeyViolation(err)) return new ApiError('bad_request', 'A referenced record does not exist');
+  if (pgErrorCode(err) === '22P02' || pgErrorCode(err) === '22003') {
+    return new ApiError('bad_request', 'Invalid value in request');
+  }
+  if (isDatabaseUnavailable(err)) {
+    request.log.error({ err: { message: err.message, code: pgErrorCode(err) } }, 'database unavailable');
+    return new ApiError('unavailable', MESSAGES.unavailable, undefined, { 'Retry-After': '5' });
+  }
+  const status = (err as FastifyError).statusCode;
+  if (status && status >= 400 && status < 500) {
+    // Other client errors Fastify raises (e.g. a malformed URL): keep the status, our shape.
+    const mapped = Object.entries({
+      400: 'bad_request',
+      401: 'unauthorized',
+      403: 'forbidden',
+      404: 'not_found',
+      405: 'method_not_allowed',
+      413: 'payload_too_large',
+      415: 'unsupported_media_type',
+      429: 'rate_limited',
+    } as const).find(([s]) => Number(s) === status);
+    if (mapped) return new ApiError(mapped[1], err.message || 'Bad request');
+    return new ApiError('bad_request', err.message || 'Bad request');
+  }
+  request.log.error({ err }, 'unhandled error');
+  return new ApiError('internal', MESSAGES.internal);
+}
+
+export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
+  if (error.headers) reply.headers(error.headers);
+  return reply
+    .code(error.status)
+    .type('application/json; charset=utf-8')
+    .serializer(JSON.stringify)
+    .send(error.toBody());
+}
+
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err, request, reply) => {
+    const apiError = toApiError(err as FastifyError, request);
+    return sendError(reply, apiError);
+  });
+}

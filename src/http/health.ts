@@ -1,0 +1,60 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Database } from '../db/database.js';
+import { migrationsApplied } from '../db/migrate.js';
+import { committedMigrationCount } from '../db/migrations-count.js';
+import { errorBody } from './schemas.js';
+
+// Never authenticated, never rate limited: load balancers poll these.
+export const healthRoutes: FastifyPluginAsyncZod<{ database: Database }> = async (app, { database }) => {
+  const expected = await committedMigrationCount();
+
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        tags: ['Meta'],
+        summary: 'Liveness: the process is up',
+        security: [],
+        response: { 200: z.object({ status: z.literal('ok') }) },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['Meta'],
+        summary: 'Readiness: the database is reachable and migrated',
+        security: [],
+        response: {
+          200: z.object({ status: z.literal('ready') }),
+          503: errorBody.describe('Not ready'),
+        },
+      },
+    },
+    async (_request, reply) => {
+      let ready = false;
+      let reason = 'the database cannot be reached';
+      try {
+        ready = await migrationsApplied(database.pool, expected);
+        if (!ready) reason = 'database migrations are not applied';
+      } catch {
+        ready = false;
+      }
+      if (app.appState.shuttingDown) {
+        ready = false;
+        reason = 'the server is shutting down';
+      }
+      if (!ready) {
+        return reply
+          .code(503)
+          .serializer(JSON.stringify)
+          .send({ error: `Service unavailable: ${reason}`, code: 'unavailable' });
+      }
+      return { status: 'ready' as const };
+    },
+  );
+};

@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import { and, eq, isNotNull, lt, sql } from 'drizzle-orm';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Db } from '../db/database.js';
+import { idempotencyKeys } from '../db/schema/index.js';
+import { stableStringify } from '../lib/json.js';
+import { ApiError } from './errors.js';
+
+// `Idempotency-Key` on POST: the first request with a key reserves it; its response (any
+// status below 500) is stored and replayed for 24 h to retries with the same key and body.
+// A 5xx frees the key so the client can retry. A key whose request died mid-way stays
+// reserved until it expires: we cannot know whether its work committed, and a second
+// lead is worse than a 409.
+
+export const IDEMPOTENCY_TTL_HOURS = 24;
+const MAX_KEY_LENGTH = 255;
+
+interface Reservation {
+  apiKeyId: number;
+  key: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    idempotency?: Reservation;
+  }
+}
+
+function requestHash(request: FastifyRequest): string {
+  const path = request.url.split('?')[0];
+  return createHash('sha256')
+    .update(`${request.method} ${path}\n${stableStringify(request.body ?? null)}`)
+    .digest('hex');
+}
+
+export function idempotencyHooks(db: Db) {
+  async function reserve(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (request.method !== 'POST') return;
+    const header = request.headers['idempotency-key'];
+    if (header === undefined) return;
+    const key = Array.isArray(header) ? header[0] : header;
+    if (!key || key.length > MAX_KEY_LENGTH) {
+      throw new ApiError('bad_request', `Idempotency-Key must be 1 to ${MAX_KEY_LENGTH} characters`);
+    }
+    const apiKeyId = request.auth.keyId;
+    const hash = requestHash(request);
+
+    const inserted = await db
+      .insert(idempotencyKeys)
+      .values({ api_key_id: apiKeyId, key, request_hash: hash })
+      .onConflictDoNothing()
+      .returning({ key: idempotencyKeys.key });
+    if (inserted.length === 0) {
+      // Take over an expired reservation; otherwise answer from the stored one.
+      const taken = await db
+        .update(idempotencyKeys)
+        .set({ request_hash: hash, response_status: null, response_body: null, created_at: sql`now()` })
+        .where(
+          and(
+            eq(idempotencyKeys.api_key_id, apiKeyId),
+            eq(idempotencyKeys.key, key),
+            lt(idempotencyKeys.created_at, sql`now() - make_interval(hours => ${IDEMPOTENCY_TTL_HOURS})`),
+          ),
+        )
+        .returning({ key: idempotencyKeys.key });
+      if (taken.length === 0) {
+        const [stored] = await db
+          .select()
+          .from(idempotencyKeys)
+          .where(and(eq(idempotencyKeys.api_key_id, apiKeyId), eq(idempotencyKeys.key, key)));
+        if (!stored) throw new ApiError('conflict', 'Idempotency-Key is being reused concurrently; retry');
+        if (stored.request_hash !== hash) {
+          throw new ApiError(
+            'conflict',
+            'Idempotency-Key was already used with a different request; use a new key for a new request',
+          );
+        }
+        if (stored.response_status === null) {
+          throw new ApiError('conflict', 'A request with this Idempotency-Key is still being processed');
+        }
+        reply
+          .code(stored.response_status)
+          .header('Idempotent-Replayed', 'true')
+          .type('application/json; charset=utf-8');
+        return reply.send(stored.response_body ?? '');
+      }
+    }
+    request.idempotency = { apiKeyId, key };
+  }
+
+  async function record(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+    const reservation = request.idempotency;
+    if (!reservation) return payload;
+    request.idempotency = undefined;
+    const where = and(
+      eq(idempotencyKeys.api_key_id, reservation.apiKeyId),
+      eq(idempotencyKeys.key, reservation.key),
+    );
+    if (reply.statusCode >= 500) {
+      await db.delete(idempotencyKeys).where(where);
+      return payload;
+    }
+    const body = typeof payload === 'string' && payload.length > 0 ? payload : null;
+    await db
+      .update(idempotencyKeys)
+      .set({ response_status: reply.statusCode, response_body: body })
+      .where(where);
+    return payload;
+  }
+
+  return { reserve, record };
+}
+
+/** Deletes expired rows; called periodically by the server. */
+export async function purgeExpiredIdempotencyKeys(db: Db): Promise<number> {
+  const rows = await db
+    .delete(idempotencyKeys)
+    .where(
+      and(
+        lt(idempotencyKeys.created_at, sql`now() - make_interval(hours => ${IDEMPOTENCY_TTL_HOURS})`),
+        isNotNull(idempotencyKeys.created_at),
+      ),
+    )
+    .returning({ key: idempotencyKeys.key });
+  return rows.length;
+}

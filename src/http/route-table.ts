@@ -1,0 +1,29 @@
+import type { RouteOptions } from 'fastify';
+import FindMyWay from 'find-my-way';
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/**
+ * Every route the server exposes, kept beside Fastify's own router so that a request for a
+ * known path with the wrong method gets 405 (Fastify answers 404) and so tests can check
+ * the OpenAPI document against what is really served.
+ */
+export class RouteTable {
+  private readonly router = FindMyWay({ ignoreTrailingSlash: true, maxParamLength: 200 });
+  readonly routes: { method: string; url: string; hidden: boolean }[] = [];
+
+  add(route: RouteOptions): void {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      this.routes.push({ method, url: route.url, hidden: Boolean(route.schema?.hide) });
+      if (!this.router.find(method as 'GET', route.url)) {
+        this.router.on(method as 'GET', route.url, () => {});
+      }
+    }
+  }
+
+  methodsFor(url: string): string[] {
+    const path = url.split('?')[0] ?? url;
+    return METHODS.filter((m) => this.router.find(m, path) !== null);
+  }
+}

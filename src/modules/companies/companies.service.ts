@@ -1,0 +1,32 @@
+import type { Db } from '../../db/database.js';
+import { isUniqueViolation } from '../../db/errors.js';
+import { ApiError, notFound } from '../../http/errors.js';
+import { type CompanyRow, companiesRepository } from './companies.repository.js';
+
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+export class CompanyService {
+  constructor(private readonly db: Db) {}
+
+  async getOrThrow(id: number): Promise<CompanyRow> {
+    const row = await companiesRepository.findById(this.db, id);
+    if (!row) throw notFound('Company');
+    return row;
+  }
+
+  async create(input: { name: string; domain?: string | undefined }): Promise<CompanyRow> {
+    const name = input.name.trim();
+    if (!name) throw new ApiError('bad_request', 'Company name must not be empty');
+    const domain = input.domain?.trim().toLowerCase();
+    if (domain !== undefined && !DOMAIN.test(domain)) {
+      throw new ApiError('bad_request', `Invalid domain '${input.domain}'`);
+    }
+    try {
+      return await companiesRepository.insert(this.db, { name, domain: domain ?? null });
+    } catch (err) {
+      if (isUniqueViolation(err))
+        throw new ApiError('conflict', `A company with domain '${domain}' already exists`);
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,95 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { listOf } from '../../http/pagination.js';
+import { errorBody, idParam, readErrors, writeErrors } from '../../http/schemas.js';
+import { CreateUserBody, ListUsersQuery, UpdateUserBody, User } from './users.schemas.js';
+import type { UserService } from './users.service.js';
+
+const tags = ['Users'];
+const notFoundResponse = { 404: errorBody.describe('No such user in your company') };
+
+export const usersRoutes: FastifyPluginAsyncZod<{ users: UserService }> = async (app, { users }) => {
+  app.get(
+    '/users',
+    {
+      schema: {
+        tags,
+        summary: "List your company's users",
+        description: 'Active users by default; pass `indirect` (any value) to include deactivated users.',
+        querystring: ListUsersQuery,
+        response: { 200: listOf(User), ...readErrors },
+      },
+    },
+    (req) => users.list(req.auth.companyId, req.query),
+  );
+
+  app.get(
+    '/users/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Get a user',
+        params: idParam(),
+        response: { 200: User, ...readErrors, ...notFoundResponse },
+      },
+    },
+    (req) => users.getOrThrow(req.auth.companyId, req.params.id),
+  );
+
+  app.post(
+    '/users',
+    {
+      schema: {
+        tags,
+        summary: 'Create a user',
+        body: CreateUserBody,
+        response: {
+          201: User,
+          ...writeErrors,
+          409: errorBody.describe('A user with this email already exists in your company'),
+        },
+      },
+    },
+    async (req, reply) => {
+      const user = await users.create(req.auth.companyId, req.body);
+      return reply.code(201).send(user);
+    },
+  );
+
+  app.patch(
+    '/users/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Update a user',
+        description: 'Only the fields sent are changed. `disabled_at: null` reactivates a deactivated user.',
+        params: idParam(),
+        body: UpdateUserBody,
+        response: {
+          200: User,
+          ...writeErrors,
+          ...notFoundResponse,
+          409: errorBody.describe('Another user of your company has this email'),
+        },
+      },
+    },
+    (req) => users.update(req.auth.companyId, req.params.id, req.body),
+  );
+
+  app.delete(
+    '/users/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Deactivate a user',
+        description: 'Sets `disabled_at`; the user disappears from the default list but keeps its history.',
+        params: idParam(),
+        response: { 204: z.undefined().describe('Deactivated'), ...writeErrors, ...notFoundResponse },
+      },
+    },
+    async (req, reply) => {
+      await users.deactivate(req.auth.companyId, req.params.id);
+      return reply.code(204).send();
+    },
+  );
+};

@@ -1,0 +1,57 @@
+import type { Db } from '../../db/database.js';
+import { isUniqueViolation } from '../../db/errors.js';
+import { ApiError, notFound } from '../../http/errors.js';
+import { type Page, pageMeta } from '../../http/pagination.js';
+import { type UserRow, usersRepository } from './users.repository.js';
+import type { CreateUserInput, ListUsersInput, UpdateUserInput } from './users.schemas.js';
+
+const duplicateEmail = (email: string) =>
+  new ApiError('conflict', `A user with email '${email}' already exists in this company`);
+
+export class UserService {
+  constructor(private readonly db: Db) {}
+
+  async getOrThrow(companyId: number, id: number): Promise<UserRow> {
+    const row = await usersRepository.findById(this.db, companyId, id);
+    if (!row) throw notFound('User');
+    return row;
+  }
+
+  async list(companyId: number, q: ListUsersInput & Page) {
+    const { rows, total } = await usersRepository.list(
+      this.db,
+      companyId,
+      { search: q.search || undefined, role: q.role, includeDisabled: q.indirect !== undefined },
+      q,
+    );
+    return { data: rows, meta: pageMeta(total, q.pageSize) };
+  }
+
+  async create(companyId: number, input: CreateUserInput): Promise<UserRow> {
+    try {
+      return await usersRepository.insert(this.db, { company_id: companyId, ...input });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw duplicateEmail(input.email);
+      throw err;
+    }
+  }
+
+  async update(companyId: number, id: number, input: UpdateUserInput): Promise<UserRow> {
+    if (Object.keys(input).length === 0) return this.getOrThrow(companyId, id);
+    try {
+      const row = await usersRepository.update(this.db, companyId, id, input);
+      if (!row) throw notFound('User');
+      return row;
+    } catch (err) {
+      if (isUniqueViolation(err)) throw duplicateEmail(input.email ?? '');
+      throw err;
+    }
+  }
+
+  /** Deactivates: the user keeps its history (leads, notes) but can no longer be assigned. */
+  async deactivate(companyId: number, id: number): Promise<void> {
+    const row = await this.getOrThrow(companyId, id);
+    if (row.disabled_at) throw notFound('User');
+    await usersRepository.update(this.db, companyId, id, { disabled_at: new Date() });
+  }
+}

@@ -1,0 +1,62 @@
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { buildApp, loggerOptions } from './app.js';
+import type { Config } from './config/index.js';
+import { type Database, openDatabase } from './db/database.js';
+import { runMigrations } from './db/migrate.js';
+import { purgeExpiredIdempotencyKeys } from './http/idempotency.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  url: string;
+  /** Graceful: stop accepting, finish in-flight requests, close the database. */
+  stop(): Promise<void>;
+}
+
+export async function connectRedis(url: string): Promise<Redis> {
+  // No offline queue: a Redis outage must fail fast so the rate limiter falls back to memory.
+  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
+  await redis.connect();
+  return redis;
+}
+
+export async function startServer(config: Config): Promise<RunningServer> {
+  const logger = pino(loggerOptions(config));
+  let database: Database | undefined;
+  let redis: Redis | undefined;
+  try {
+    database = await openDatabase(config, logger);
+    await runMigrations(database.pool);
+    if (config.redisUrl) redis = await connectRedis(config.redisUrl);
+  } catch (err) {
+    await database?.close().catch(() => {});
+    redis?.disconnect();
+    throw err;
+  }
+  const app = await buildApp({ config, database, redis, logger });
+  const url = await app.listen({ port: config.port, host: config.host });
+  app.log.info({ database: database.kind, redis: Boolean(redis) }, `Journeybee listening on ${url}`);
+
+  const purge = setInterval(
+    () =>
+      void purgeExpiredIdempotencyKeys(database.db).catch((err: Error) =>
+        app.log.warn({ err: { message: err.message } }, 'idempotency purge failed'),
+      ),
+    60 * 60 * 1000,
+  );
+  purge.unref();
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      clearInterval(purge);
+      app.appState.shuttingDown = true;
+      await app.close();
+      await database.close();
+      await redis?.quit().catch(() => {});
+    })();
+    return stopping;
+  };
+  return { app, url, stop };
+}
