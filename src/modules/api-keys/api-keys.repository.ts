@@ -1,25 +1,32 @@
 import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
-import type { Executor } from '../../db/database.js';
+import type { Db, Executor } from '../../db/database.js';
+import { preparedPerDb } from '../../db/prepared.js';
 import { apiKeys } from '../../db/schema/index.js';
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
+// Runs on every authenticated request.
+const byHash = preparedPerDb((db: Db) =>
+  db
+    .select({
+      id: apiKeys.id,
+      uuid: apiKeys.uuid,
+      company_id: apiKeys.company_id,
+      user_id: apiKeys.user_id,
+      key_hash: apiKeys.key_hash,
+      permission: apiKeys.permission,
+      expires_at: apiKeys.expires_at,
+      revoked_at: apiKeys.revoked_at,
+    })
+    .from(apiKeys)
+    .where(eq(apiKeys.key_hash, sql.placeholder('hash')))
+    .limit(1)
+    .prepare('api_key_by_hash'),
+);
+
 export const apiKeysRepository = {
-  async findByHash(db: Executor, keyHash: string) {
-    const rows = await db
-      .select({
-        id: apiKeys.id,
-        uuid: apiKeys.uuid,
-        company_id: apiKeys.company_id,
-        user_id: apiKeys.user_id,
-        key_hash: apiKeys.key_hash,
-        permission: apiKeys.permission,
-        expires_at: apiKeys.expires_at,
-        revoked_at: apiKeys.revoked_at,
-      })
-      .from(apiKeys)
-      .where(eq(apiKeys.key_hash, keyHash))
-      .limit(1);
+  async findByHash(db: Db, keyHash: string) {
+    const rows = await byHash(db).execute({ hash: keyHash });
     return rows[0];
   },
 

@@ -1,5 +1,5 @@
 import { and, asc, eq, ilike, isNull, or, type SQL, sql } from 'drizzle-orm';
-import type { Executor } from '../../db/database.js';
+import type { Db, Executor } from '../../db/database.js';
 import { users } from '../../db/schema/index.js';
 import { type Page, pageOffset } from '../../http/pagination.js';
 import { likePattern } from '../../lib/sql.js';
@@ -12,15 +12,52 @@ export interface UserFilter {
   includeDisabled: boolean;
 }
 
-function filterWhere(companyId: number, f: UserFilter): SQL | undefined {
-  const conditions: (SQL | undefined)[] = [eq(users.company_id, companyId)];
+// The list is prepared once per filter shape (which filters are present), with the values as
+// placeholders: building SQL per request was a fifth of the CPU of GET /v1/users.
+function filterWhere(f: UserFilter): SQL | undefined {
+  const conditions: (SQL | undefined)[] = [eq(users.company_id, sql.placeholder('companyId'))];
   if (!f.includeDisabled) conditions.push(isNull(users.disabled_at));
-  if (f.role) conditions.push(eq(users.role, f.role));
+  if (f.role) conditions.push(eq(users.role, sql.placeholder('role')));
   if (f.search) {
-    const p = likePattern(f.search);
+    const p = sql.placeholder('search');
     conditions.push(or(ilike(users.email, p), ilike(users.first_name, p), ilike(users.last_name, p)));
   }
   return and(...conditions);
+}
+
+function buildListQueries(db: Db, f: UserFilter, name: string) {
+  const where = filterWhere(f);
+  return {
+    page: db
+      .select()
+      .from(users)
+      .where(where)
+      .orderBy(asc(users.id))
+      .limit(sql.placeholder('limit'))
+      .offset(sql.placeholder('offset'))
+      .prepare(`users_page_${name}`),
+    count: db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(users)
+      .where(where)
+      .prepare(`users_count_${name}`),
+  };
+}
+
+type ListQueries = ReturnType<typeof buildListQueries>;
+const listQueries = new WeakMap<Db, Map<string, ListQueries>>();
+
+function listQueriesFor(db: Db, f: UserFilter): ListQueries {
+  const name = [
+    f.includeDisabled ? 'all' : 'active',
+    f.role ? 'role' : 'anyrole',
+    f.search ? 'search' : 'all',
+  ].join('_');
+  const perDb = listQueries.get(db) ?? new Map<string, ListQueries>();
+  listQueries.set(db, perDb);
+  const queries = perDb.get(name) ?? buildListQueries(db, f, name);
+  perDb.set(name, queries);
+  return queries;
 }
 
 export const usersRepository = {
@@ -33,18 +70,13 @@ export const usersRepository = {
     return row;
   },
 
-  async list(db: Executor, companyId: number, f: UserFilter, page: Page) {
-    const where = filterWhere(companyId, f);
+  async list(db: Db, companyId: number, f: UserFilter, page: Page) {
+    const q = listQueriesFor(db, f);
+    const params = { companyId, role: f.role, search: f.search ? likePattern(f.search) : undefined };
     // The page and the exact count run concurrently on two pooled connections.
     const [rows, [count]] = await Promise.all([
-      db
-        .select()
-        .from(users)
-        .where(where)
-        .orderBy(asc(users.id))
-        .limit(page.pageSize)
-        .offset(pageOffset(page)),
-      db.select({ n: sql<number>`count(*)::int` }).from(users).where(where),
+      q.page.execute({ ...params, limit: page.pageSize, offset: pageOffset(page) }),
+      q.count.execute(params),
     ]);
     return { rows, total: count?.n ?? 0 };
   },
