@@ -19,6 +19,7 @@ import { healthRoutes } from './http/health.js';
 import { idempotencyHooks } from './http/idempotency.js';
 import { openApiDocumentOptions } from './http/openapi.js';
 import { createRateLimiters } from './http/rate-limit.js';
+import { RequestLogController } from './http/request-log.js';
 import { RouteTable } from './http/route-table.js';
 import { ApiKeyService } from './modules/api-keys/api-keys.service.js';
 import { usersRoutes } from './modules/users/users.routes.js';
@@ -66,8 +67,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return typeof sent === 'string' && SANE_REQUEST_ID.test(sent) ? sent : randomUUID();
     },
     return503OnClosing: false,
-    // One log line per request (on response, below) instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new RequestLogController(),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   }).withTypeProvider<ZodTypeProvider>();
 
@@ -93,18 +93,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       reply.header('Connection', 'close');
       throw new ApiError('unavailable', MESSAGES.shuttingDown, undefined, { 'Retry-After': '5' });
     }
-  });
-
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
-      {
-        method: request.method,
-        url: request.url,
-        statusCode: reply.statusCode,
-        responseTimeMs: Math.round(reply.elapsedTime * 10) / 10,
-      },
-      'request completed',
-    );
   });
 
   const limiters = createRateLimiters({

@@ -14,7 +14,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import type { Stats } from 'node:fs';
+import { existsSync, readFileSync, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -91,6 +91,13 @@ interface Ctx {
   logger: EmbeddedLogger;
 }
 
+/**
+ * Start (or attach to) the embedded PostgreSQL of `dataDir` and make sure `database` exists.
+ *
+ * Callers: give every pool an `application_name` starting with `journeybee` (e.g. `journeybee`), and call
+ * `release()` after closing them. That prefix is how `release()` in any process tells whether some other
+ * Journeybee process still uses the server before stopping it.
+ */
 export async function openEmbeddedPostgres(opts: {
   dataDir: string;
   logger: EmbeddedLogger;
@@ -148,7 +155,10 @@ export async function openEmbeddedPostgres(opts: {
     adminConnectionString: connString(creds, port, 'postgres'),
     started,
     release: () => {
-      released ??= release(ctx, creds, anchor);
+      // Runs on shutdown paths, so failures are logged rather than thrown; the server is left running.
+      released ??= release(ctx, creds, anchor).catch((err: Error) =>
+        logger.warn({ err: { message: err.message } }, 'embedded postgres release failed; left running'),
+      );
       return released;
     },
   };
@@ -161,6 +171,8 @@ async function ensureRunning(
   ctx: Ctx,
 ): Promise<{ port: number; pid: number; started: boolean; creds: Credentials }> {
   if (!(await exists(path.join(ctx.pgData, 'PG_VERSION')))) {
+    // We only ever rename a complete cluster into place, so anything else there is not ours to overwrite.
+    if (await exists(ctx.pgData)) throw new Error(`${ctx.pgData} exists but is not a PostgreSQL cluster`);
     const creds = await initCluster(ctx);
     return { ...(await startServer(ctx, creds)), started: true, creds };
   }
@@ -171,6 +183,9 @@ async function ensureRunning(
     const deadline = found.status === 'ready' ? PROBE_READY_MS : PROBE_STARTING_MS;
     if (await probe(creds, found.port, deadline)) {
       return { port: found.port, pid: found.pid, started: false, creds };
+    }
+    if (!found.verified) {
+      throw new Error(`postgres pid ${found.pid} of ${ctx.pgData} does not answer; stop it and retry`);
     }
     ctx.logger.warn(
       { pid: found.pid, port: found.port },
@@ -187,6 +202,7 @@ async function ensureRunning(
     // PostgreSQL handles a dead pid itself (and checks its shared memory), but orphaned backends block it.
     ctx.logger.warn({ pid: found.pid }, 'embedded postgres was not shut down cleanly; recovering');
     await killLeftoverBackends(ctx.pgData);
+    await clearZombiePidFile(ctx.pgData, found.pid);
   }
   return { ...(await startServer(ctx, creds)), started: true, creds };
 }
@@ -365,12 +381,22 @@ async function stopServer(ctx: Ctx, pid: number): Promise<void> {
 
 /** SIGQUIT (immediate shutdown), then SIGKILL; WAL replay on the next start makes this safe for committed data. */
 async function killServer(pgData: string, pid: number): Promise<void> {
+  if (!HAS_PROC) return; // can't verify whose pid this is; never signal blindly
   signal(pid, 'SIGQUIT');
   if (!(await waitUntil(() => !isAlive(pid), SIGQUIT_GRACE_MS))) {
     signal(pid, 'SIGKILL');
     await waitUntil(() => !isAlive(pid), SIGKILL_GRACE_MS);
   }
   await killLeftoverBackends(pgData);
+  await clearZombiePidFile(pgData, pid);
+}
+
+/**
+ * A dead but not yet reaped postmaster (zombie) still answers kill(0), which PostgreSQL takes for a live
+ * one. Once no backend of the folder is left, its lock file can safely go.
+ */
+async function clearZombiePidFile(pgData: string, pid: number): Promise<void> {
+  if (!isAlive(pid) && pidExists(pid)) await fs.rm(path.join(pgData, 'postmaster.pid'), { force: true });
 }
 
 /** Backends that outlived their postmaster keep the old shared memory attached and block a restart. */
@@ -387,7 +413,8 @@ async function killLeftoverBackends(pgData: string): Promise<void> {
 type PidFileState =
   | { kind: 'none' }
   | { kind: 'dead' | 'stale'; pid: number }
-  | { kind: 'ours'; pid: number; port: number; status: string };
+  // verified: false where /proc is unavailable (non-Linux): then we attach if it answers but never kill it.
+  | { kind: 'ours'; pid: number; port: number; status: string; verified: boolean };
 
 /** postmaster.pid: line 1 pid, line 4 port, line 8 status (starting/ready/stopping). */
 async function inspectPidFile(pgData: string): Promise<PidFileState> {
@@ -402,12 +429,17 @@ async function inspectPidFile(pgData: string): Promise<PidFileState> {
   const port = Number.parseInt(lines[3] ?? '', 10);
   if (!(pid > 0)) return { kind: 'stale', pid: 0 };
   if (!isAlive(pid)) return { kind: 'dead', pid };
-  if (!(await isPostgresIn(pid, pgData)) || !(port > 0)) return { kind: 'stale', pid };
-  return { kind: 'ours', pid, port, status: (lines[7] ?? '').trim() };
+  const verified = HAS_PROC;
+  if ((verified && !(await isPostgresIn(pid, await realpathOr(pgData)))) || !(port > 0)) {
+    return { kind: 'stale', pid };
+  }
+  return { kind: 'ours', pid, port, status: (lines[7] ?? '').trim(), verified };
 }
 
+const HAS_PROC = existsSync('/proc/self/cmdline');
+
 /** A postgres process whose working directory (postgres chdirs into its data dir) or -D argument is pgData. */
-async function isPostgresIn(pid: number, pgData: string): Promise<boolean> {
+async function isPostgresIn(pid: number, realPgData: string): Promise<boolean> {
   let argv: string[];
   try {
     argv = (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
@@ -417,29 +449,44 @@ async function isPostgresIn(pid: number, pgData: string): Promise<boolean> {
   const argv0 = argv[0] ?? '';
   // The postmaster keeps its real argv; its children rewrite theirs to "postgres: checkpointer" etc.
   if (path.basename(argv0) !== 'postgres' && !argv0.startsWith('postgres:')) return false;
-  const real = await fs.realpath(pgData).catch(() => pgData);
   const cwd = await fs.readlink(`/proc/${pid}/cwd`).catch(() => undefined);
-  if (cwd !== undefined) return cwd === real;
+  if (cwd !== undefined) return cwd === realPgData;
+  // Without permission to read cwd (another user's process) fall back to the -D argument.
   const d = argv.indexOf('-D');
-  return d >= 0 && [pgData, real].includes(path.resolve(argv[d + 1] ?? ''));
+  return d >= 0 && (await realpathOr(argv[d + 1] ?? '')) === realPgData;
 }
 
 async function postgresProcessesIn(pgData: string): Promise<number[]> {
+  const real = await realpathOr(pgData);
   const entries = await fs.readdir('/proc').catch(() => [] as string[]);
   const pids = entries.filter((e) => /^\d+$/.test(e)).map(Number);
   const matches = await Promise.all(
-    pids.map(async (p) => (p !== process.pid && (await isPostgresIn(p, pgData)) ? p : 0)),
+    pids.map(async (p) => (p !== process.pid && (await isPostgresIn(p, real)) ? p : 0)),
   );
   return matches.filter((p) => p > 0);
 }
 
-function isAlive(pid: number): boolean {
+function pidExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+function isAlive(pid: number): boolean {
+  if (!pidExists(pid)) return false;
+  // A zombie (e.g. when we are PID 1 in a container and inherit orphans) still answers kill(0).
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return !HAS_PROC;
+  }
+}
+
+async function realpathOr(p: string): Promise<string> {
+  return fs.realpath(p).catch(() => path.resolve(p));
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {
@@ -658,12 +705,13 @@ function run(
   opts: { runAs?: RunAs | undefined; timeoutMs?: number; detached?: boolean } = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    // PG* variables (PGPORT, PGDATA, ...) would silently change server defaults.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG')));
+    // A minimal environment: PG* variables (PGPORT, PGDATA, ...) would silently change server defaults,
+    // and the long-lived server has no business holding the app's secrets.
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' };
     let child: ChildProcess;
     try {
       child = spawn(cmd, args, {
-        env: { ...env, LC_ALL: 'C' },
+        env,
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: opts.detached ?? false,
         cwd: '/',

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { id, publicUuid, timestamps } from './columns.js';
+import { countries } from './countries.js';
 
 export const companies = pgTable(
   'companies',
@@ -11,7 +12,8 @@ export const companies = pgTable(
     // Email domain of the company's people (lower case); partners are matched by it.
     domain: text('domain'),
     website_url: text('website_url'),
-    country: text('country'),
+    description: text('description'),
+    country_id: integer('country_id').references(() => countries.id),
     ...timestamps(),
   },
   (t) => [

@@ -1,4 +1,7 @@
 export * from './api-keys.js';
+export * from './catalogues.js';
 export * from './companies.js';
+export * from './countries.js';
 export * from './idempotency-keys.js';
+export * from './partnerships.js';
 export * from './users.js';
