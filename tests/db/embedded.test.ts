@@ -118,6 +118,22 @@ describe('openEmbeddedPostgres', () => {
     expect(child.stderr()).not.toContain(new URL(first.connectionString).password);
   }, 30_000);
 
+  it("Ctrl-C of the starting process's whole process group does not reach the server", async () => {
+    const dir = newDataDir('sigint');
+    // Its own process group, standing in for a terminal's foreground job.
+    const child = startChild(dir, { ownProcessGroup: true });
+    expect((await child.next('ready')).started).toBe(true);
+    const pid = postmasterPid(dir)!;
+    kill(-child.proc.pid!, 'SIGINT');
+    await child.exited;
+    expect(alive(pid)).toBe(true);
+
+    const h = track(await openEmbeddedPostgres({ dataDir: dir, logger }));
+    expect(h.started).toBe(false);
+    await h.release();
+    expect(alive(pid)).toBe(false);
+  }, 30_000);
+
   it('release() stops the server only when the last Journeybee process lets go', async () => {
     const dir = newDataDir('release');
     const a = startChild(dir);
@@ -230,6 +246,7 @@ describe('openEmbeddedPostgres', () => {
 
       const { password } = JSON.parse(await fs.readFile(path.join(dir, 'credentials.json'), 'utf8'));
       expect(logs.join('\n')).not.toContain(password);
+      expect(await fs.readFile(path.join(dir, 'postgres.log'), 'utf8')).not.toContain(password);
     }, 40_000);
   });
 
@@ -237,11 +254,20 @@ describe('openEmbeddedPostgres', () => {
     // An empty mkdtemp folder (mode 0700) used directly as the data folder.
     const dir = await fs.mkdtemp(path.join(base, 'concurrent-'));
     dataDirs.push(dir);
+    // Debris of an earlier process killed mid-init: a stale startup lock and a half-written cluster.
+    const lockDir = path.join(dir, 'startup.lock');
+    await fs.mkdir(lockDir);
+    const minuteAgo = new Date(Date.now() - 60_000);
+    await fs.utimes(lockDir, minuteAgo, minuteAgo);
+    await fs.mkdir(path.join(dir, 'pg.init-deadbeef'));
+    await fs.writeFile(path.join(dir, 'pg.init-deadbeef', 'PG_VERSION'), '18\n');
+
     const [a, b] = [startChild(dir), startChild(dir)];
     const [ra, rb] = await Promise.all([a.next('ready'), b.next('ready')]);
     expect([ra.started, rb.started].sort()).toEqual([false, true]);
     expect(ra.connectionString).toBe(rb.connectionString);
     expect(postmastersOf(dir)).toEqual([postmasterPid(dir)]);
+    expect((await fs.readdir(dir)).filter((f) => f.startsWith('pg.init-'))).toEqual([]);
 
     for (const c of [a, b]) {
       c.send({ cmd: 'release' });
@@ -271,8 +297,11 @@ interface Child {
   stderr(): string;
 }
 
-function startChild(dataDir: string): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', FIXTURE, dataDir], { cwd: ROOT });
+function startChild(dataDir: string, opts: { ownProcessGroup?: boolean } = {}): Child {
+  const proc = spawn(process.execPath, ['--import', 'tsx', FIXTURE, dataDir], {
+    cwd: ROOT,
+    detached: opts.ownProcessGroup ?? false,
+  });
   const queue: ChildEvent[] = [];
   const waiters: Array<() => void> = [];
   let stderr = '';
