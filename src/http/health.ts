@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Database } from '../db/database.js';
+import { pgErrorCode } from '../db/errors.js';
 import { migrationsApplied } from '../db/migrate.js';
 import { committedMigrationCount } from '../db/migrations-count.js';
 import { errorBody } from './schemas.js';
@@ -41,16 +42,21 @@ export const healthRoutes: FastifyPluginAsyncZod<{ database: Database }> = async
       try {
         ready = await migrationsApplied(database.pool, expected);
         if (!ready) reason = 'database migrations are not applied';
-      } catch {
+      } catch (err) {
         ready = false;
+        // Reachable, but drizzle's bookkeeping table is missing: nothing was ever migrated.
+        const code = pgErrorCode(err);
+        if (code === '42P01' || code === '3F000') reason = 'database migrations are not applied';
       }
       if (app.appState.shuttingDown) {
         ready = false;
         reason = 'the server is shutting down';
       }
       if (!ready) {
+        // A custom serializer makes Fastify skip its default JSON content type: set it.
         return reply
           .code(503)
+          .type('application/json; charset=utf-8')
           .serializer(JSON.stringify)
           .send({ error: `Service unavailable: ${reason}`, code: 'unavailable' });
       }

@@ -27,7 +27,8 @@ declare module 'fastify' {
 }
 
 function requestHash(request: FastifyRequest): string {
-  const path = request.url.split('?')[0];
+  // /api/v1/x and /v1/x are the same endpoint, so the same request.
+  const path = (request.url.split('?')[0] ?? '').replace(/^\/api\/v1\//, '/v1/');
   return createHash('sha256')
     .update(`${request.method} ${path}\n${stableStringify(request.body ?? null)}`)
     .digest('hex');

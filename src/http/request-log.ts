@@ -19,7 +19,8 @@ export class RequestLogController extends LogController {
   ): void {
     const line = {
       method: request.method,
-      url: request.url,
+      // The path only: a query string could carry something a client should not have sent.
+      path: request.url.split('?')[0],
       statusCode: reply.statusCode,
       responseTimeMs: Math.round(reply.elapsedTime * 10) / 10,
     };

@@ -15,7 +15,15 @@ export class RouteTable {
   add(route: RouteOptions): void {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
-      this.routes.push({ method, url: route.url, hidden: Boolean(route.schema?.hide) });
+      // Read `hidden` when asked, not now: an onRoute hook that runs after this one (the
+      // /api/v1 mirror's) may still set `schema.hide`, and the OpenAPI plugin sees that too.
+      this.routes.push({
+        method,
+        url: route.url,
+        get hidden() {
+          return Boolean(route.schema?.hide);
+        },
+      });
       if (!this.router.find(method as 'GET', route.url)) {
         this.router.on(method as 'GET', route.url, () => {});
       }

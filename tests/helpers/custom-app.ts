@@ -19,6 +19,11 @@ export class LogCapture {
     },
   });
 
+  /** The lines logged for one request (Fastify's request-id label; ours is `requestId`). */
+  forRequest(id: string | null): Record<string, unknown>[] {
+    return this.lines.filter((l) => (l.requestId ?? l.reqId) === id);
+  }
+
   /** Everything logged, as one string, to search for what must (not) be there. */
   text(): string {
     return this.lines.map((l) => JSON.stringify(l)).join('\n');

@@ -1,0 +1,266 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type RequestOptions, startTestApp, type TestApp, uniq } from '../helpers/app.js';
+import { makeTenant } from '../helpers/factories.js';
+import { countUsers, countUsersWithEmail } from '../helpers/queries.js';
+
+// Contract row "content type": JSON bodies only (415 otherwise, charset fine), malformed JSON
+// 400, over 1 MiB 413, nothing written by a refused request, and every response
+// `application/json; charset=utf-8`.
+
+let t: TestApp;
+let drop: () => Promise<void>;
+
+beforeAll(async () => {
+  const db = await createTestDatabase();
+  drop = db.drop;
+  t = await startTestApp(db.url);
+});
+
+afterAll(async () => {
+  await t?.close();
+  await drop?.();
+});
+
+const JSON_UTF8 = 'application/json; charset=utf-8';
+const UNSUPPORTED = { error: 'Content-Type must be application/json', code: 'unsupported_media_type' };
+const MALFORMED = { error: 'Malformed JSON in request body', code: 'bad_request' };
+const TOO_LARGE = { error: 'Request body is larger than the 1 MiB limit', code: 'payload_too_large' };
+const MIB = 1024 * 1024;
+
+const newEmail = () => `ct-${uniq()}@example.test`;
+
+/** A valid create-user body as JSON text of exactly `bytes` bytes (padding in `position`). */
+function bodyOfSize(email: string, bytes: number): string {
+  const empty = JSON.stringify({ email, position: '' });
+  return JSON.stringify({ email, position: 'p'.repeat(bytes - Buffer.byteLength(empty)) });
+}
+
+describe('content type: request bodies', () => {
+  it.each([
+    ['text/plain', 'text/plain'],
+    ['text/plain with charset', 'text/plain; charset=utf-8'],
+    ['form-urlencoded', 'application/x-www-form-urlencoded'],
+    ['multipart', 'multipart/form-data; boundary=xyz'],
+    ['XML', 'application/xml'],
+    ['a JSON look-alike', 'application/jsonx'],
+    ['a JSON suffix type', 'application/vnd.api+json'],
+  ])('POST with %s → 415', async (_name, contentType) => {
+    const { writeKey, company } = await makeTenant(t.database.db);
+    const email = newEmail();
+    const res = await t.api.post('/v1/users', {
+      key: writeKey,
+      rawBody: JSON.stringify({ email }),
+      headers: { 'content-type': contentType },
+    });
+    expect(res.status).toBe(415);
+    expect(res.body).toEqual(UNSUPPORTED);
+    expect(await countUsersWithEmail(t.database.db, company.id, email)).toBe(0);
+  });
+
+  it('a body without any Content-Type → 415', async () => {
+    const { writeKey } = await makeTenant(t.database.db);
+    const res = await t.api.post('/v1/users', {
+      key: writeKey,
+      rawBody: Buffer.from(`{"email":"${newEmail()}"}`),
+    });
+    expect(res.status).toBe(415);
+    expect(res.body).toEqual(UNSUPPORTED);
+  });
+
+  it('PATCH with text/plain → 415 and the user is unchanged', async () => {
+    const { writeKey, admin } = await makeTenant(t.database.db);
+    const res = await t.api.patch(`/v1/users/${admin.id}`, {
+      key: writeKey,
+      rawBody: '{"first_name":"Changed"}',
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(res.status).toBe(415);
+    expect(res.body).toEqual(UNSUPPORTED);
+    expect((await t.api.get(`/v1/users/${admin.id}`, { key: writeKey })).body.first_name).toBe('Test');
+  });
+
+  it.each([
+    'application/json',
+    'application/json; charset=utf-8',
+    'application/json;charset=UTF-8',
+    'Application/JSON',
+  ])('POST with %s is accepted', async (contentType) => {
+    const { writeKey, company } = await makeTenant(t.database.db);
+    const email = newEmail();
+    const res = await t.api.post('/v1/users', {
+      key: writeKey,
+      rawBody: JSON.stringify({ email }),
+      headers: { 'content-type': contentType },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.email).toBe(email);
+    expect(await countUsersWithEmail(t.database.db, company.id, email)).toBe(1);
+  });
+
+  it.each([
+    ['truncated', '{"email":'],
+    ['single quotes', "{'email':'a@b.test'}"],
+    ['trailing comma', '{"email":"a@b.test",}'],
+    ['not JSON at all', 'email=a@b.test'],
+    ['two documents', '{"email":"a@b.test"}{"email":"c@d.test"}'],
+  ])('malformed JSON (%s) → 400', async (_name, rawBody) => {
+    const { writeKey } = await makeTenant(t.database.db);
+    const res = await t.api.post('/v1/users', {
+      key: writeKey,
+      rawBody,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual(MALFORMED);
+  });
+
+  it('an empty JSON body → 400', async () => {
+    const { writeKey } = await makeTenant(t.database.db);
+    const res = await t.api.post('/v1/users', {
+      key: writeKey,
+      rawBody: '',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({
+      error: 'Request body is empty but Content-Type is application/json',
+      code: 'bad_request',
+    });
+  });
+
+  it('JSON that is not an object → 400 naming the body', async () => {
+    const { writeKey } = await makeTenant(t.database.db);
+    for (const rawBody of ['[]', '"a@b.test"', '42', 'null']) {
+      const res = await t.api.post('/v1/users', {
+        key: writeKey,
+        rawBody,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(res.status, rawBody).toBe(400);
+      expect(res.body.code).toBe('bad_request');
+      expect(res.body.error).toMatch(/body/i);
+    }
+  });
+
+  it('a body of exactly 1 MiB is read; one byte more → 413', async () => {
+    const { writeKey, company } = await makeTenant(t.database.db);
+    const email = newEmail();
+    const atLimit = bodyOfSize(email, MIB);
+    expect(Buffer.byteLength(atLimit)).toBe(MIB);
+    const read = await t.api.post('/v1/users', {
+      key: writeKey,
+      rawBody: atLimit,
+      headers: { 'content-type': 'application/json' },
+    });
+    // Parsed and validated (position is too long), so not refused for its size.
+    expect(read.status).toBe(400);
+    expect(read.body.details).toEqual([{ path: 'position', message: 'must be at most 200 characters' }]);
+
+    const over = await t.api.post('/v1/users', {
+      key: writeKey,
+      rawBody: bodyOfSize(email, MIB + 1),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(over.status).toBe(413);
+    expect(over.body).toEqual(TOO_LARGE);
+    expect(over.headers.get('content-type')).toBe(JSON_UTF8);
+    expect(await countUsersWithEmail(t.database.db, company.id, email)).toBe(0);
+  });
+
+  it('a streamed (chunked, no Content-Length) body over 1 MiB → 413', async () => {
+    const { writeKey } = await makeTenant(t.database.db);
+    const payload = new TextEncoder().encode(bodyOfSize(newEmail(), 2 * MIB));
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < payload.length; i += 64 * 1024)
+          controller.enqueue(payload.slice(i, i + 64 * 1024));
+        controller.close();
+      },
+    });
+    const res = await fetch(`${t.api.baseUrl}/v1/users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${writeKey}`, 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual(TOO_LARGE);
+  });
+
+  it('no refused write leaves anything behind, and the same data is accepted once it is sent right', async () => {
+    const { writeKey, readKey, company } = await makeTenant(t.database.db);
+    const email = newEmail();
+    const before = await countUsers(t.database.db, company.id);
+    const json = { 'content-type': 'application/json' };
+    const refused: [string, RequestOptions, number][] = [
+      ['text/plain', { rawBody: JSON.stringify({ email }), headers: { 'content-type': 'text/plain' } }, 415],
+      ['malformed', { rawBody: `{"email":"${email}"`, headers: json }, 400],
+      ['too large', { rawBody: bodyOfSize(email, MIB + 10), headers: json }, 413],
+      ['invalid field', { body: { email, color: 'not-a-color' } }, 400],
+      ['unknown field', { body: { email, is_superuser: true } }, 400],
+      ['read key', { key: readKey, body: { email } }, 403],
+    ];
+    for (const [name, opts, status] of refused) {
+      const res = await t.api.post('/v1/users', { key: writeKey, ...opts });
+      expect(res.status, name).toBe(status);
+      expect(res.headers.get('content-type'), name).toBe(JSON_UTF8);
+    }
+    expect(await countUsers(t.database.db, company.id)).toBe(before);
+    expect(await countUsersWithEmail(t.database.db, company.id, email)).toBe(0);
+
+    const ok = await t.api.post('/v1/users', { key: writeKey, body: { email } });
+    expect(ok.status).toBe(201);
+    // A duplicate is refused as a whole as well.
+    const dup = await t.api.post('/v1/users', { key: writeKey, body: { email, first_name: 'Second' } });
+    expect(dup.status).toBe(409);
+    expect(await countUsers(t.database.db, company.id)).toBe(before + 1);
+    expect((await t.api.get(`/v1/users/${ok.body.id}`, { key: readKey })).body.first_name).toBeNull();
+  });
+});
+
+describe('content type: responses', () => {
+  it('every JSON response, success or error, is application/json; charset=utf-8', async () => {
+    const { writeKey, readKey, admin } = await makeTenant(t.database.db);
+    const cases: [string, () => Promise<{ status: number; headers: Headers }>, number][] = [
+      ['list', () => t.api.get('/v1/users', { key: readKey }), 200],
+      ['get', () => t.api.get(`/v1/users/${admin.id}`, { key: readKey }), 200],
+      ['create', () => t.api.post('/v1/users', { key: writeKey, body: { email: newEmail() } }), 201],
+      [
+        'update',
+        () => t.api.patch(`/v1/users/${admin.id}`, { key: writeKey, body: { position: 'Boss' } }),
+        200,
+      ],
+      ['validation error', () => t.api.get('/v1/users?pageSize=51', { key: readKey }), 400],
+      ['missing key', () => t.api.get('/v1/users'), 401],
+      ['forbidden', () => t.api.post('/v1/users', { key: readKey, body: { email: newEmail() } }), 403],
+      ['not found', () => t.api.get('/v1/users/2147483647', { key: readKey }), 404],
+      ['unknown route', () => t.api.get('/v1/nothing-here'), 404],
+      ['wrong method', () => t.api.request('PUT', '/v1/users'), 405],
+      ['conflict', () => t.api.post('/v1/users', { key: writeKey, body: { email: admin.email } }), 409],
+      [
+        'unsupported type',
+        () =>
+          t.api.post('/v1/users', { key: writeKey, rawBody: 'x', headers: { 'content-type': 'text/plain' } }),
+        415,
+      ],
+      ['healthz', () => t.api.get('/healthz'), 200],
+      ['readyz', () => t.api.get('/readyz'), 200],
+      ['openapi', () => t.api.get('/v1/openapi.json'), 200],
+    ];
+    for (const [name, send, status] of cases) {
+      const res = await send();
+      expect(res.status, name).toBe(status);
+      expect(res.headers.get('content-type'), name).toBe(JSON_UTF8);
+    }
+  });
+
+  it('a 204 has no body and no JSON content type', async () => {
+    const { writeKey, company } = await makeTenant(t.database.db);
+    const created = await t.api.post('/v1/users', { key: writeKey, body: { email: newEmail() } });
+    const res = await t.api.delete(`/v1/users/${created.body.id}`, { key: writeKey });
+    expect(res.status).toBe(204);
+    expect(res.text).toBe('');
+    expect(res.headers.get('content-type')).toBeNull();
+    expect(await countUsers(t.database.db, company.id)).toBe(2);
+  });
+});
