@@ -94,6 +94,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       throw new ApiError('unavailable', MESSAGES.shuttingDown, undefined, { 'Retry-After': '5' });
     }
   });
+  // A request in flight when shutdown began closes its connection with its response: left
+  // keep-alive, the socket would hold server.close() open until the 72 s keep-alive timeout.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (app.appState.shuttingDown) reply.header('Connection', 'close');
+    done(null, payload);
+  });
 
   const limiters = createRateLimiters({
     perKeyPerMinute: config.rateLimitPerMinute,

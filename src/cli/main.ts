@@ -3,16 +3,17 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import pino from 'pino';
 import { type Config, ConfigError, loadConfig } from '../config/index.js';
 import { type Database, openDatabase } from '../db/database.js';
+import { isDatabaseUnavailable, pgErrorCode } from '../db/errors.js';
 import { runMigrations } from '../db/migrate.js';
 import { ApiError } from '../http/errors.js';
 import { ApiKeyService } from '../modules/api-keys/api-keys.service.js';
 import { CompanyService } from '../modules/companies/companies.service.js';
 import { CreateUserBody } from '../modules/users/users.schemas.js';
 import { UserService } from '../modules/users/users.service.js';
-import { startServer } from '../server.js';
 
 // Commands call services, never raw SQL. With --json each prints exactly one JSON object on
-// stdout; errors go to stderr (as {"error": …} with --json) with a non-zero exit code.
+// stdout; errors go to stderr (as {"error": …} with --json) with a non-zero exit code:
+// 2 for bad usage (unknown command, missing or malformed option), 1 when the command failed.
 
 class CliError extends Error {}
 
@@ -21,6 +22,13 @@ const positiveInt = (name: string) => (value: string) => {
     throw new InvalidArgumentError(`${name} must be a positive integer.`);
   }
   return Number(value);
+};
+
+// Commander takes the word after an option as its value even when it is another option
+// (`--name --json`): refuse that rather than create a company called "--json".
+const text = (flag: string) => (value: string) => {
+  if (value.startsWith('--')) throw new InvalidArgumentError(`${flag} needs a value.`);
+  return value;
 };
 
 const isoDate = (value: string) => {
@@ -53,13 +61,18 @@ const program = new Command()
   .name('journeybee')
   .description('Journeybee partner-relationship API server and administration')
   .showHelpAfterError()
+  // Under --json, usage errors are printed once, as {"error": …}, by the handler at the bottom.
+  .configureOutput({ writeErr: (str) => void (wantsJson() || process.stderr.write(str)) })
   .exitOverride();
 
 program
   .command('serve')
   .description('Start the API server (embedded PostgreSQL unless DATABASE_URL is set)')
+  .option('--json', 'logs are JSON lines (pino) on stdout either way')
   .action(async () => {
     const config = loadConfig();
+    // Loaded here only: the HTTP stack would add a third to every other command's start-up.
+    const { startServer } = await import('../server.js');
     const server = await startServer(config);
     let signals = 0;
     const shutdown = (signal: string) => {
@@ -96,8 +109,8 @@ const companies = program.command('companies').description('Manage companies (te
 companies
   .command('create')
   .description('Create a company')
-  .requiredOption('--name <name>', 'company name')
-  .option('--domain <domain>', "email domain of the company's people, e.g. acme.com")
+  .requiredOption('--name <name>', 'company name', text('--name'))
+  .option('--domain <domain>', "email domain of the company's people, e.g. acme.com", text('--domain'))
   .option('--json', 'machine-readable output')
   .action(async (opts: { name: string; domain?: string; json?: boolean }) => {
     const company = await withDatabase((d) => new CompanyService(d.db).create(opts));
@@ -110,9 +123,9 @@ users
   .command('create')
   .description('Create a user in a company')
   .requiredOption('--company <id>', 'company id', positiveInt('--company'))
-  .requiredOption('--email <email>', 'email address')
-  .option('--first-name <name>', 'first name')
-  .option('--last-name <name>', 'last name')
+  .requiredOption('--email <email>', 'email address', text('--email'))
+  .option('--first-name <name>', 'first name', text('--first-name'))
+  .option('--last-name <name>', 'last name', text('--last-name'))
   .addOption(new Option('--role <role>', 'role').choices(['admin', 'partnerships']).default('admin'))
   .option('--json', 'machine-readable output')
   .action(
@@ -163,7 +176,7 @@ keys
   .addOption(
     new Option('--permission <permission>', 'permission').choices(['read', 'write']).makeOptionMandatory(),
   )
-  .option('--name <name>', 'a name to recognise the key by')
+  .option('--name <name>', 'a name to recognise the key by', text('--name'))
   .option('--user <id>', 'the user the key acts as', positiveInt('--user'))
   .option('--expires-at <date>', 'expiry, ISO 8601', isoDate)
   .option('--json', 'machine-readable output')
@@ -222,10 +235,12 @@ keys
       revoked_at: k.revoked_at?.toISOString() ?? null,
     }));
     const human = data.length
-      ? data
-          .map(
-            (k) =>
-              `${k.id}\t${k.prefix}…\t${k.permission}\t${k.name ?? ''}\t${k.revoked_at ? `revoked ${k.revoked_at}` : 'active'}`,
+      ? ['ID\tPREFIX\tPERMISSION\tNAME\tSTATUS']
+          .concat(
+            data.map(
+              (k) =>
+                `${k.id}\t${k.prefix}…\t${k.permission}\t${k.name ?? ''}\t${k.revoked_at ? `revoked ${k.revoked_at}` : 'active'}`,
+            ),
           )
           .join('\n')
       : 'No keys.';
@@ -259,9 +274,16 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {
-    // Help and version exit 0; usage errors were already printed by commander.
-    process.exit(err.exitCode);
+    // Help exits 0. Usage errors exit 2; commander printed them, with the usage, unless --json.
+    if (err.exitCode === 0) process.exit(0);
+    if (!wantsJson()) process.exit(2);
+    fail(err.code === 'commander.help' ? 'a command is required' : err.message.replace(/^error: /, ''), 2);
   }
   if (err instanceof ApiError || err instanceof CliError || err instanceof ConfigError) fail(err.message, 1);
+  const code = pgErrorCode(err);
+  if (isDatabaseUnavailable(err) || code === '3D000' || code?.startsWith('28')) {
+    // Unreachable server, unknown database, refused credentials: say so, without a stack.
+    fail(`cannot connect to the database: ${(err as Error).message}`, 1);
+  }
   fail(`unexpected error: ${(err as Error).message}`, 1);
 }

@@ -63,8 +63,12 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 20_00
   children.add(proc);
   let stdout = '';
   let stderr = '';
-  proc.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  proc.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  proc.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+  });
+  proc.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
   const done = new Promise<CliResult>((resolve, reject) => {
     proc.on('error', reject);
     proc.on('close', (code, signal) => {
@@ -118,8 +122,12 @@ export class ServerProcess {
     readonly proc: ChildProcess,
     readonly port: number,
   ) {
-    proc.stdout!.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
-    proc.stderr!.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
+    proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      this.stdout += d;
+    });
+    proc.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      this.stderr += d;
+    });
     this.exited = new Promise((resolve) => {
       proc.on('close', (code, signal) => {
         children.delete(proc);

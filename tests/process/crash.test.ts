@@ -1,0 +1,151 @@
+/**
+ * Durability across `kill -9` of `journeybee serve` (built dist/): a write that returned 2xx
+ * is committed, and an Idempotency-Key retry after the crash replays it instead of redoing it.
+ */
+import http from 'node:http';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ApiClient, createTestDatabase, startTestApp, type TestApp, uniq } from '../helpers/app.js';
+import { makeTenant } from '../helpers/factories.js';
+import { childEnv, killChildren, ServerProcess } from '../helpers/process.js';
+
+let t: TestApp;
+let drop: () => Promise<void>;
+let dbUrl: string;
+
+beforeAll(async () => {
+  const db = await createTestDatabase();
+  drop = db.drop;
+  dbUrl = db.url;
+  t = await startTestApp(db.url);
+});
+
+afterAll(async () => {
+  await killChildren();
+  await t?.close();
+  await drop?.();
+});
+
+interface Created {
+  id: number;
+  email: string;
+}
+
+/** POST /v1/users on a fresh connection; resolves with the status and parsed body. */
+function createUser(url: string, key: string, email: string, idempotencyKey?: string) {
+  return new Promise<{ status: number; body: any; replayed: boolean }>((resolve, reject) => {
+    const payload = JSON.stringify({ email });
+    const req = http.request(`${url}/v1/users`, {
+      method: 'POST',
+      agent: false,
+      headers: {
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/json',
+        ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+      },
+    });
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        text += d;
+      });
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode!,
+          body: JSON.parse(text),
+          replayed: res.headers['idempotent-replayed'] === 'true',
+        }),
+      );
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+async function expectAllThere(api: ApiClient, key: string, users: Created[]): Promise<void> {
+  const found = await Promise.all(users.map((u) => api.get(`/v1/users/${u.id}`, { key })));
+  for (const [i, res] of found.entries()) {
+    expect(res.status, `user ${users[i]!.id}`).toBe(200);
+    expect(res.body.email).toBe(users[i]!.email);
+  }
+}
+
+it('every 2xx write survives SIGKILL right after its response; idempotent retries replay', async () => {
+  // Separate keys for writing and checking, so the per-key rate limit (shared across processes
+  // through Redis when REDIS_URL is set) stays far away.
+  const tenant = await makeTenant(t.database.db);
+  const run = uniq();
+  const created: Created[] = [];
+
+  // Round 1: sequential writes, SIGKILL synchronously on the last 201.
+  const first = await ServerProcess.start(childEnv(dbUrl, { LOG_LEVEL: 'trace' }));
+  for (let i = 0; i < 20; i++) {
+    const email = `seq-${run}-${i}@x.example`;
+    const res = await createUser(
+      first.url,
+      tenant.writeKey,
+      email,
+      i % 5 === 0 ? `seq-${run}-${i}` : undefined,
+    );
+    if (i === 19) first.kill('SIGKILL');
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    created.push({ id: res.body.id, email });
+  }
+  expect(await first.waitForExit(5_000)).toEqual({ code: null, signal: 'SIGKILL' });
+  // Even at trace level the log never holds a key.
+  expect(first.logLines().filter((l) => l.msg === 'request completed').length).toBeGreaterThanOrEqual(19);
+  expect(first.stdout + first.stderr).not.toContain(tenant.writeKey.slice('jb_api_'.length));
+
+  // A new server on the same database; silent logging still starts (and logs nothing).
+  const second = await ServerProcess.start(childEnv(dbUrl, { LOG_LEVEL: 'silent' }));
+  expect(second.stdout).toBe('');
+  const secondApi = new ApiClient(second.url);
+  await expectAllThere(secondApi, tenant.readKey, created);
+
+  // Idempotent retries of round 1's keyed writes: replayed, not redone.
+  for (const i of [0, 5, 10, 15]) {
+    const retry = await createUser(
+      second.url,
+      tenant.writeKey,
+      `seq-${run}-${i}@x.example`,
+      `seq-${run}-${i}`,
+    );
+    expect(retry.status).toBe(201);
+    expect(retry.replayed).toBe(true);
+    expect(retry.body.id).toBe(created[i]!.id);
+  }
+
+  // Round 2: thirty concurrent writes on separate connections; SIGKILL on the last 201.
+  const batch = Array.from({ length: 30 }, (_, i) => `par-${run}-${i}@x.example`);
+  let answered = 0;
+  const results = await Promise.all(
+    batch.map((email, i) =>
+      createUser(second.url, tenant.writeKey, email, i % 3 === 0 ? `par-${run}-${i}` : undefined).then(
+        (res) => {
+          answered += 1;
+          if (answered === batch.length) second.kill('SIGKILL');
+          return res;
+        },
+      ),
+    ),
+  );
+  expect(await second.waitForExit(5_000)).toEqual({ code: null, signal: 'SIGKILL' });
+  for (const [i, res] of results.entries()) {
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    created.push({ id: res.body.id, email: batch[i]! });
+  }
+  expect(new Set(created.map((u) => u.id)).size).toBe(50);
+
+  const third = await ServerProcess.start(childEnv(dbUrl, { LOG_LEVEL: 'silent' }));
+  const thirdApi = new ApiClient(third.url);
+  await expectAllThere(thirdApi, tenant.readKey, created);
+  const retry = await createUser(third.url, tenant.writeKey, batch[0]!, `par-${run}-0`);
+  expect(retry).toMatchObject({ status: 201, replayed: true, body: { id: created[20]!.id } });
+
+  // Exactly the admin and the 50 writes: nothing lost, nothing doubled.
+  const list = await thirdApi.get('/v1/users?pageSize=1', { key: tenant.readKey });
+  expect(list.body.meta['record-count']).toBe(51);
+  third.kill('SIGTERM');
+  expect(await third.waitForExit(5_000)).toEqual({ code: 0, signal: null });
+  expect(third.stdout + third.stderr).toBe('');
+});
