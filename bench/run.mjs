@@ -53,7 +53,11 @@ async function adminQuery(sql) {
 }
 
 function start(cmd, args, env, logFile) {
-  const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.add(child);
   let out = '';
   child.stdout.on('data', (d) => {
@@ -151,7 +155,10 @@ async function floorScenarios(dbUrl) {
   );
   await c.end();
   const port = await freePort();
-  const child = start(process.execPath, [path.join(dir, 'pg-leads.mjs')], { BASELINE_DB_URL: dbUrl, PORT: String(port) });
+  const child = start(process.execPath, [path.join(dir, 'pg-leads.mjs')], {
+    BASELINE_DB_URL: dbUrl,
+    PORT: String(port),
+  });
   try {
     await waitFor(`http://127.0.0.1:${port}/leads/1`, child);
     const base = `http://127.0.0.1:${port}`;
@@ -181,12 +188,17 @@ async function apiScenarios(backend, dbUrl) {
     for (let i = 0; i < 25; i++) {
       await cli(['users', 'create', '--company', String(company.id), '--email', `user${i}@bench.test`], env);
     }
-    const { key } = await cli(['keys', 'create', '--company', String(company.id), '--permission', 'write'], env);
+    const { key } = await cli(
+      ['keys', 'create', '--company', String(company.id), '--permission', 'write'],
+      env,
+    );
     const headers = { authorization: `Bearer ${key}` };
     await sleep(1000);
     const idleBefore = await rssMb(server.pid);
     await run('warmup', { url: `${base}/v1/users?page=1&pageSize=10`, headers, duration: 2 });
-    const results = [await run('GET /v1/users?page=1&pageSize=10', { url: `${base}/v1/users?page=1&pageSize=10`, headers })];
+    const results = [
+      await run('GET /v1/users?page=1&pageSize=10', { url: `${base}/v1/users?page=1&pageSize=10`, headers }),
+    ];
     await sleep(2000);
     const idleAfter = await rssMb(server.pid);
     const pgRss = dataDir ? await postgresRssMb(dataDir) : 0;
@@ -203,12 +215,16 @@ function table(rows, floorRps) {
   for (const r of rows) {
     const ratio = floorRps ? ` (${fmt(r.rps / floorRps, 2)}× floor)` : '';
     const errors = r.non2xx ? `  !! ${r.non2xx} non-2xx/errors` : '';
-    console.log(`  ${r.title.padEnd(44)} ${fmt(r.rps).padStart(7)} req/s${ratio}  p50 ${r.p50} ms  p99 ${r.p99} ms${errors}`);
+    console.log(
+      `  ${r.title.padEnd(44)} ${fmt(r.rps).padStart(7)} req/s${ratio}  p50 ${r.p50} ms  p99 ${r.p99} ms${errors}`,
+    );
   }
 }
 
 async function main() {
-  console.log(`Journeybee bench — ${connections} connections, ${seconds} s per scenario, ${os.cpus().length} cores`);
+  console.log(
+    `Journeybee bench — ${connections} connections, ${seconds} s per scenario, ${os.cpus().length} cores`,
+  );
   for (const backend of backends) {
     const db = `jb_bench_${Date.now()}`;
     let apiDbUrl;
