@@ -22,6 +22,11 @@ import { createRateLimiters } from './http/rate-limit.js';
 import { RequestLogController } from './http/request-log.js';
 import { RouteTable } from './http/route-table.js';
 import { ApiKeyService } from './modules/api-keys/api-keys.service.js';
+import { cataloguesRoutes, createCatalogueServices } from './modules/catalogues/index.js';
+import { contactsRoutes } from './modules/contacts/contacts.routes.js';
+import { ContactService } from './modules/contacts/contacts.service.js';
+import { partnersRoutes } from './modules/partners/partners.routes.js';
+import { PartnerService } from './modules/partners/partners.service.js';
 import { usersRoutes } from './modules/users/users.routes.js';
 import { UserService } from './modules/users/users.service.js';
 
@@ -127,6 +132,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const keys = new ApiKeyService(database.db, app.log);
   const users = new UserService(database.db);
+  const catalogues = createCatalogueServices(database.db);
+  const partners = new PartnerService(database.db);
+  const contacts = new ContactService(database.db);
   const idempotency = idempotencyHooks(database.db);
 
   await app.register(healthRoutes, { database });
@@ -154,6 +162,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         v1.addHook('preHandler', idempotency.reserve);
         v1.addHook('onSend', idempotency.record);
         await v1.register(usersRoutes, { users });
+        await v1.register(cataloguesRoutes, { catalogues });
+        await v1.register(partnersRoutes, { partners });
+        await v1.register(contactsRoutes, { contacts });
       },
       { prefix },
     );

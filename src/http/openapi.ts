@@ -33,6 +33,19 @@ export function openApiDocumentOptions(): OpenApiOptions {
       },
     },
     security: [{ bearerAuth: [] }, { apiKeyAuth: [] }],
-    tags: [{ name: 'Users' }, { name: 'Meta' }],
+    // Operations are grouped by resource in the document, in this order.
+    tags: [
+      'Users',
+      'Partners',
+      'Contacts',
+      'Tags',
+      'Tiers',
+      'Categories',
+      'Stages',
+      'Custom fields',
+      'Campaigns',
+      'Countries',
+      'Meta',
+    ].map((name) => ({ name })),
   };
 }

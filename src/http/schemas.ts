@@ -6,6 +6,11 @@ export const isoDateTime = z.codec(z.iso.datetime({ offset: true }), z.date(), {
   encode: (d) => d.toISOString(),
 });
 
+/** A CSS hex color: #RGB or #RRGGBB. */
+export const hexColor = z
+  .string()
+  .regex(/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, { error: 'must be a hex color such as #6B7280' });
+
 const ID_MESSAGE = 'must be a positive integer id';
 /** A path id: a positive 32-bit integer (a larger one cannot exist, so it is a 400, not a 404). */
 export const positiveId = z.coerce
@@ -15,6 +20,17 @@ export const positiveId = z.coerce
   .max(2_147_483_647, { error: ID_MESSAGE });
 
 export const idParam = () => z.object({ id: positiveId });
+
+/** A message for a wrong value, and "is required" when the field is missing altogether. */
+export const orRequired = (message: string) => (issue: { input?: unknown }) =>
+  issue.input === undefined ? 'is required' : message;
+
+/** An id in a request body: a JSON integer (a numeric string is refused), 1 … 2^31-1. */
+export const bodyId = z
+  .number({ error: orRequired(ID_MESSAGE) })
+  .int({ error: ID_MESSAGE })
+  .min(1, { error: ID_MESSAGE })
+  .max(2_147_483_647, { error: ID_MESSAGE });
 
 export const errorBody = z
   .object({

@@ -3,7 +3,8 @@ import { isUniqueViolation } from '../../db/errors.js';
 import { ApiError, notFound } from '../../http/errors.js';
 import { type CompanyRow, companiesRepository } from './companies.repository.js';
 
-const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+/** A DNS domain name in lower case, such as `acme.example`. */
+export const DOMAIN_PATTERN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 export class CompanyService {
   constructor(private readonly db: Db) {}
@@ -18,7 +19,7 @@ export class CompanyService {
     const name = input.name.trim();
     if (!name) throw new ApiError('bad_request', 'Company name must not be empty');
     const domain = input.domain?.trim().toLowerCase();
-    if (domain !== undefined && !DOMAIN.test(domain)) {
+    if (domain !== undefined && !DOMAIN_PATTERN.test(domain)) {
       throw new ApiError('bad_request', `Invalid domain '${input.domain}'`);
     }
     try {

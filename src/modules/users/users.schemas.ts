@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { USER_ROLES } from '../../db/schema/index.js';
 import { paginationQuery } from '../../http/pagination.js';
-import { isoDateTime } from '../../http/schemas.js';
+import { hexColor, isoDateTime } from '../../http/schemas.js';
 
 const trimmed = (max: number) =>
   z
@@ -15,10 +15,6 @@ export const email = z
   .trim()
   .max(254, { error: 'must be at most 254 characters' })
   .pipe(z.email({ error: 'must be a valid email address' }));
-
-const hexColor = z
-  .string()
-  .regex(/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, { error: 'must be a hex color such as #6B7280' });
 
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })

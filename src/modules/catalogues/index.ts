@@ -1,0 +1,48 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Db } from '../../db/database.js';
+import { campaignsRoutes } from '../campaigns/campaigns.routes.js';
+import { CampaignService } from '../campaigns/campaigns.service.js';
+import { categoriesRoutes } from '../categories/categories.routes.js';
+import { createCategoryService } from '../categories/categories.service.js';
+import { countriesRoutes } from '../countries/countries.routes.js';
+import { CountryService } from '../countries/countries.service.js';
+import { customFieldsRoutes } from '../custom-fields/custom-fields.routes.js';
+import { CustomFieldService } from '../custom-fields/custom-fields.service.js';
+import { stagesRoutes } from '../stages/stages.routes.js';
+import { StageService } from '../stages/stages.service.js';
+import { tagsRoutes } from '../tags/tags.routes.js';
+import { createTagService } from '../tags/tags.service.js';
+import { tiersRoutes } from '../tiers/tiers.routes.js';
+import { createTierService } from '../tiers/tiers.service.js';
+
+export { assertOwned, type OwnershipOptions, resolveOwnedUuid } from './ownership.js';
+
+/** One service per catalogue, built once for the app. */
+export function createCatalogueServices(db: Db) {
+  return {
+    tags: createTagService(db),
+    tiers: createTierService(db),
+    categories: createCategoryService(db),
+    partnerStages: new StageService(db, 'partner'),
+    dealStages: new StageService(db, 'lead_deal'),
+    customFields: new CustomFieldService(db),
+    campaigns: new CampaignService(db),
+    countries: new CountryService(db),
+  };
+}
+
+export type CatalogueServices = ReturnType<typeof createCatalogueServices>;
+
+/** Every catalogue's routes (tags, tiers, categories, stages, custom fields, campaigns, countries). */
+export const cataloguesRoutes: FastifyPluginAsyncZod<{ catalogues: CatalogueServices }> = async (
+  app,
+  { catalogues },
+) => {
+  await app.register(tagsRoutes, catalogues);
+  await app.register(tiersRoutes, catalogues);
+  await app.register(categoriesRoutes, catalogues);
+  await app.register(stagesRoutes, catalogues);
+  await app.register(customFieldsRoutes, catalogues);
+  await app.register(campaignsRoutes, catalogues);
+  await app.register(countriesRoutes, catalogues);
+};

@@ -1,0 +1,85 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { listOf } from '../../http/pagination.js';
+import { errorBody, idParam, readErrors, writeErrors } from '../../http/schemas.js';
+import { Contact, CreateContactBody, ListContactsQuery, UpdateContactBody } from './contacts.schemas.js';
+import type { ContactService } from './contacts.service.js';
+
+const tags = ['Contacts'];
+const notFoundResponse = { 404: errorBody.describe('No such contact in your company') };
+const duplicate = { 409: errorBody.describe('This partner already has a contact with this email') };
+
+export const contactsRoutes: FastifyPluginAsyncZod<{ contacts: ContactService }> = async (
+  app,
+  { contacts },
+) => {
+  app.get(
+    '/contacts',
+    {
+      schema: {
+        tags,
+        summary: "List your partners' contacts",
+        querystring: ListContactsQuery,
+        response: { 200: listOf(Contact), ...readErrors },
+      },
+    },
+    (req) => contacts.list(req.auth.companyId, req.query),
+  );
+
+  app.get(
+    '/contacts/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Get a contact',
+        params: idParam(),
+        response: { 200: Contact, ...readErrors, ...notFoundResponse },
+      },
+    },
+    (req) => contacts.getOrThrow(req.auth.companyId, req.params.id),
+  );
+
+  app.post(
+    '/contacts',
+    {
+      schema: {
+        tags,
+        summary: 'Add a contact to one of your partners',
+        body: CreateContactBody,
+        response: { 201: Contact, ...writeErrors, ...duplicate },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await contacts.create(req.auth.companyId, req.body)),
+  );
+
+  app.patch(
+    '/contacts/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Update a contact',
+        description: 'Only the fields sent are changed; `tags` replaces the list.',
+        params: idParam(),
+        body: UpdateContactBody,
+        response: { 200: Contact, ...writeErrors, ...notFoundResponse, ...duplicate },
+      },
+    },
+    (req) => contacts.update(req.auth.companyId, req.params.id, req.body),
+  );
+
+  app.delete(
+    '/contacts/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a contact',
+        params: idParam(),
+        response: { 204: z.undefined().describe('Deleted'), ...writeErrors, ...notFoundResponse },
+      },
+    },
+    async (req, reply) => {
+      await contacts.remove(req.auth.companyId, req.params.id);
+      return reply.code(204).send();
+    },
+  );
+};

@@ -1,0 +1,39 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { listOf } from '../../http/pagination.js';
+import { errorBody, idParam, readErrors } from '../../http/schemas.js';
+import { Country, ListCountriesQuery } from './countries.schemas.js';
+import type { CountryService } from './countries.service.js';
+
+const tags = ['Countries'];
+
+export const countriesRoutes: FastifyPluginAsyncZod<{ countries: CountryService }> = async (
+  app,
+  { countries },
+) => {
+  app.get(
+    '/countries',
+    {
+      schema: {
+        tags,
+        summary: 'List countries',
+        description: 'The reference list (ISO 3166-1), ordered by name; the same for every company.',
+        querystring: ListCountriesQuery,
+        response: { 200: listOf(Country), ...readErrors },
+      },
+    },
+    (req) => countries.list(req.query),
+  );
+
+  app.get(
+    '/countries/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Get a country',
+        params: idParam(),
+        response: { 200: Country, ...readErrors, 404: errorBody.describe('No such country') },
+      },
+    },
+    (req) => countries.getOrThrow(req.params.id),
+  );
+};

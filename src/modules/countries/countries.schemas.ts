@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { paginationQuery } from '../../http/pagination.js';
+
+export const Country = z
+  .object({
+    id: z.number().int().describe('Stable: what `countryId` fields take'),
+    code: z.string().describe('ISO 3166-1 alpha-2'),
+    label: z.string(),
+  })
+  .meta({ id: 'Country' });
+
+export const ListCountriesQuery = z.strictObject({
+  ...paginationQuery,
+  search: z.string().trim().max(100).optional().describe('Matches the name or the code'),
+});
+
+export type ListCountriesInput = z.output<typeof ListCountriesQuery>;

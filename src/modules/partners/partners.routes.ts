@@ -1,0 +1,161 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { listOf, paginationQuery } from '../../http/pagination.js';
+import { errorBody, idParam, readErrors, writeErrors } from '../../http/schemas.js';
+import {
+  CreatePartnerBody,
+  ListPartnersQuery,
+  Partner,
+  PartnerUser,
+  UpdatePartnerBody,
+} from './partners.schemas.js';
+import type { PartnerService } from './partners.service.js';
+
+const tags = ['Partners'];
+const notFoundResponse = {
+  404: errorBody.describe('No such partner in your company (`{id}` is your company partnership id)'),
+};
+const NoBody = z.strictObject({}).nullish().describe('No body is needed');
+
+// Journeybee documents both `/partners` and `/partnerships`: the same handlers serve both.
+export const PARTNER_PATHS = ['/partners', '/partnerships'] as const;
+
+export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }> = async (
+  app,
+  { partners },
+) => {
+  for (const base of PARTNER_PATHS) {
+    const alias = base === '/partnerships' ? ' (alias of /v1/partners)' : '';
+
+    app.get(
+      base,
+      {
+        schema: {
+          tags,
+          summary: `List your partners${alias}`,
+          description:
+            'Your side of each partnership: your stage, tier, category, tags, users and custom fields.',
+          querystring: ListPartnersQuery,
+          response: { 200: listOf(Partner), ...readErrors },
+        },
+      },
+      (req) => partners.list(req.auth, req.query),
+    );
+
+    app.post(
+      base,
+      {
+        schema: {
+          tags,
+          summary: `Invite a partner${alias}`,
+          description: [
+            'Finds the partner company by email domain (case-insensitive) or creates it, with the emails as its users',
+            '(the first an admin). An existing company keeps its users. The emails become your contacts. The',
+            'partnership is `pending` until the partner accepts with its own key, or `inactive` with `inactive: true`.',
+          ].join(' '),
+          body: CreatePartnerBody,
+          response: {
+            201: Partner,
+            ...writeErrors,
+            409: errorBody.describe('A partnership of this type with this company already exists'),
+          },
+        },
+      },
+      async (req, reply) => reply.code(201).send(await partners.create(req.auth, req.body)),
+    );
+
+    app.get(
+      `${base}/:id`,
+      {
+        schema: {
+          tags,
+          summary: `Get a partner${alias}`,
+          params: idParam(),
+          response: { 200: Partner, ...readErrors, ...notFoundResponse },
+        },
+      },
+      (req) => partners.getOrThrow(req.auth.companyId, req.params.id),
+    );
+
+    app.patch(
+      `${base}/:id`,
+      {
+        schema: {
+          tags,
+          summary: `Update your side of a partnership${alias}`,
+          description:
+            'Only the fields sent change. `tags` and `assignedUsers` replace their lists; `customFields` are upserted.',
+          params: idParam(),
+          body: UpdatePartnerBody,
+          response: {
+            200: Partner,
+            ...writeErrors,
+            403: errorBody.describe('Write access required, or `inactive` sent by the invited company'),
+            ...notFoundResponse,
+            409: errorBody.describe('`inactive` does not fit the partnership status'),
+          },
+        },
+      },
+      (req) => partners.update(req.auth.companyId, req.params.id, req.body),
+    );
+
+    app.delete(
+      `${base}/:id`,
+      {
+        schema: {
+          tags,
+          summary: `End a partnership${alias}`,
+          description:
+            "Either company may end it. It ends for both: both sides' records, contacts, tags, assigned users and custom field values are deleted.",
+          params: idParam(),
+          response: { 204: z.undefined().describe('Ended'), ...writeErrors, ...notFoundResponse },
+        },
+      },
+      async (req, reply) => {
+        await partners.remove(req.auth.companyId, req.params.id);
+        return reply.code(204).send();
+      },
+    );
+
+    for (const answer of ['accept', 'decline'] as const) {
+      app.post(
+        `${base}/:id/${answer}`,
+        {
+          schema: {
+            tags,
+            summary: `${answer === 'accept' ? 'Accept' : 'Decline'} a partnership invitation${alias}`,
+            description: `Only the invited company may ${answer}, with its own key, while the invitation is pending.`,
+            params: idParam(),
+            body: NoBody,
+            response: {
+              200: Partner,
+              ...writeErrors,
+              403: errorBody.describe(
+                `Write access required, or your company sent the invitation (only the invited company can ${answer})`,
+              ),
+              ...notFoundResponse,
+              409: errorBody.describe('The partnership is not pending'),
+            },
+          },
+        },
+        (req) => partners.respond(req.auth.companyId, req.params.id, answer),
+      );
+    }
+
+    app.get(
+      `${base}/:id/users`,
+      {
+        schema: {
+          tags,
+          summary: `List the partner company's users${alias}`,
+          description:
+            'Active users of the partner company. Until the partnership is accepted, only those among your contacts for it.',
+          params: idParam(),
+          querystring: z.strictObject(paginationQuery),
+          response: { 200: listOf(PartnerUser), ...readErrors, ...notFoundResponse },
+        },
+      },
+      (req) => partners.partnerUsers(req.auth.companyId, req.params.id, req.query),
+    );
+  }
+};
