@@ -168,6 +168,30 @@ users
     },
   );
 
+program
+  .command('seed')
+  .description('Load demo data: two companies in an accepted referral partnership, with keys')
+  .requiredOption('--demo', 'the demo data set (the only one there is)')
+  .option('--json', 'machine-readable output')
+  .action(async (opts: { json?: boolean }) => {
+    const { seedDemo } = await import('./seed.js');
+    const result = await withDatabase((d) => seedDemo(d.db, cliLogger(loadConfig())));
+    const human = result.companies
+      .map(
+        (c) =>
+          `${c.name} (company ${c.id}, ${c.domain})\n` +
+          `  users:  ${c.users.map((u) => `${u.id} ${u.email} (${u.role})`).join(', ')}\n` +
+          `  write key: ${c.keys.write}\n  read key:  ${c.keys.read}\n` +
+          `  lead tags: ${c.tags.map((t) => `${t.id} ${t.label}`).join(', ')}; ` +
+          `custom fields: ${c.customFields.map((f) => `${f.id} ${f.label} (${f.type})`).join(', ')}; ` +
+          `campaign: ${c.campaigns.map((k) => `${k.id} ${k.title}`).join(', ')}\n` +
+          `  partner: company ${c.partners[0]?.partner_company_id} via partnership ${c.partners[0]?.partnership_id} ` +
+          `(your side: ${c.partners[0]?.id})`,
+      )
+      .join('\n\n');
+    print(Boolean(opts.json), result, `${human}\n\nThe keys are shown once: store them now.`);
+  });
+
 const keys = program.command('keys').description('Manage API keys');
 keys
   .command('create')
