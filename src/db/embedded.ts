@@ -188,19 +188,22 @@ async function ensureRunning(
       throw new Error(`postgres pid ${found.pid} of ${ctx.pgData} does not answer; stop it and retry`);
     }
     ctx.logger.warn(
-      { pid: found.pid, port: found.port },
+      { postgresPid: found.pid, port: found.port },
       'embedded postgres is not accepting connections; killing it',
     );
     await killServer(ctx.pgData, found.pid);
   } else if (found.kind === 'stale') {
     // PostgreSQL refuses to start while the pid in its lock file is alive (whatever that process is) or the
     // file is unreadable, so this one has to go; the sweep first makes sure no backend of ours survives.
-    ctx.logger.warn({ pid: found.pid }, 'stale postmaster.pid (unrelated process or garbage); removing it');
+    ctx.logger.warn(
+      { postgresPid: found.pid },
+      'stale postmaster.pid (unrelated process or garbage); removing it',
+    );
     await killLeftoverBackends(ctx.pgData);
     await fs.rm(path.join(ctx.pgData, 'postmaster.pid'), { force: true });
   } else if (found.kind === 'dead') {
     // PostgreSQL handles a dead pid itself (and checks its shared memory), but orphaned backends block it.
-    ctx.logger.warn({ pid: found.pid }, 'embedded postgres was not shut down cleanly; recovering');
+    ctx.logger.warn({ postgresPid: found.pid }, 'embedded postgres was not shut down cleanly; recovering');
     await killLeftoverBackends(ctx.pgData);
     await clearZombiePidFile(ctx.pgData, found.pid);
   }
@@ -373,10 +376,13 @@ async function stopServer(ctx: Ctx, pid: number): Promise<void> {
     { runAs: ctx.runAs, timeoutMs: (PG_CTL_STOP_TIMEOUT_S + 5) * 1000 },
   );
   if (res.code !== 0 && isAlive(pid)) {
-    ctx.logger.warn({ pid, stderr: res.stderr.trim() }, 'pg_ctl stop failed; killing embedded postgres');
+    ctx.logger.warn(
+      { postgresPid: pid, stderr: res.stderr.trim() },
+      'pg_ctl stop failed; killing embedded postgres',
+    );
     await killServer(ctx.pgData, pid);
   }
-  ctx.logger.info({ pid, ms: Date.now() - t0 }, 'embedded postgres stopped');
+  ctx.logger.info({ postgresPid: pid, ms: Date.now() - t0 }, 'embedded postgres stopped');
 }
 
 /** SIGQUIT (immediate shutdown), then SIGKILL; WAL replay on the next start makes this safe for committed data. */

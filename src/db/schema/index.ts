@@ -3,5 +3,6 @@ export * from './catalogues.js';
 export * from './companies.js';
 export * from './countries.js';
 export * from './idempotency-keys.js';
+export * from './leads.js';
 export * from './partnerships.js';
 export * from './users.js';
