@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
 import pino from 'pino';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config/index.js';
 import { type Database, openDatabase } from '../../src/db/database.js';
@@ -115,6 +115,27 @@ export async function startTestApp(
       await app.close();
       await database.close();
       await redis?.quit();
+    },
+  };
+}
+
+/** Starts the real app over a fresh database for this test file; `ctx.t` is it, once started. */
+export function useTestApp(env: Record<string, string | undefined> = {}): { readonly t: TestApp } {
+  let app: TestApp | undefined;
+  let drop: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const db = await createTestDatabase();
+    drop = db.drop;
+    app = await startTestApp(db.url, env);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await drop?.();
+  });
+  return {
+    get t() {
+      if (!app) throw new Error('the test app has not started');
+      return app;
     },
   };
 }

@@ -1,30 +1,11 @@
-import { afterAll, beforeAll, expect } from 'vitest';
-import { type ApiClient, createTestDatabase, startTestApp, type TestApp } from './app.js';
+import { expect } from 'vitest';
+import type { ApiClient, TestApp } from './app.js';
 import { makeTenant } from './factories.js';
 
 // Shared by the catalogue test files (tags, tiers, categories, stages, custom fields, campaigns,
 // countries): the app over the file's own database, and the expected bodies they all assert.
 
-/** Starts the real app over a fresh database for this file; `ctx.t` is it, once started. */
-export function useTestApp(): { readonly t: TestApp } {
-  let app: TestApp | undefined;
-  let drop: (() => Promise<void>) | undefined;
-  beforeAll(async () => {
-    const db = await createTestDatabase();
-    drop = db.drop;
-    app = await startTestApp(db.url);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await drop?.();
-  });
-  return {
-    get t() {
-      if (!app) throw new Error('the test app has not started');
-      return app;
-    },
-  };
-}
+export { useTestApp } from './app.js';
 
 export const FORBIDDEN = { error: 'Write access required for this operation', code: 'forbidden' };
 export const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

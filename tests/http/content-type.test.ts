@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type RequestOptions, startTestApp, type TestApp, uniq } from '../helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import { type RequestOptions, uniq, useTestApp } from '../helpers/app.js';
 import { makeTenant } from '../helpers/factories.js';
 import { countUsers, countUsersWithEmail } from '../helpers/queries.js';
 
@@ -7,19 +7,7 @@ import { countUsers, countUsersWithEmail } from '../helpers/queries.js';
 // 400, over 1 MiB 413, nothing written by a refused request, and every response
 // `application/json; charset=utf-8`.
 
-let t: TestApp;
-let drop: () => Promise<void>;
-
-beforeAll(async () => {
-  const db = await createTestDatabase();
-  drop = db.drop;
-  t = await startTestApp(db.url);
-});
-
-afterAll(async () => {
-  await t?.close();
-  await drop?.();
-});
+const ctx = useTestApp();
 
 const JSON_UTF8 = 'application/json; charset=utf-8';
 const UNSUPPORTED = { error: 'Content-Type must be application/json', code: 'unsupported_media_type' };
@@ -45,21 +33,21 @@ describe('content type: request bodies', () => {
     ['a JSON look-alike', 'application/jsonx'],
     ['a JSON suffix type', 'application/vnd.api+json'],
   ])('POST with %s → 415', async (_name, contentType) => {
-    const { writeKey, company } = await makeTenant(t.database.db);
+    const { writeKey, company } = await makeTenant(ctx.t.database.db);
     const email = newEmail();
-    const res = await t.api.post('/v1/users', {
+    const res = await ctx.t.api.post('/v1/users', {
       key: writeKey,
       rawBody: JSON.stringify({ email }),
       headers: { 'content-type': contentType },
     });
     expect(res.status).toBe(415);
     expect(res.body).toEqual(UNSUPPORTED);
-    expect(await countUsersWithEmail(t.database.db, company.id, email)).toBe(0);
+    expect(await countUsersWithEmail(ctx.t.database.db, company.id, email)).toBe(0);
   });
 
   it('a body without any Content-Type → 415', async () => {
-    const { writeKey } = await makeTenant(t.database.db);
-    const res = await t.api.post('/v1/users', {
+    const { writeKey } = await makeTenant(ctx.t.database.db);
+    const res = await ctx.t.api.post('/v1/users', {
       key: writeKey,
       rawBody: Buffer.from(`{"email":"${newEmail()}"}`),
     });
@@ -68,15 +56,15 @@ describe('content type: request bodies', () => {
   });
 
   it('PATCH with text/plain → 415 and the user is unchanged', async () => {
-    const { writeKey, admin } = await makeTenant(t.database.db);
-    const res = await t.api.patch(`/v1/users/${admin.id}`, {
+    const { writeKey, admin } = await makeTenant(ctx.t.database.db);
+    const res = await ctx.t.api.patch(`/v1/users/${admin.id}`, {
       key: writeKey,
       rawBody: '{"first_name":"Changed"}',
       headers: { 'content-type': 'text/plain' },
     });
     expect(res.status).toBe(415);
     expect(res.body).toEqual(UNSUPPORTED);
-    expect((await t.api.get(`/v1/users/${admin.id}`, { key: writeKey })).body.first_name).toBe('Test');
+    expect((await ctx.t.api.get(`/v1/users/${admin.id}`, { key: writeKey })).body.first_name).toBe('Test');
   });
 
   it.each([
@@ -85,16 +73,16 @@ describe('content type: request bodies', () => {
     'application/json;charset=UTF-8',
     'Application/JSON',
   ])('POST with %s is accepted', async (contentType) => {
-    const { writeKey, company } = await makeTenant(t.database.db);
+    const { writeKey, company } = await makeTenant(ctx.t.database.db);
     const email = newEmail();
-    const res = await t.api.post('/v1/users', {
+    const res = await ctx.t.api.post('/v1/users', {
       key: writeKey,
       rawBody: JSON.stringify({ email }),
       headers: { 'content-type': contentType },
     });
     expect(res.status).toBe(201);
     expect(res.body.email).toBe(email);
-    expect(await countUsersWithEmail(t.database.db, company.id, email)).toBe(1);
+    expect(await countUsersWithEmail(ctx.t.database.db, company.id, email)).toBe(1);
   });
 
   it.each([
@@ -104,8 +92,8 @@ describe('content type: request bodies', () => {
     ['not JSON at all', 'email=a@b.test'],
     ['two documents', '{"email":"a@b.test"}{"email":"c@d.test"}'],
   ])('malformed JSON (%s) → 400', async (_name, rawBody) => {
-    const { writeKey } = await makeTenant(t.database.db);
-    const res = await t.api.post('/v1/users', {
+    const { writeKey } = await makeTenant(ctx.t.database.db);
+    const res = await ctx.t.api.post('/v1/users', {
       key: writeKey,
       rawBody,
       headers: { 'content-type': 'application/json' },
@@ -115,8 +103,8 @@ describe('content type: request bodies', () => {
   });
 
   it('an empty JSON body → 400', async () => {
-    const { writeKey } = await makeTenant(t.database.db);
-    const res = await t.api.post('/v1/users', {
+    const { writeKey } = await makeTenant(ctx.t.database.db);
+    const res = await ctx.t.api.post('/v1/users', {
       key: writeKey,
       rawBody: '',
       headers: { 'content-type': 'application/json' },
@@ -129,9 +117,9 @@ describe('content type: request bodies', () => {
   });
 
   it('JSON that is not an object → 400 naming the body', async () => {
-    const { writeKey } = await makeTenant(t.database.db);
+    const { writeKey } = await makeTenant(ctx.t.database.db);
     for (const rawBody of ['[]', '"a@b.test"', '42', 'null']) {
-      const res = await t.api.post('/v1/users', {
+      const res = await ctx.t.api.post('/v1/users', {
         key: writeKey,
         rawBody,
         headers: { 'content-type': 'application/json' },
@@ -143,11 +131,11 @@ describe('content type: request bodies', () => {
   });
 
   it('a body of exactly 1 MiB is read; one byte more → 413', async () => {
-    const { writeKey, company } = await makeTenant(t.database.db);
+    const { writeKey, company } = await makeTenant(ctx.t.database.db);
     const email = newEmail();
     const atLimit = bodyOfSize(email, MIB);
     expect(Buffer.byteLength(atLimit)).toBe(MIB);
-    const read = await t.api.post('/v1/users', {
+    const read = await ctx.t.api.post('/v1/users', {
       key: writeKey,
       rawBody: atLimit,
       headers: { 'content-type': 'application/json' },
@@ -156,7 +144,7 @@ describe('content type: request bodies', () => {
     expect(read.status).toBe(400);
     expect(read.body.details).toEqual([{ path: 'position', message: 'must be at most 200 characters' }]);
 
-    const over = await t.api.post('/v1/users', {
+    const over = await ctx.t.api.post('/v1/users', {
       key: writeKey,
       rawBody: bodyOfSize(email, MIB + 1),
       headers: { 'content-type': 'application/json' },
@@ -164,11 +152,11 @@ describe('content type: request bodies', () => {
     expect(over.status).toBe(413);
     expect(over.body).toEqual(TOO_LARGE);
     expect(over.headers.get('content-type')).toBe(JSON_UTF8);
-    expect(await countUsersWithEmail(t.database.db, company.id, email)).toBe(0);
+    expect(await countUsersWithEmail(ctx.t.database.db, company.id, email)).toBe(0);
   });
 
   it('a streamed (chunked, no Content-Length) body over 1 MiB → 413', async () => {
-    const { writeKey } = await makeTenant(t.database.db);
+    const { writeKey } = await makeTenant(ctx.t.database.db);
     const payload = new TextEncoder().encode(bodyOfSize(newEmail(), 2 * MIB));
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
@@ -177,7 +165,7 @@ describe('content type: request bodies', () => {
         controller.close();
       },
     });
-    const res = await fetch(`${t.api.baseUrl}/v1/users`, {
+    const res = await fetch(`${ctx.t.api.baseUrl}/v1/users`, {
       method: 'POST',
       headers: { authorization: `Bearer ${writeKey}`, 'content-type': 'application/json' },
       body: stream,
@@ -188,9 +176,9 @@ describe('content type: request bodies', () => {
   });
 
   it('no refused write leaves anything behind, and the same data is accepted once it is sent right', async () => {
-    const { writeKey, readKey, company } = await makeTenant(t.database.db);
+    const { writeKey, readKey, company } = await makeTenant(ctx.t.database.db);
     const email = newEmail();
-    const before = await countUsers(t.database.db, company.id);
+    const before = await countUsers(ctx.t.database.db, company.id);
     const json = { 'content-type': 'application/json' };
     const refused: [string, RequestOptions, number][] = [
       ['text/plain', { rawBody: JSON.stringify({ email }), headers: { 'content-type': 'text/plain' } }, 415],
@@ -201,51 +189,55 @@ describe('content type: request bodies', () => {
       ['read key', { key: readKey, body: { email } }, 403],
     ];
     for (const [name, opts, status] of refused) {
-      const res = await t.api.post('/v1/users', { key: writeKey, ...opts });
+      const res = await ctx.t.api.post('/v1/users', { key: writeKey, ...opts });
       expect(res.status, name).toBe(status);
       expect(res.headers.get('content-type'), name).toBe(JSON_UTF8);
     }
-    expect(await countUsers(t.database.db, company.id)).toBe(before);
-    expect(await countUsersWithEmail(t.database.db, company.id, email)).toBe(0);
+    expect(await countUsers(ctx.t.database.db, company.id)).toBe(before);
+    expect(await countUsersWithEmail(ctx.t.database.db, company.id, email)).toBe(0);
 
-    const ok = await t.api.post('/v1/users', { key: writeKey, body: { email } });
+    const ok = await ctx.t.api.post('/v1/users', { key: writeKey, body: { email } });
     expect(ok.status).toBe(201);
     // A duplicate is refused as a whole as well.
-    const dup = await t.api.post('/v1/users', { key: writeKey, body: { email, first_name: 'Second' } });
+    const dup = await ctx.t.api.post('/v1/users', { key: writeKey, body: { email, first_name: 'Second' } });
     expect(dup.status).toBe(409);
-    expect(await countUsers(t.database.db, company.id)).toBe(before + 1);
-    expect((await t.api.get(`/v1/users/${ok.body.id}`, { key: readKey })).body.first_name).toBeNull();
+    expect(await countUsers(ctx.t.database.db, company.id)).toBe(before + 1);
+    expect((await ctx.t.api.get(`/v1/users/${ok.body.id}`, { key: readKey })).body.first_name).toBeNull();
   });
 });
 
 describe('content type: responses', () => {
   it('every JSON response, success or error, is application/json; charset=utf-8', async () => {
-    const { writeKey, readKey, admin } = await makeTenant(t.database.db);
+    const { writeKey, readKey, admin } = await makeTenant(ctx.t.database.db);
     const cases: [string, () => Promise<{ status: number; headers: Headers }>, number][] = [
-      ['list', () => t.api.get('/v1/users', { key: readKey }), 200],
-      ['get', () => t.api.get(`/v1/users/${admin.id}`, { key: readKey }), 200],
-      ['create', () => t.api.post('/v1/users', { key: writeKey, body: { email: newEmail() } }), 201],
+      ['list', () => ctx.t.api.get('/v1/users', { key: readKey }), 200],
+      ['get', () => ctx.t.api.get(`/v1/users/${admin.id}`, { key: readKey }), 200],
+      ['create', () => ctx.t.api.post('/v1/users', { key: writeKey, body: { email: newEmail() } }), 201],
       [
         'update',
-        () => t.api.patch(`/v1/users/${admin.id}`, { key: writeKey, body: { position: 'Boss' } }),
+        () => ctx.t.api.patch(`/v1/users/${admin.id}`, { key: writeKey, body: { position: 'Boss' } }),
         200,
       ],
-      ['validation error', () => t.api.get('/v1/users?pageSize=51', { key: readKey }), 400],
-      ['missing key', () => t.api.get('/v1/users'), 401],
-      ['forbidden', () => t.api.post('/v1/users', { key: readKey, body: { email: newEmail() } }), 403],
-      ['not found', () => t.api.get('/v1/users/2147483647', { key: readKey }), 404],
-      ['unknown route', () => t.api.get('/v1/nothing-here'), 404],
-      ['wrong method', () => t.api.request('PUT', '/v1/users'), 405],
-      ['conflict', () => t.api.post('/v1/users', { key: writeKey, body: { email: admin.email } }), 409],
+      ['validation error', () => ctx.t.api.get('/v1/users?pageSize=51', { key: readKey }), 400],
+      ['missing key', () => ctx.t.api.get('/v1/users'), 401],
+      ['forbidden', () => ctx.t.api.post('/v1/users', { key: readKey, body: { email: newEmail() } }), 403],
+      ['not found', () => ctx.t.api.get('/v1/users/2147483647', { key: readKey }), 404],
+      ['unknown route', () => ctx.t.api.get('/v1/nothing-here'), 404],
+      ['wrong method', () => ctx.t.api.request('PUT', '/v1/users'), 405],
+      ['conflict', () => ctx.t.api.post('/v1/users', { key: writeKey, body: { email: admin.email } }), 409],
       [
         'unsupported type',
         () =>
-          t.api.post('/v1/users', { key: writeKey, rawBody: 'x', headers: { 'content-type': 'text/plain' } }),
+          ctx.t.api.post('/v1/users', {
+            key: writeKey,
+            rawBody: 'x',
+            headers: { 'content-type': 'text/plain' },
+          }),
         415,
       ],
-      ['healthz', () => t.api.get('/healthz'), 200],
-      ['readyz', () => t.api.get('/readyz'), 200],
-      ['openapi', () => t.api.get('/v1/openapi.json'), 200],
+      ['healthz', () => ctx.t.api.get('/healthz'), 200],
+      ['readyz', () => ctx.t.api.get('/readyz'), 200],
+      ['openapi', () => ctx.t.api.get('/v1/openapi.json'), 200],
     ];
     for (const [name, send, status] of cases) {
       const res = await send();
@@ -255,12 +247,12 @@ describe('content type: responses', () => {
   });
 
   it('a 204 has no body and no JSON content type', async () => {
-    const { writeKey, company } = await makeTenant(t.database.db);
-    const created = await t.api.post('/v1/users', { key: writeKey, body: { email: newEmail() } });
-    const res = await t.api.delete(`/v1/users/${created.body.id}`, { key: writeKey });
+    const { writeKey, company } = await makeTenant(ctx.t.database.db);
+    const created = await ctx.t.api.post('/v1/users', { key: writeKey, body: { email: newEmail() } });
+    const res = await ctx.t.api.delete(`/v1/users/${created.body.id}`, { key: writeKey });
     expect(res.status).toBe(204);
     expect(res.text).toBe('');
     expect(res.headers.get('content-type')).toBeNull();
-    expect(await countUsers(t.database.db, company.id)).toBe(2);
+    expect(await countUsers(ctx.t.database.db, company.id)).toBe(2);
   });
 });

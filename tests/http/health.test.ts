@@ -1,25 +1,13 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { generateApiKey } from '../../src/modules/api-keys/api-keys.crypto.js';
-import { createTestDatabase, startTestApp, type TestApp, uniq } from '../helpers/app.js';
+import { startTestApp, type TestApp, uniq, useTestApp } from '../helpers/app.js';
 import { databaseUrl } from '../helpers/global-setup.js';
 
 // Meta endpoints /healthz (process up) and /readyz (database reachable and migrated), and a
 // database outage answered as 503 JSON — quickly, never a crash or a hang.
 
-let t: TestApp;
-let drop: () => Promise<void>;
-
-beforeAll(async () => {
-  const db = await createTestDatabase();
-  drop = db.drop;
-  t = await startTestApp(db.url);
-});
-
-afterAll(async () => {
-  await t?.close();
-  await drop?.();
-});
+const ctx = useTestApp();
 
 const UNREACHABLE_URL = 'postgres://postgres@127.0.0.1:1/nothing';
 const UNAVAILABLE = { error: 'Service unavailable: the database cannot be reached', code: 'unavailable' };
@@ -57,15 +45,15 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }>
 
 describe('health: probes', () => {
   it('/healthz is 200 {"status":"ok"} without a key', async () => {
-    const res = await t.api.get('/healthz');
+    const res = await ctx.t.api.get('/healthz');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'ok' });
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
-    expect((await t.api.request('HEAD', '/healthz')).status).toBe(200);
+    expect((await ctx.t.api.request('HEAD', '/healthz')).status).toBe(200);
   });
 
   it('/readyz is 200 {"status":"ready"} on a migrated database', async () => {
-    const res = await t.api.get('/readyz');
+    const res = await ctx.t.api.get('/readyz');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'ready' });
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');

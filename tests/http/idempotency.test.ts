@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, startTestApp, type TestApp, uniq } from '../helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import { uniq, useTestApp } from '../helpers/app.js';
 import { makeApiKey, makeTenant } from '../helpers/factories.js';
 import { countUsers, countUsersWithEmail } from '../helpers/queries.js';
 
@@ -7,30 +7,18 @@ import { countUsers, countUsersWithEmail } from '../helpers/queries.js';
 // same key and body replays the first response (status and bytes) without redoing the work;
 // the same key with another body is 409; keys are scoped per API key.
 
-let t: TestApp;
-let drop: () => Promise<void>;
-
-beforeAll(async () => {
-  const db = await createTestDatabase();
-  drop = db.drop;
-  t = await startTestApp(db.url);
-});
-
-afterAll(async () => {
-  await t?.close();
-  await drop?.();
-});
+const ctx = useTestApp();
 
 const newEmail = () => `idem-${uniq()}@example.test`;
 const newKey = () => `idem-key-${uniq()}`;
 
 function post(apiKey: string, idempotencyKey: string, body: unknown, path = '/v1/users') {
-  return t.api.post(path, { key: apiKey, body, headers: { 'idempotency-key': idempotencyKey } });
+  return ctx.t.api.post(path, { key: apiKey, body, headers: { 'idempotency-key': idempotencyKey } });
 }
 
 describe('idempotency: replays', () => {
   it('same key + same body → the first response, byte for byte, marked as replayed; one user', async () => {
-    const { writeKey, company } = await makeTenant(t.database.db);
+    const { writeKey, company } = await makeTenant(ctx.t.database.db);
     const email = newEmail();
     const key = newKey();
     const body = { email, first_name: 'Ida', last_name: 'Empotent' };
@@ -47,20 +35,20 @@ describe('idempotency: replays', () => {
       expect(again.headers.get('content-type')).toBe('application/json; charset=utf-8');
       expect(again.headers.get('x-request-id')).not.toBe(first.headers.get('x-request-id'));
     }
-    expect(await countUsersWithEmail(t.database.db, company.id, email)).toBe(1);
-    expect(await countUsers(t.database.db, company.id)).toBe(2);
+    expect(await countUsersWithEmail(ctx.t.database.db, company.id, email)).toBe(1);
+    expect(await countUsers(ctx.t.database.db, company.id)).toBe(2);
   });
 
   it('the same body with its keys in another order is the same request', async () => {
-    const { writeKey, company } = await makeTenant(t.database.db);
+    const { writeKey, company } = await makeTenant(ctx.t.database.db);
     const email = newEmail();
     const key = newKey();
-    const first = await t.api.post('/v1/users', {
+    const first = await ctx.t.api.post('/v1/users', {
       key: writeKey,
       rawBody: `{"email":"${email}","first_name":"A","last_name":"B"}`,
       headers: { 'content-type': 'application/json', 'idempotency-key': key },
     });
-    const again = await t.api.post('/v1/users', {
+    const again = await ctx.t.api.post('/v1/users', {
       key: writeKey,
       rawBody: `{ "last_name": "B", "first_name": "A", "email": "${email}" }`,
       headers: { 'content-type': 'application/json', 'idempotency-key': key },
@@ -69,18 +57,18 @@ describe('idempotency: replays', () => {
     expect(again.status).toBe(201);
     expect(again.text).toBe(first.text);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
-    expect(await countUsersWithEmail(t.database.db, company.id, email)).toBe(1);
+    expect(await countUsersWithEmail(ctx.t.database.db, company.id, email)).toBe(1);
   });
 
   it('a 4xx first response is replayed too, even after the cause went away', async () => {
-    const { writeKey, admin } = await makeTenant(t.database.db);
+    const { writeKey, admin } = await makeTenant(ctx.t.database.db);
     const key = newKey();
     const first = await post(writeKey, key, { email: admin.email });
     expect(first.status).toBe(409);
 
     // Free the email: a fresh request would now succeed…
     expect(
-      (await t.api.patch(`/v1/users/${admin.id}`, { key: writeKey, body: { email: newEmail() } })).status,
+      (await ctx.t.api.patch(`/v1/users/${admin.id}`, { key: writeKey, body: { email: newEmail() } })).status,
     ).toBe(200);
     expect((await post(writeKey, newKey(), { email: newEmail() })).status).toBe(201);
 
@@ -92,7 +80,7 @@ describe('idempotency: replays', () => {
   });
 
   it('concurrent retries with one key do the work once', async () => {
-    const { writeKey, company } = await makeTenant(t.database.db);
+    const { writeKey, company } = await makeTenant(ctx.t.database.db);
     const email = newEmail();
     const key = newKey();
     const responses = await Promise.all(Array.from({ length: 8 }, () => post(writeKey, key, { email })));
@@ -106,7 +94,7 @@ describe('idempotency: replays', () => {
         code: 'conflict',
       });
     }
-    expect(await countUsersWithEmail(t.database.db, company.id, email)).toBe(1);
+    expect(await countUsersWithEmail(ctx.t.database.db, company.id, email)).toBe(1);
 
     const later = await post(writeKey, key, { email });
     expect(later.status).toBe(201);
@@ -114,10 +102,10 @@ describe('idempotency: replays', () => {
   });
 
   it('without the header, a retry is a new request', async () => {
-    const { writeKey } = await makeTenant(t.database.db);
+    const { writeKey } = await makeTenant(ctx.t.database.db);
     const email = newEmail();
-    expect((await t.api.post('/v1/users', { key: writeKey, body: { email } })).status).toBe(201);
-    const again = await t.api.post('/v1/users', { key: writeKey, body: { email } });
+    expect((await ctx.t.api.post('/v1/users', { key: writeKey, body: { email } })).status).toBe(201);
+    const again = await ctx.t.api.post('/v1/users', { key: writeKey, body: { email } });
     expect(again.status).toBe(409);
     expect(again.headers.get('idempotent-replayed')).toBeNull();
   });
@@ -125,10 +113,10 @@ describe('idempotency: replays', () => {
 
 describe('idempotency: conflicts and limits', () => {
   it('same key + different body → 409, and nothing is created', async () => {
-    const { writeKey, company } = await makeTenant(t.database.db);
+    const { writeKey, company } = await makeTenant(ctx.t.database.db);
     const key = newKey();
     expect((await post(writeKey, key, { email: newEmail() })).status).toBe(201);
-    const before = await countUsers(t.database.db, company.id);
+    const before = await countUsers(ctx.t.database.db, company.id);
 
     const other = newEmail();
     for (const body of [{ email: other }, { email: other, first_name: 'x' }]) {
@@ -140,13 +128,13 @@ describe('idempotency: conflicts and limits', () => {
       });
       expect(res.headers.get('idempotent-replayed')).toBeNull();
     }
-    expect(await countUsers(t.database.db, company.id)).toBe(before);
+    expect(await countUsers(ctx.t.database.db, company.id)).toBe(before);
   });
 
   it('keys are scoped per API key: another key reuses the same string independently', async () => {
-    const a = await makeTenant(t.database.db);
-    const secondKey = (await makeApiKey(t.database.db, a.company.id, 'write')).key;
-    const otherCompany = await makeTenant(t.database.db);
+    const a = await makeTenant(ctx.t.database.db);
+    const secondKey = (await makeApiKey(ctx.t.database.db, a.company.id, 'write')).key;
+    const otherCompany = await makeTenant(ctx.t.database.db);
     const key = newKey();
     const bodyA = { email: newEmail() };
     const bodyB = { email: newEmail() };
@@ -173,12 +161,12 @@ describe('idempotency: conflicts and limits', () => {
     expect((await post(a.writeKey, key, bodyA)).text).toBe(firstA.text);
     expect((await post(secondKey, key, bodyB)).text).toBe(firstB.text);
     expect((await post(otherCompany.writeKey, key, bodyA)).text).toBe(firstC.text);
-    expect(await countUsers(t.database.db, a.company.id)).toBe(3);
-    expect(await countUsers(t.database.db, otherCompany.company.id)).toBe(2);
+    expect(await countUsers(ctx.t.database.db, a.company.id)).toBe(3);
+    expect(await countUsers(ctx.t.database.db, otherCompany.company.id)).toBe(2);
   });
 
   it('a key of 255 characters is accepted; 256 and more → 400', async () => {
-    const { writeKey, company } = await makeTenant(t.database.db);
+    const { writeKey, company } = await makeTenant(ctx.t.database.db);
     const ok = await post(writeKey, 'k'.repeat(255), { email: newEmail() });
     expect(ok.status).toBe(201);
 
@@ -187,23 +175,23 @@ describe('idempotency: conflicts and limits', () => {
       const res = await post(writeKey, key, { email });
       expect(res.status).toBe(400);
       expect(res.body).toEqual({ error: 'Idempotency-Key must be 1 to 255 characters', code: 'bad_request' });
-      expect(await countUsersWithEmail(t.database.db, company.id, email)).toBe(0);
+      expect(await countUsersWithEmail(ctx.t.database.db, company.id, email)).toBe(0);
     }
   });
 
   it('an empty key → 400', async () => {
-    const { writeKey } = await makeTenant(t.database.db);
+    const { writeKey } = await makeTenant(ctx.t.database.db);
     const res = await post(writeKey, '', { email: newEmail() });
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ error: 'Idempotency-Key must be 1 to 255 characters', code: 'bad_request' });
   });
 
   it('only POST is covered: a PATCH with an Idempotency-Key is simply executed', async () => {
-    const { writeKey } = await makeTenant(t.database.db);
+    const { writeKey } = await makeTenant(ctx.t.database.db);
     const key = newKey();
     const body = { email: newEmail() };
     expect((await post(writeKey, key, body)).status).toBe(201);
-    const patched = await t.api.patch('/v1/users/2147483647', {
+    const patched = await ctx.t.api.patch('/v1/users/2147483647', {
       key: writeKey,
       body: { first_name: 'x' },
       headers: { 'idempotency-key': key },

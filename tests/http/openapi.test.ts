@@ -1,22 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, startTestApp, type TestApp } from '../helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from '../helpers/app.js';
 
 // Meta endpoints: /v1/openapi.json is a public OpenAPI 3.1 document describing every route
 // the server really serves (checked against the app's own route table), and /docs renders it.
 
-let t: TestApp;
-let drop: () => Promise<void>;
-
-beforeAll(async () => {
-  const db = await createTestDatabase();
-  drop = db.drop;
-  t = await startTestApp(db.url);
-});
-
-afterAll(async () => {
-  await t?.close();
-  await drop?.();
-});
+const ctx = useTestApp();
 
 interface Operation {
   responses?: Record<string, unknown>;
@@ -34,25 +22,25 @@ type OpenApiDoc = {
 const toOpenApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
 async function fetchDoc(): Promise<OpenApiDoc> {
-  const res = await t.api.get<OpenApiDoc>('/v1/openapi.json');
+  const res = await ctx.t.api.get<OpenApiDoc>('/v1/openapi.json');
   expect(res.status).toBe(200);
   return res.body;
 }
 
 describe('openapi: the document', () => {
   it('is OpenAPI 3.1.0 JSON, served without a key', async () => {
-    const res = await t.api.get('/v1/openapi.json');
+    const res = await ctx.t.api.get('/v1/openapi.json');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(res.body.openapi).toBe('3.1.0');
     expect(res.body.info).toMatchObject({ title: 'Journeybee API', version: expect.any(String) });
-    const alias = await t.api.get('/api/v1/openapi.json');
+    const alias = await ctx.t.api.get('/api/v1/openapi.json');
     expect(alias.text).toBe(res.text);
   });
 
   it('documents every route the server serves, with its method and its responses', async () => {
     const doc = await fetchDoc();
-    const visible = t.app.routeTable.routes.filter((r) => !r.hidden);
+    const visible = ctx.t.app.routeTable.routes.filter((r) => !r.hidden);
     expect(visible.some((r) => r.url === '/v1/users' && r.method === 'POST')).toBe(true);
     for (const route of visible) {
       // HEAD is GET without a body (Fastify adds it to every GET); OpenAPI documents the GET.
@@ -71,7 +59,7 @@ describe('openapi: the document', () => {
 
   it('documents each /api/v1 route once, as its /v1 twin', async () => {
     const doc = await fetchDoc();
-    const mirrored = t.app.routeTable.routes.filter(
+    const mirrored = ctx.t.app.routeTable.routes.filter(
       (r) => r.url.startsWith('/api/v1/') && r.method !== 'HEAD',
     );
     expect(mirrored.length).toBeGreaterThan(0);
@@ -81,7 +69,7 @@ describe('openapi: the document', () => {
       expect(doc.paths[twin]?.[route.method.toLowerCase()], `${route.method} ${twin}`).toBeDefined();
       // And every /api/v1 route has a served /v1 twin.
       expect(
-        t.app.routeTable.routes.some((r) => r.method === route.method && r.url === route.url.slice(4)),
+        ctx.t.app.routeTable.routes.some((r) => r.method === route.method && r.url === route.url.slice(4)),
       ).toBe(true);
     }
     expect(Object.keys(doc.paths).filter((p) => p.startsWith('/api/'))).toEqual([]);
@@ -90,7 +78,7 @@ describe('openapi: the document', () => {
   it('lists only routes that exist', async () => {
     const doc = await fetchDoc();
     const served = new Set(
-      t.app.routeTable.routes.map((r) => `${r.method.toLowerCase()} ${toOpenApiPath(r.url)}`),
+      ctx.t.app.routeTable.routes.map((r) => `${r.method.toLowerCase()} ${toOpenApiPath(r.url)}`),
     );
     for (const [path, operations] of Object.entries(doc.paths)) {
       for (const method of Object.keys(operations)) {
@@ -159,7 +147,7 @@ describe('openapi: the document', () => {
 
 describe('openapi: interactive docs', () => {
   it('/docs serves an HTML page without a key', async () => {
-    const res = await t.api.get('/docs');
+    const res = await ctx.t.api.get('/docs');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     expect(res.text).toMatch(/<html/i);
