@@ -30,14 +30,12 @@ export interface NewEvent {
 /** Records events; call it with the transaction that makes the change. */
 export async function recordEvents(tx: Executor, list: NewEvent[]): Promise<void> {
   if (list.length === 0) return;
-  await tx
-    .insert(events)
-    .values(
-      list.map((e) => ({
-        company_id: e.companyId,
-        type: e.type,
-        payload: e.payload,
-        api_key_id: e.apiKeyId ?? null,
-      })),
-    );
+  await tx.insert(events).values(
+    list.map((e) => ({
+      company_id: e.companyId,
+      type: e.type,
+      payload: e.payload,
+      api_key_id: e.apiKeyId ?? null,
+    })),
+  );
 }
