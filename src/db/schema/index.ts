@@ -6,3 +6,4 @@ export * from './idempotency-keys.js';
 export * from './leads.js';
 export * from './partnerships.js';
 export * from './users.js';
+export * from './webhooks.js';
