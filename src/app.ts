@@ -25,10 +25,20 @@ import { ApiKeyService } from './modules/api-keys/api-keys.service.js';
 import { cataloguesRoutes, createCatalogueServices } from './modules/catalogues/index.js';
 import { contactsRoutes } from './modules/contacts/contacts.routes.js';
 import { ContactService } from './modules/contacts/contacts.service.js';
+import { leadNotesRoutes } from './modules/lead-notes/lead-notes.routes.js';
+import { LeadNoteService } from './modules/lead-notes/lead-notes.service.js';
+import { leadsRoutes } from './modules/leads/leads.routes.js';
+import { LeadService } from './modules/leads/leads.service.js';
+import { NotificationHub } from './modules/notifications/notifications.hub.js';
+import { notificationsRoutes } from './modules/notifications/notifications.routes.js';
+import { NotificationService } from './modules/notifications/notifications.service.js';
 import { partnersRoutes } from './modules/partners/partners.routes.js';
 import { PartnerService } from './modules/partners/partners.service.js';
 import { usersRoutes } from './modules/users/users.routes.js';
 import { UserService } from './modules/users/users.service.js';
+import { webhooksRoutes } from './modules/webhooks/webhooks.routes.js';
+import { SecretBox } from './modules/webhooks/webhooks.secrets.js';
+import { WebhookService } from './modules/webhooks/webhooks.service.js';
 
 export interface AppDeps {
   config: Config;
@@ -135,7 +145,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const catalogues = createCatalogueServices(database.db);
   const partners = new PartnerService(database.db);
   const contacts = new ContactService(database.db);
+  const leads = new LeadService(database.db);
+  const leadNotes = new LeadNoteService(database.db);
+  const webhooks = new WebhookService(database.db, new SecretBox(config), config.webhookAllowPrivateNetworks);
   const idempotency = idempotencyHooks(database.db);
+  const notifications = new NotificationService(database.db);
+  // One LISTEN connection per app (per server process) feeds every open notification stream.
+  const hub = new NotificationHub({
+    db: database.db,
+    connectionString: database.connectionString,
+    logger: app.log,
+    heartbeatMs: config.sseHeartbeatMs,
+  });
+  app.addHook('onReady', () => hub.start());
+  // Open streams would hold server.close() forever: end them before it waits for connections.
+  app.addHook('preClose', () => hub.closeStreams());
+  app.addHook('onClose', () => hub.stop());
 
   await app.register(healthRoutes, { database });
 
@@ -165,6 +190,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         await v1.register(cataloguesRoutes, { catalogues });
         await v1.register(partnersRoutes, { partners });
         await v1.register(contactsRoutes, { contacts });
+        await v1.register(notificationsRoutes, { notifications, hub });
+        await v1.register(leadsRoutes, { leads });
+        await v1.register(leadNotesRoutes, { leadNotes });
+        await v1.register(webhooksRoutes, { webhooks });
       },
       { prefix },
     );

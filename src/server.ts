@@ -6,6 +6,8 @@ import type { Config } from './config/index.js';
 import { type Database, openDatabase } from './db/database.js';
 import { runMigrations } from './db/migrate.js';
 import { purgeExpiredIdempotencyKeys } from './http/idempotency.js';
+import { SecretBox } from './modules/webhooks/webhooks.secrets.js';
+import { WebhookWorker } from './modules/webhooks/webhooks.worker.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -35,7 +37,17 @@ export async function startServer(config: Config): Promise<RunningServer> {
     throw err;
   }
   const app = await buildApp({ config, database, redis, logger });
-  const url = await app.listen({ port: config.port, host: config.host });
+  // Webhook deliveries: this process's worker shares the queue with every other process. It
+  // starts before the server listens, so a server that answers is a server that delivers.
+  const worker = new WebhookWorker({ database, config, secrets: new SecretBox(config), logger: app.log });
+  await worker.start();
+  let url: string;
+  try {
+    url = await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    await worker.stop();
+    throw err;
+  }
   app.log.info({ database: database.kind, redis: Boolean(redis) }, `Journeybee listening on ${url}`);
 
   const purge = setInterval(
@@ -52,7 +64,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     stopping ??= (async () => {
       clearInterval(purge);
       app.appState.shuttingDown = true;
-      await app.close();
+      // The worker lets its in-flight sends finish (or releases them) before the pool closes.
+      await Promise.all([app.close(), worker.stop()]);
       await database.close();
       await redis?.quit().catch(() => {});
     })();

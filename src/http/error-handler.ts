@@ -1,4 +1,10 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifySchemaValidationError,
+} from 'fastify';
 import { hasZodFastifySchemaValidationErrors, ResponseSerializationError } from 'fastify-type-provider-zod';
 import {
   isDatabaseUnavailable,
@@ -50,6 +56,16 @@ function issueDetails(issues: IssueLike[]): ErrorDetail[] {
   return details;
 }
 
+/** The issues of a request-validation failure, as the Zod type provider reports them. */
+export function validationIssues(validation: readonly FastifySchemaValidationError[]): IssueLike[] {
+  return validation.map((v) => ({
+    code: v.keyword,
+    path: v.instancePath.split('/').filter(Boolean),
+    message: v.message ?? 'Invalid value',
+    keys: (v.params as { keys?: string[] }).keys,
+  }));
+}
+
 /** Turns a Zod request-validation failure into our 400, naming the parameter or field. */
 export function validationError(context: string | undefined, issues: IssueLike[]): ApiError {
   const details = issueDetails(issues);
@@ -69,15 +85,7 @@ export function validationError(context: string | undefined, issues: IssueLike[]
 function toApiError(err: FastifyError | Error, request: FastifyRequest): ApiError {
   if (err instanceof ApiError) return err;
   if (hasZodFastifySchemaValidationErrors(err)) {
-    const issues = err.validation.map(
-      (v): IssueLike => ({
-        code: v.keyword,
-        path: v.instancePath.split('/').filter(Boolean),
-        message: v.message ?? 'Invalid value',
-        keys: (v.params as { keys?: string[] }).keys,
-      }),
-    );
-    return validationError(err.validationContext, issues);
+    return validationError(err.validationContext, validationIssues(err.validation));
   }
   if (err instanceof ResponseSerializationError) {
     request.log.error({ err, issues: err.cause.issues }, 'response did not match its schema');

@@ -35,11 +35,13 @@ export class FieldProblems {
     return this.issues.length;
   }
 
-  toError(): ApiError {
-    return validationError(this.context, this.issues);
+  /** The 400; `message` replaces the generated one where a contract fixes the wording. */
+  toError(message?: string): ApiError {
+    const error = validationError(this.context, this.issues);
+    return message ? new ApiError('bad_request', message, error.details) : error;
   }
 
-  throwIfAny(): void {
-    if (this.issues.length > 0) throw this.toError();
+  throwIfAny(message?: string): void {
+    if (this.issues.length > 0) throw this.toError(message);
   }
 }

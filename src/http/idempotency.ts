@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { and, eq, isNotNull, lt, sql } from 'drizzle-orm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Db } from '../db/database.js';
+import type { Db, Executor } from '../db/database.js';
 import { idempotencyKeys } from '../db/schema/index.js';
 import { stableStringify } from '../lib/json.js';
 import { ApiError } from './errors.js';
@@ -10,7 +10,8 @@ import { ApiError } from './errors.js';
 // status below 500) is stored and replayed for 24 h to retries with the same key and body.
 // A 5xx frees the key so the client can retry. A key whose request died mid-way stays
 // reserved until it expires: we cannot know whether its work committed, and a second
-// lead is worse than a 409.
+// lead is worse than a 409. A route that records its response in the transaction doing the
+// work (recordResponseInTransaction) closes that gap: its retry replays after such a crash too.
 
 export const IDEMPOTENCY_TTL_HOURS = 24;
 const MAX_KEY_LENGTH = 255;
@@ -25,6 +26,9 @@ declare module 'fastify' {
     idempotency?: Reservation;
   }
 }
+
+const reservationRow = (r: Reservation) =>
+  and(eq(idempotencyKeys.api_key_id, r.apiKeyId), eq(idempotencyKeys.key, r.key));
 
 function requestHash(request: FastifyRequest): string {
   // /api/v1/x and /v1/x are the same endpoint, so the same request.
@@ -93,10 +97,7 @@ export function idempotencyHooks(db: Db) {
     const reservation = request.idempotency;
     if (!reservation) return payload;
     request.idempotency = undefined;
-    const where = and(
-      eq(idempotencyKeys.api_key_id, reservation.apiKeyId),
-      eq(idempotencyKeys.key, reservation.key),
-    );
+    const where = reservationRow(reservation);
     if (reply.statusCode >= 500) {
       await db.delete(idempotencyKeys).where(where);
       return payload;
@@ -110,6 +111,26 @@ export function idempotencyHooks(db: Db) {
   }
 
   return { reserve, record };
+}
+
+/**
+ * Stores the response of a reserved request in the transaction that does its work (a create),
+ * so that a crash after the commit and before the reply still replays it to the retry, rather
+ * than leaving the key reserved until it expires. The onSend hook then stores the exact bytes
+ * sent, as for any request. A request without Idempotency-Key is left alone.
+ */
+export async function recordResponseInTransaction(
+  tx: Executor,
+  request: FastifyRequest,
+  status: number,
+  body: unknown,
+): Promise<void> {
+  const reservation = request.idempotency;
+  if (!reservation) return;
+  await tx
+    .update(idempotencyKeys)
+    .set({ response_status: status, response_body: JSON.stringify(body) })
+    .where(reservationRow(reservation));
 }
 
 /** Deletes expired rows; called periodically by the server. */

@@ -38,6 +38,7 @@ export function openApiDocumentOptions(): OpenApiOptions {
       'Users',
       'Partners',
       'Contacts',
+      'Leads',
       'Tags',
       'Tiers',
       'Categories',
@@ -45,6 +46,7 @@ export function openApiDocumentOptions(): OpenApiOptions {
       'Custom fields',
       'Campaigns',
       'Countries',
+      'Notifications',
       'Meta',
     ].map((name) => ({ name })),
   };

@@ -32,6 +32,9 @@ export const bodyId = z
   .min(1, { error: ID_MESSAGE })
   .max(2_147_483_647, { error: ID_MESSAGE });
 
+/** The body of a POST that takes none: absent, or `{}`. */
+export const noBody = z.strictObject({}).nullish().describe('No body is needed');
+
 export const errorBody = z
   .object({
     error: z.string().describe('Human-readable message'),

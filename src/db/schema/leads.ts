@@ -28,6 +28,8 @@ export const LEAD_SOURCES = [
 ] as const;
 export const ASSOCIATION_TYPES = ['referral', 'reseller', 'campaigns'] as const;
 export const INTEGRATION_NAMES = ['Salesforce', 'Hubspot', 'Pipedrive', 'Slack'] as const;
+/** `own`: a lead the company created; `received`: the partner's copy of a lead sent to it. */
+export const LEAD_ORIGINS = ['own', 'received'] as const;
 
 export const leads = pgTable(
   'leads',
@@ -45,6 +47,7 @@ export const leads = pgTable(
     last_name: text('last_name'),
     source: text('source', { enum: LEAD_SOURCES }).notNull(),
     status: text('status', { enum: LEAD_STATUSES }).notNull().default('new'),
+    origin: text('origin', { enum: LEAD_ORIGINS }).notNull().default('own'),
     association_type: text('association_type', { enum: ASSOCIATION_TYPES }).notNull(),
     partner_type: text('partner_type', { enum: PARTNER_TYPES }),
     campaign_id: integer('campaign_id').references(() => campaigns.id, { onDelete: 'restrict' }),
@@ -53,6 +56,8 @@ export const leads = pgTable(
     powerups: jsonb('powerups'),
     // The seed's partnershipLead flags that describe how the lead came in, kept as sent.
     partnership_lead_input: jsonb('partnership_lead_input'),
+    // The sender's `partnerCustomFields`, as sent: the copy's own values belong to the partner.
+    partner_custom_fields: jsonb('partner_custom_fields'),
     // What `search` matches (names, email, phone, company), kept by PostgreSQL itself and
     // indexed with trigrams (migration 0005), so ILIKE '%term%' needs no scan.
     search_text: text('search_text')
@@ -64,12 +69,21 @@ export const leads = pgTable(
     ...timestamps(),
   },
   (t) => [
-    // Duplicate rule: one live lead per (trimmed, case-insensitive) email per company.
+    // Duplicate rule: one live lead per (trimmed, case-insensitive) email per company. A copy
+    // received from a partner is exempt: two partners may refer the same person, and a 409 would
+    // tell the sender what the partner's database holds.
     uniqueIndex('leads_company_email_live_key')
       .on(t.company_id, sql`lower(btrim(${t.email}))`)
-      .where(sql`${t.deleted_at} IS NULL AND ${t.email} IS NOT NULL`),
+      .where(sql`${t.deleted_at} IS NULL AND ${t.email} IS NOT NULL AND ${t.origin} = 'own'`),
     index('leads_company_created_idx')
       .on(t.company_id, t.created_at.desc(), t.id.desc())
+      .where(sql`${t.deleted_at} IS NULL`),
+    // The list's other sorts (`updated_at`, `company_name`), read in index order.
+    index('leads_company_updated_idx')
+      .on(t.company_id, t.updated_at.desc(), t.id.desc())
+      .where(sql`${t.deleted_at} IS NULL`),
+    index('leads_company_name_idx')
+      .on(t.company_id, sql`lower(${t.company_name})`, t.id)
       .where(sql`${t.deleted_at} IS NULL`),
   ],
 );

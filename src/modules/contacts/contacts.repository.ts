@@ -1,4 +1,4 @@
-import { and, asc, eq, ilike, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, ilike, inArray, or, type SQL, sql } from 'drizzle-orm';
 import type { PgSelect } from 'drizzle-orm/pg-core';
 import type { Executor } from '../../db/database.js';
 import { companies, companyPartnerships, contacts, contactTags } from '../../db/schema/index.js';
@@ -41,6 +41,13 @@ export const contactsRepository = {
       and(eq(contacts.id, id), eq(contacts.company_id, companyId)),
     );
     return row;
+  },
+
+  async byIds(db: Executor, companyId: number, ids: number[]) {
+    if (ids.length === 0) return [];
+    return joinPartner(db.select(fields).from(contacts).$dynamic())
+      .where(and(inArray(contacts.id, ids), eq(contacts.company_id, companyId)))
+      .orderBy(asc(contacts.id));
   },
 
   async list(db: Executor, companyId: number, f: ContactFilter, page: Page) {

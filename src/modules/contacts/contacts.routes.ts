@@ -49,7 +49,8 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ contacts: ContactService }>
         response: { 201: Contact, ...writeErrors, ...duplicate },
       },
     },
-    async (req, reply) => reply.code(201).send(await contacts.create(req.auth.companyId, req.body)),
+    async (req, reply) =>
+      reply.code(201).send(await contacts.create(req.auth.companyId, req.body, req.auth.keyId)),
   );
 
   app.patch(
@@ -64,7 +65,7 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ contacts: ContactService }>
         response: { 200: Contact, ...writeErrors, ...notFoundResponse, ...duplicate },
       },
     },
-    (req) => contacts.update(req.auth.companyId, req.params.id, req.body),
+    (req) => contacts.update(req.auth.companyId, req.params.id, req.body, req.auth.keyId),
   );
 
   app.delete(

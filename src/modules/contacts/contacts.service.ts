@@ -1,16 +1,19 @@
-import type { Db } from '../../db/database.js';
+import { z } from 'zod';
+import type { Db, Executor } from '../../db/database.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { ApiError, notFound } from '../../http/errors.js';
 import { FieldProblems } from '../../http/field-problems.js';
 import { type Page, pageMeta } from '../../http/pagination.js';
+import { type NewEvent, recordEvents } from '../events/events.js';
 import { checkPartnerTags } from '../partners/partners.references.js';
 import { partnersRepository } from '../partners/partners.repository.js';
 import { contactsRepository as repo } from './contacts.repository.js';
-import type {
-  ContactOut,
-  CreateContactInput,
-  ListContactsInput,
-  UpdateContactInput,
+import {
+  Contact,
+  type ContactOut,
+  type CreateContactInput,
+  type ListContactsInput,
+  type UpdateContactInput,
 } from './contacts.schemas.js';
 
 const duplicateEmail = (email: string) =>
@@ -18,21 +21,45 @@ const duplicateEmail = (email: string) =>
 
 type ContactJoined = NonNullable<Awaited<ReturnType<typeof repo.byId>>>;
 
+async function toContacts(db: Executor, rows: ContactJoined[]): Promise<ContactOut[]> {
+  const tags = await repo.tagsFor(
+    db,
+    rows.map((r) => r.contact.id),
+  );
+  return rows.map(({ contact, company_name }) => ({
+    ...contact,
+    company_name,
+    partnership_id: contact.company_partnership_id,
+    tags: tags.get(contact.id) ?? [],
+  }));
+}
+
+/**
+ * Records `partners.contact_create` / `partners.contact_update` for contacts of the company, read
+ * in the writing transaction. The payload is `{contact}`: the contact as the API returns it.
+ */
+export async function recordContactEvents(
+  tx: Executor,
+  type: 'partners.contact_create' | 'partners.contact_update',
+  companyId: number,
+  ids: number[],
+  apiKeyId: number | null,
+): Promise<void> {
+  const contacts = await toContacts(tx, await repo.byIds(tx, companyId, ids));
+  await recordEvents(
+    tx,
+    contacts.map(
+      (c): NewEvent => ({ companyId, type, apiKeyId, payload: { contact: z.encode(Contact, c) } }),
+    ),
+  );
+}
+
 /** A partner's contact people, kept by one company per company partnership. */
 export class ContactService {
   constructor(private readonly db: Db) {}
 
-  private async toContacts(rows: ContactJoined[]): Promise<ContactOut[]> {
-    const tags = await repo.tagsFor(
-      this.db,
-      rows.map((r) => r.contact.id),
-    );
-    return rows.map(({ contact, company_name }) => ({
-      ...contact,
-      company_name,
-      partnership_id: contact.company_partnership_id,
-      tags: tags.get(contact.id) ?? [],
-    }));
+  private toContacts(rows: ContactJoined[]): Promise<ContactOut[]> {
+    return toContacts(this.db, rows);
   }
 
   async getOrThrow(companyId: number, id: number): Promise<ContactOut> {
@@ -52,7 +79,11 @@ export class ContactService {
     return { data: await this.toContacts(rows), meta: pageMeta(total, q.pageSize) };
   }
 
-  async create(companyId: number, input: CreateContactInput): Promise<ContactOut> {
+  async create(
+    companyId: number,
+    input: CreateContactInput,
+    apiKeyId: number | null = null,
+  ): Promise<ContactOut> {
     const { partnership_id, tags, ...fields } = input;
     const problems = new FieldProblems();
     const side = await partnersRepository.side(this.db, companyId, partnership_id);
@@ -71,13 +102,19 @@ export class ContactService {
           tx,
           (tags ?? []).map((tag_id) => ({ contact_id: row!.id, tag_id })),
         );
+        await recordContactEvents(tx, 'partners.contact_create', companyId, [row!.id], apiKeyId);
         return row!.id;
       }),
     );
     return this.getOrThrow(companyId, id);
   }
 
-  async update(companyId: number, id: number, input: UpdateContactInput): Promise<ContactOut> {
+  async update(
+    companyId: number,
+    id: number,
+    input: UpdateContactInput,
+    apiKeyId: number | null = null,
+  ): Promise<ContactOut> {
     const { tags, ...fields } = input;
     const current = await repo.byId(this.db, companyId, id);
     if (!current) throw notFound('Contact');
@@ -97,6 +134,7 @@ export class ContactService {
       this.db.transaction(async (tx) => {
         await repo.update(tx, companyId, id, fields);
         if (tags) await repo.setTags(tx, id, tags);
+        await recordContactEvents(tx, 'partners.contact_update', companyId, [id], apiKeyId);
       }),
     );
     return this.getOrThrow(companyId, id);

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, type Column, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.js';
 import {
   type CustomFieldEntity,
@@ -114,6 +114,18 @@ export const customFieldValuesRepository = {
           fieldIds ? inArray(customFieldValues.custom_field_id, fieldIds) : undefined,
         ),
       );
+  },
+
+  /**
+   * One entity's values as a JSON array in the `valuesFor` shape (without `entityId`), for a
+   * read that fetches an entity and its values in one statement. `entityId` and `companyId`
+   * are usually the outer query's columns.
+   */
+  valuesJson(entityType: CustomFieldEntity, companyId: Column | SQL, entityId: Column | SQL): SQL<unknown[]> {
+    return sql`(SELECT coalesce(json_agg(json_build_object('id', f.id, 'label', f.label, 'type', f.type,
+        'value', v.value, 'custom_field_value_id', v.id) ORDER BY f.id), '[]')
+      FROM ${customFieldValues} v JOIN ${customFields} f ON f.id = v.custom_field_id
+      WHERE v.entity_type = ${entityType} AND v.entity_id = ${entityId} AND v.company_id = ${companyId})`;
   },
 
   /** Every value of the given entities, with its field's label and type, in one query. */

@@ -25,6 +25,8 @@ export interface CustomFieldTarget {
   category: CustomFieldCategory;
   /** The entity's partner type: a field for the other partner type does not apply to it. */
   partnerType?: PartnerType | null | undefined;
+  /** Whose fields these are, in messages: `your company` unless values go to another company. */
+  owner?: string | undefined;
 }
 
 export interface CheckOptions {
@@ -119,7 +121,7 @@ function checkItem(
   if (!field) {
     return {
       at: 'customFieldId',
-      problem: `no ${category} custom field with id ${item.customFieldId} in your company`,
+      problem: `no ${category} custom field with id ${item.customFieldId} in ${target.owner ?? 'your company'}`,
     };
   }
   const name = `'${field.label}'`;

@@ -20,6 +20,7 @@ import {
 } from '../../db/schema/index.js';
 import { type Page, pageOffset } from '../../http/pagination.js';
 import { likePattern } from '../../lib/sql.js';
+import { usersRepository } from '../users/users.repository.js';
 import type { TagRef } from './partners.schemas.js';
 
 export type CompanyPartnershipRow = typeof companyPartnerships.$inferSelect;
@@ -184,13 +185,8 @@ export const partnersRepository = {
     return row?.id;
   },
 
-  async activeUserIds(db: Executor, companyId: number, ids: number[]): Promise<number[]> {
-    if (ids.length === 0) return [];
-    const rows = await db
-      .select({ id: users.id })
-      .from(users)
-      .where(and(eq(users.company_id, companyId), isNull(users.disabled_at), inArray(users.id, ids)));
-    return rows.map((r) => r.id);
+  activeUserIds(db: Executor, companyId: number, ids: number[]): Promise<number[]> {
+    return usersRepository.activeIds(db, companyId, ids);
   },
 
   async countryExists(db: Executor, id: number): Promise<boolean> {

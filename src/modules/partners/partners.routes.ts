@@ -96,7 +96,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
           },
         },
       },
-      (req) => partners.update(req.auth.companyId, req.params.id, req.body),
+      (req) => partners.update(req.auth.companyId, req.params.id, req.body, req.auth.keyId),
     );
 
     app.delete(
@@ -138,7 +138,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
             },
           },
         },
-        (req) => partners.respond(req.auth.companyId, req.params.id, answer),
+        (req) => partners.respond(req.auth.companyId, req.params.id, answer, req.auth.keyId),
       );
     }
 

@@ -150,23 +150,28 @@ export const idCsv = z
   })
   .optional();
 
-const statusCsv = z
-  .string()
-  .transform((raw, ctx) => {
-    const parts = raw.split(',').map((p) => p.trim());
-    const bad = parts.find((p) => !(PARTNERSHIP_STATUSES as readonly string[]).includes(p));
-    if (bad !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `must be a comma-separated list of: ${PARTNERSHIP_STATUSES.join(', ')}; '${bad}' is not one`,
-      });
-      return z.NEVER;
-    }
-    return parts as (typeof PARTNERSHIP_STATUSES)[number][];
-  })
-  .optional();
+/** `a,b` → ['a', 'b'], each one of `values`; anything else is a 400 naming the parameter. */
+export const enumCsv = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z
+    .string()
+    .transform((raw, ctx) => {
+      const parts = raw.split(',').map((p) => p.trim());
+      const bad = parts.find((p) => !(values as readonly string[]).includes(p));
+      if (bad !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a comma-separated list of: ${values.join(', ')}; '${bad}' is not one`,
+        });
+        return z.NEVER;
+      }
+      return [...new Set(parts)] as T[number][];
+    })
+    .optional();
 
-const flag = z
+const statusCsv = enumCsv(PARTNERSHIP_STATUSES);
+
+/** A query flag: `1` / `true` or `0` / `false`. */
+export const flag = z
   .enum(['1', '0', 'true', 'false'], { error: 'must be 1 or 0' })
   .transform((v) => v === '1' || v === 'true')
   .optional();

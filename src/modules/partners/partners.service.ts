@@ -1,4 +1,4 @@
-import type { Db } from '../../db/database.js';
+import type { Db, Executor } from '../../db/database.js';
 import { isUniqueViolation, pgConstraint } from '../../db/errors.js';
 import type { PartnershipStatus } from '../../db/schema/index.js';
 import type { AuthContext } from '../../http/auth.js';
@@ -6,13 +6,16 @@ import { ApiError, notFound } from '../../http/errors.js';
 import { FieldProblems } from '../../http/field-problems.js';
 import { type Page, pageMeta } from '../../http/pagination.js';
 import { contactsRepository } from '../contacts/contacts.repository.js';
+import { recordContactEvents } from '../contacts/contacts.service.js';
 import {
   checkCustomFieldValues,
   customFieldValuesFor,
   removeCustomFieldValues,
   saveCustomFieldValues,
 } from '../custom-field-values/custom-field-values.service.js';
+import { type EventMeta, type EventType, type NewEvent, recordEvents } from '../events/events.js';
 import { emailDomain } from './business-email.js';
+import { partnershipPayload } from './partners.events.js';
 import { checkClassification } from './partners.references.js';
 import {
   type PartnerRow,
@@ -28,7 +31,7 @@ import type {
   UpdatePartnerInput,
 } from './partners.schemas.js';
 
-type Caller = Pick<AuthContext, 'companyId' | 'userId'>;
+type Caller = Pick<AuthContext, 'companyId' | 'userId'> & { keyId?: number | null };
 type Answer = 'accept' | 'decline';
 
 function ownCompany(problems: FieldProblems, path: PropertyKey[], domain: string): FieldProblems {
@@ -80,13 +83,20 @@ export class PartnerService {
   constructor(private readonly db: Db) {}
 
   /** Full partner objects for rows of one company, with tags, users and custom fields batched. */
-  private async hydrate(companyId: number, rows: PartnerRow[]): Promise<PartnerOut[]> {
+  private async hydrate(
+    companyId: number,
+    rows: PartnerRow[],
+    db: Executor = this.db,
+  ): Promise<PartnerOut[]> {
     const ids = rows.map((r) => r.cp.id);
-    const [tags, users, fields] = await Promise.all([
-      repo.tagsFor(this.db, ids),
-      repo.usersFor(this.db, ids),
-      customFieldValuesFor(this.db, companyId, 'partner', ids),
-    ]);
+    const tagsOf = () => repo.tagsFor(db, ids);
+    const usersOf = () => repo.usersFor(db, ids);
+    const fieldsOf = () => customFieldValuesFor(db, companyId, 'partner', ids);
+    // Pooled reads run side by side; a transaction has one connection, so its reads queue.
+    const [tags, users, fields] =
+      db === this.db
+        ? await Promise.all([tagsOf(), usersOf(), fieldsOf()])
+        : [await tagsOf(), await usersOf(), await fieldsOf()];
     const usersBySide = new Map<number, PartnerOut['assigned_users']>();
     for (const { cpId, ...user } of users) usersBySide.set(cpId, [...(usersBySide.get(cpId) ?? []), user]);
     return rows.map((row) =>
@@ -97,6 +107,31 @@ export class PartnerService {
         fields.get(row.cp.id) ?? [],
       ),
     );
+  }
+
+  /**
+   * Records a `partners.*` event for each company whose view of the partnership changed, with
+   * that company's side as its `partnership` payload, read in the writing transaction.
+   */
+  private async recordSideEvents(
+    tx: Executor,
+    type: Extract<EventType, 'partners.create' | 'partners.update'>,
+    partnershipId: number,
+    companyIds: number[],
+    apiKeyId: number | null | undefined,
+    metaFor?: (companyId: number) => EventMeta | undefined,
+  ): Promise<void> {
+    const sideIds = await repo.sideIds(tx, partnershipId);
+    const list: NewEvent[] = [];
+    for (const companyId of companyIds) {
+      const rows = await repo.byIds(tx, companyId, sideIds);
+      const partners = await this.hydrate(companyId, rows, tx);
+      rows.forEach((row, i) => {
+        const partnership = partnershipPayload(row, partners[i]!);
+        list.push({ companyId, type, apiKeyId, payload: { partnership }, meta: metaFor?.(companyId) });
+      });
+    }
+    await recordEvents(tx, list);
   }
 
   private async sideOrThrow(companyId: number, id: number): Promise<Side> {
@@ -243,6 +278,12 @@ export class PartnerService {
         await repo.setTags(tx, mine.id, input.tags ?? []);
         await repo.setUsers(tx, mine.id, input.assignedUsers ?? []);
         await saveCustomFieldValues(tx, target, mine.id, fields);
+        // An existing company sees the new partnership in its own list, so it gets the event too;
+        // a company created right here cannot have a webhook yet.
+        const viewers = created ? [companyId] : [companyId, partner.id];
+        await this.recordSideEvents(tx, 'partners.create', partnership.id, viewers, caller.keyId);
+        const contactIds = contacts.map((c) => c.id);
+        await recordContactEvents(tx, 'partners.contact_create', companyId, contactIds, caller.keyId ?? null);
         return mine.id;
       });
     } catch (err) {
@@ -255,7 +296,12 @@ export class PartnerService {
   }
 
   /** PATCH: only what is sent changes; tags and assigned users are replaced, custom fields upserted. */
-  async update(companyId: number, id: number, input: UpdatePartnerInput): Promise<PartnerOut> {
+  async update(
+    companyId: number,
+    id: number,
+    input: UpdatePartnerInput,
+    apiKeyId: number | null = null,
+  ): Promise<PartnerOut> {
     const side = await this.sideOrThrow(companyId, id);
     const statusChange =
       input.inactive === undefined ? undefined : invitationChange(side, companyId, input.inactive);
@@ -286,12 +332,23 @@ export class PartnerService {
       ) {
         throw new ApiError('conflict', 'The partnership changed meanwhile; read it and try again');
       }
+      // The status is shared: when it moved, the partner company's view changed as well.
+      const { partnership } = side;
+      const other =
+        partnership.company_id === companyId ? partnership.partner_company_id : partnership.company_id;
+      const viewers = statusChange ? [companyId, other] : [companyId];
+      await this.recordSideEvents(tx, 'partners.update', partnership.id, viewers, apiKeyId);
     });
     return this.getOrThrow(companyId, id);
   }
 
   /** The invited company accepts or declines a pending invitation, with its own key. */
-  async respond(companyId: number, id: number, answer: Answer): Promise<PartnerOut> {
+  async respond(
+    companyId: number,
+    id: number,
+    answer: Answer,
+    apiKeyId: number | null = null,
+  ): Promise<PartnerOut> {
     const { partnership } = await this.sideOrThrow(companyId, id);
     const [to, done] =
       answer === 'accept' ? (['accepted', 'accepted'] as const) : (['declined', 'declined'] as const);
@@ -299,7 +356,26 @@ export class PartnerService {
       throw new ApiError('forbidden', `Only the invited company can ${answer} this partnership`);
     }
     if (partnership.status !== 'pending') throw notPending(partnership.status, done);
-    if (!(await repo.setStatus(this.db, partnership.id, ['pending'], to))) {
+    const changed = await this.db.transaction(async (tx) => {
+      if (!(await repo.setStatus(tx, partnership.id, ['pending'], to))) return false;
+      // Both companies see the new status; the inviting one is told of an acceptance.
+      const inviter = partnership.company_id;
+      const inviterUser = partnership.invited_by_user_id;
+      const accepted: EventMeta = {
+        reason: 'partnership_accepted',
+        notifyUserIds: inviterUser ? [inviterUser] : [],
+      };
+      await this.recordSideEvents(
+        tx,
+        'partners.update',
+        partnership.id,
+        [inviter, companyId],
+        apiKeyId,
+        (c) => (c === inviter && to === 'accepted' ? accepted : undefined),
+      );
+      return true;
+    });
+    if (!changed) {
       const now = await this.sideOrThrow(companyId, id);
       throw notPending(now.partnership.status, done);
     }

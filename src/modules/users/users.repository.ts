@@ -1,4 +1,4 @@
-import { and, asc, eq, ilike, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, ilike, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/database.js';
 import { users } from '../../db/schema/index.js';
 import { type Page, pageOffset } from '../../http/pagination.js';
@@ -79,6 +79,16 @@ export const usersRepository = {
       q.count.execute(params),
     ]);
     return { rows, total: count?.n ?? 0 };
+  },
+
+  /** Which of `ids` are active (not deactivated) users of the company. */
+  async activeIds(db: Executor, companyId: number, ids: readonly number[]): Promise<number[]> {
+    if (ids.length === 0) return [];
+    const rows = await db
+      .select({ id: users.id })
+      .from(users)
+      .where(and(eq(users.company_id, companyId), isNull(users.disabled_at), inArray(users.id, [...ids])));
+    return rows.map((r) => r.id);
   },
 
   async insert(db: Executor, values: typeof users.$inferInsert): Promise<UserRow> {

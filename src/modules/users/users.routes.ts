@@ -51,7 +51,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UserService }> = async 
       },
     },
     async (req, reply) => {
-      const user = await users.create(req.auth.companyId, req.body);
+      const user = await users.create(req.auth.companyId, req.body, req.auth.keyId);
       return reply.code(201).send(user);
     },
   );

@@ -1,9 +1,11 @@
+import { z } from 'zod';
 import type { Db } from '../../db/database.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { ApiError, notFound } from '../../http/errors.js';
 import { type Page, pageMeta } from '../../http/pagination.js';
+import { recordEvents } from '../events/events.js';
 import { type UserRow, usersRepository } from './users.repository.js';
-import type { CreateUserInput, ListUsersInput, UpdateUserInput } from './users.schemas.js';
+import { type CreateUserInput, type ListUsersInput, type UpdateUserInput, User } from './users.schemas.js';
 
 const duplicateEmail = (email: string) =>
   new ApiError('conflict', `A user with email '${email}' already exists in this company`);
@@ -27,9 +29,15 @@ export class UserService {
     return { data: rows, meta: pageMeta(total, q.pageSize) };
   }
 
-  async create(companyId: number, input: CreateUserInput): Promise<UserRow> {
+  /** Creates the user and its `users.create` event (`{user}`: the public fields) in one transaction. */
+  async create(companyId: number, input: CreateUserInput, apiKeyId: number | null = null): Promise<UserRow> {
     try {
-      return await usersRepository.insert(this.db, { company_id: companyId, ...input });
+      return await this.db.transaction(async (tx) => {
+        const row = await usersRepository.insert(tx, { company_id: companyId, ...input });
+        const user = z.encode(User, row);
+        await recordEvents(tx, [{ companyId, type: 'users.create', apiKeyId, payload: { user } }]);
+        return row;
+      });
     } catch (err) {
       if (isUniqueViolation(err)) throw duplicateEmail(input.email);
       throw err;

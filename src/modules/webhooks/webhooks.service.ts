@@ -1,0 +1,196 @@
+import type { Db, Executor } from '../../db/database.js';
+import type { AuthContext } from '../../http/auth.js';
+import { conflict, notFound } from '../../http/errors.js';
+import { FieldProblems } from '../../http/field-problems.js';
+import { type Page, pageMeta } from '../../http/pagination.js';
+import { notifyWorkers } from './webhooks.outbox.js';
+import {
+  type DeliveryWithAttempts,
+  type EndpointRow,
+  webhooksRepository as repo,
+} from './webhooks.repository.js';
+import {
+  type CreateWebhookInput,
+  TEST_EVENT_TYPE,
+  type UpdateWebhookInput,
+  type WebhookDeliveryOut,
+  type WebhookEndpointOut,
+} from './webhooks.schemas.js';
+import { generateSigningSecret, type SecretBox } from './webhooks.secrets.js';
+import { checkWebhookUrl } from './webhooks.ssrf.js';
+
+type Actor = Pick<AuthContext, 'companyId' | 'keyId'>;
+
+export const MANUAL_DISABLE_REASON = 'Disabled through the API (active: false)';
+
+/** The endpoint as the API shows it: never a secret, the previous one's expiry only while it signs. */
+export function toEndpoint(row: EndpointRow, now = new Date()): WebhookEndpointOut {
+  const expires = row.previous_secret_expires_at;
+  return {
+    id: row.id,
+    uuid: row.uuid,
+    url: row.url,
+    description: row.description,
+    events: row.events,
+    active: row.active,
+    consecutive_failures: row.consecutive_failures,
+    disabled_at: row.disabled_at,
+    disabled_reason: row.disabled_reason,
+    previous_secret_expires_at: expires && expires > now ? expires : null,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+export function toDelivery(row: DeliveryWithAttempts): WebhookDeliveryOut {
+  return {
+    id: row.id,
+    uuid: row.uuid,
+    webhook_id: row.endpoint_id,
+    event_id: row.event_uuid,
+    event_type: row.event_type,
+    status: row.status,
+    attempt_count: row.attempts,
+    next_attempt_at: row.status === 'pending' ? row.next_attempt_at : null,
+    last_status_code: row.last_status_code,
+    last_error: row.last_error,
+    delivered_at: row.delivered_at,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    attempts: row.attemptRows.map((a) => ({
+      id: a.id,
+      attempted_at: a.attempted_at,
+      status_code: a.status_code,
+      duration_ms: a.duration_ms,
+      response_excerpt: a.response_excerpt,
+      error: a.error,
+    })),
+  };
+}
+
+const disabledEndpoint = () =>
+  conflict('This webhook endpoint is disabled: re-enable it (PATCH with "active": true) first');
+
+export class WebhookService {
+  constructor(
+    private readonly db: Db,
+    private readonly secrets: SecretBox,
+    private readonly allowPrivateNetworks: boolean,
+  ) {}
+
+  /** A 400 naming `url` unless it is http(s), without credentials, and (SSRF) points to a public host. */
+  private async checkUrl(url: string): Promise<void> {
+    const check = await checkWebhookUrl(url, this.allowPrivateNetworks);
+    if (check.ok) return;
+    const problems = new FieldProblems();
+    problems.add(['url'], check.reason);
+    problems.throwIfAny();
+  }
+
+  private async endpointOrThrow(db: Executor, companyId: number, id: number, lock = false) {
+    const row = await repo.findById(db, companyId, id, lock);
+    if (!row) throw notFound('Webhook');
+    return row;
+  }
+
+  async create(companyId: number, input: CreateWebhookInput) {
+    await this.checkUrl(input.url);
+    const secret = generateSigningSecret();
+    const row = await repo.insert(this.db, {
+      company_id: companyId,
+      url: input.url,
+      events: input.events,
+      description: input.description ?? null,
+      active: input.active ?? true,
+      secret_encrypted: await this.secrets.encrypt(secret),
+      ...(input.active === false ? { disabled_at: new Date(), disabled_reason: MANUAL_DISABLE_REASON } : {}),
+    });
+    return { ...toEndpoint(row), secret };
+  }
+
+  async list(companyId: number, page: Page) {
+    const { rows, total } = await repo.list(this.db, companyId, page);
+    return { data: rows.map((r) => toEndpoint(r)), meta: pageMeta(total, page.pageSize) };
+  }
+
+  async get(companyId: number, id: number): Promise<WebhookEndpointOut> {
+    return toEndpoint(await this.endpointOrThrow(this.db, companyId, id));
+  }
+
+  /**
+   * Changes the fields sent. `active: false` pauses the endpoint (its pending deliveries wait);
+   * `active: true` on a paused or disabled endpoint clears the failure counter and resumes them.
+   */
+  async update(companyId: number, id: number, input: UpdateWebhookInput): Promise<WebhookEndpointOut> {
+    if (input.url !== undefined) await this.checkUrl(input.url);
+    return this.db.transaction(async (tx) => {
+      const current = await this.endpointOrThrow(tx, companyId, id, true);
+      const { active, ...fields } = input;
+      const values: Parameters<typeof repo.update>[3] = { ...fields };
+      if (active === true && !current.active) {
+        Object.assign(values, { active, consecutive_failures: 0, disabled_at: null, disabled_reason: null });
+        await tx.execute(notifyWorkers);
+      } else if (active === false && current.active) {
+        Object.assign(values, { active, disabled_at: new Date(), disabled_reason: MANUAL_DISABLE_REASON });
+      }
+      if (Object.keys(values).length === 0) return toEndpoint(current);
+      return toEndpoint((await repo.update(tx, companyId, id, values))!);
+    });
+  }
+
+  /** Deletes the endpoint with its deliveries and their attempts. */
+  async remove(companyId: number, id: number): Promise<void> {
+    if (!(await repo.remove(this.db, companyId, id))) throw notFound('Webhook');
+  }
+
+  /** A new secret, shown once; the previous one keeps signing beside it for 24 hours. */
+  async rotateSecret(companyId: number, id: number) {
+    const secret = generateSigningSecret();
+    const row = await repo.rotateSecret(this.db, companyId, id, await this.secrets.encrypt(secret));
+    if (!row) throw notFound('Webhook');
+    return { ...toEndpoint(row), secret };
+  }
+
+  /** Queues a `webhooks.test` event for this endpoint only, through the normal delivery pipeline. */
+  async sendTest(actor: Actor, id: number): Promise<WebhookDeliveryOut> {
+    const deliveryId = await this.db.transaction(async (tx) => {
+      const endpoint = await this.endpointOrThrow(tx, actor.companyId, id);
+      if (!endpoint.active) throw disabledEndpoint();
+      const payload = {
+        webhook: { id: endpoint.id, uuid: endpoint.uuid, url: endpoint.url },
+        message: 'A test event from Journeybee: your endpoint is receiving webhooks.',
+      };
+      const created = await repo.insertTestDelivery(tx, endpoint, payload, TEST_EVENT_TYPE, actor.keyId);
+      await tx.execute(notifyWorkers);
+      return created;
+    });
+    return this.getDelivery(actor.companyId, id, deliveryId);
+  }
+
+  async listDeliveries(companyId: number, id: number, page: Page) {
+    await this.endpointOrThrow(this.db, companyId, id);
+    const { rows, total } = await repo.listDeliveries(this.db, id, page);
+    return { data: rows.map(toDelivery), meta: pageMeta(total, page.pageSize) };
+  }
+
+  async getDelivery(companyId: number, id: number, deliveryId: number): Promise<WebhookDeliveryOut> {
+    await this.endpointOrThrow(this.db, companyId, id);
+    const row = await repo.findDelivery(this.db, id, deliveryId);
+    if (!row) throw notFound('Delivery');
+    return toDelivery(row);
+  }
+
+  /** Makes the delivery due now (any status); the endpoint must be active. */
+  async retryDelivery(companyId: number, id: number, deliveryId: number): Promise<WebhookDeliveryOut> {
+    await this.db.transaction(async (tx) => {
+      const endpoint = await this.endpointOrThrow(tx, companyId, id);
+      if (!(await repo.requeue(tx, id, deliveryId))) {
+        if (!(await repo.findDelivery(tx, id, deliveryId))) throw notFound('Delivery');
+        throw conflict('This delivery is being sent right now; retry it once the attempt has finished');
+      }
+      if (!endpoint.active) throw disabledEndpoint();
+      await tx.execute(notifyWorkers);
+    });
+    return this.getDelivery(companyId, id, deliveryId);
+  }
+}
