@@ -21,6 +21,7 @@ import { openApiDocumentOptions } from './http/openapi.js';
 import { createRateLimiters } from './http/rate-limit.js';
 import { RequestLogController } from './http/request-log.js';
 import { RouteTable } from './http/route-table.js';
+import { SecretBox } from './lib/secret-box.js';
 import { ApiKeyService } from './modules/api-keys/api-keys.service.js';
 import { cataloguesRoutes, createCatalogueServices } from './modules/catalogues/index.js';
 import { contactsRoutes } from './modules/contacts/contacts.routes.js';
@@ -37,7 +38,6 @@ import { PartnerService } from './modules/partners/partners.service.js';
 import { usersRoutes } from './modules/users/users.routes.js';
 import { UserService } from './modules/users/users.service.js';
 import { webhooksRoutes } from './modules/webhooks/webhooks.routes.js';
-import { SecretBox } from './modules/webhooks/webhooks.secrets.js';
 import { WebhookService } from './modules/webhooks/webhooks.service.js';
 
 export interface AppDeps {
@@ -147,8 +147,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const contacts = new ContactService(database.db);
   const leads = new LeadService(database.db);
   const leadNotes = new LeadNoteService(database.db);
-  const webhooks = new WebhookService(database.db, new SecretBox(config), config.webhookAllowPrivateNetworks);
-  const idempotency = idempotencyHooks(database.db);
+  const secrets = new SecretBox(config);
+  const webhooks = new WebhookService(database.db, secrets, config.webhookAllowPrivateNetworks);
+  const idempotency = idempotencyHooks(database.db, secrets.forPurpose('idempotent-response'));
   const notifications = new NotificationService(database.db);
   // One LISTEN connection per app (per server process) feeds every open notification stream.
   const hub = new NotificationHub({

@@ -6,7 +6,7 @@ import type { Config } from './config/index.js';
 import { type Database, openDatabase } from './db/database.js';
 import { runMigrations } from './db/migrate.js';
 import { purgeExpiredIdempotencyKeys } from './http/idempotency.js';
-import { SecretBox } from './modules/webhooks/webhooks.secrets.js';
+import { SecretBox } from './lib/secret-box.js';
 import { WebhookWorker } from './modules/webhooks/webhooks.worker.js';
 
 export interface RunningServer {

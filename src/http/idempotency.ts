@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db, Executor } from '../db/database.js';
 import { idempotencyKeys } from '../db/schema/index.js';
 import { stableStringify } from '../lib/json.js';
+import type { SecretBox } from '../lib/secret-box.js';
 import { ApiError } from './errors.js';
 
 // `Idempotency-Key` on POST: the first request with a key reserves it; its response (any
@@ -12,6 +13,7 @@ import { ApiError } from './errors.js';
 // reserved until it expires: we cannot know whether its work committed, and a second
 // lead is worse than a 409. A route that records its response in the transaction doing the
 // work (recordResponseInTransaction) closes that gap: its retry replays after such a crash too.
+// Stored responses are encrypted: some carry a secret shown once (a webhook's `whsec_…`).
 
 export const IDEMPOTENCY_TTL_HOURS = 24;
 const MAX_KEY_LENGTH = 255;
@@ -19,6 +21,7 @@ const MAX_KEY_LENGTH = 255;
 interface Reservation {
   apiKeyId: number;
   key: string;
+  box: SecretBox;
 }
 
 declare module 'fastify' {
@@ -38,7 +41,7 @@ function requestHash(request: FastifyRequest): string {
     .digest('hex');
 }
 
-export function idempotencyHooks(db: Db) {
+export function idempotencyHooks(db: Db, box: SecretBox) {
   async function reserve(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (request.method !== 'POST') return;
     const header = request.headers['idempotency-key'];
@@ -87,10 +90,10 @@ export function idempotencyHooks(db: Db) {
           .code(stored.response_status)
           .header('Idempotent-Replayed', 'true')
           .type('application/json; charset=utf-8');
-        return reply.send(stored.response_body ?? '');
+        return reply.send(stored.response_body === null ? '' : await box.decrypt(stored.response_body));
       }
     }
-    request.idempotency = { apiKeyId, key };
+    request.idempotency = { apiKeyId, key, box };
   }
 
   async function record(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
@@ -102,7 +105,7 @@ export function idempotencyHooks(db: Db) {
       await db.delete(idempotencyKeys).where(where);
       return payload;
     }
-    const body = typeof payload === 'string' && payload.length > 0 ? payload : null;
+    const body = typeof payload === 'string' && payload.length > 0 ? await box.encrypt(payload) : null;
     await db
       .update(idempotencyKeys)
       .set({ response_status: reply.statusCode, response_body: body })
@@ -129,7 +132,7 @@ export async function recordResponseInTransaction(
   if (!reservation) return;
   await tx
     .update(idempotencyKeys)
-    .set({ response_status: status, response_body: JSON.stringify(body) })
+    .set({ response_status: status, response_body: await reservation.box.encrypt(JSON.stringify(body)) })
     .where(reservationRow(reservation));
 }
 

@@ -200,3 +200,31 @@ describe('idempotency: conflicts and limits', () => {
     expect(patched.headers.get('idempotent-replayed')).toBeNull();
   });
 });
+
+describe('idempotency: stored responses at rest', () => {
+  it('keeps the stored response encrypted (a webhook secret shown once is not readable in the database) and still replays it exactly', async () => {
+    const { writeKey } = await makeTenant(ctx.t.database.db);
+    const key = `at-rest-${uniq()}`;
+    const email = `at-rest-${uniq()}@example.test`;
+    const first = await ctx.t.api.post('/v1/users', {
+      key: writeKey,
+      body: { email },
+      headers: { 'idempotency-key': key },
+    });
+    expect(first.status).toBe(201);
+    const { rows } = await ctx.t.database.pool.query<{ response_body: string }>(
+      'SELECT response_body FROM idempotency_keys WHERE key = $1',
+      [key],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.response_body).not.toContain(email);
+    expect(rows[0]!.response_body).not.toContain('"id"');
+    const replay = await ctx.t.api.post('/v1/users', {
+      key: writeKey,
+      body: { email },
+      headers: { 'idempotency-key': key },
+    });
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.text).toBe(first.text);
+  });
+});
