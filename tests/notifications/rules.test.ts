@@ -160,6 +160,37 @@ describe('rule: a lead assigned to you', () => {
     });
   });
 
+  it('PATCH /v1/leads/{id} notifies the users it newly assigns, each time they are assigned anew', async () => {
+    const me = await makeTenant(db());
+    const ann = await makeUser(db(), me.company.id);
+    const bob = await makeUser(db(), me.company.id);
+    const lead = await makeLead(me, { company_name: 'Hooli' });
+    const patch = async (body: Record<string, unknown>) => {
+      const res = await api().patch(`/v1/leads/${lead.id}`, { key: me.writeKey, body });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+    };
+    const count = async () =>
+      Object.fromEntries(
+        Object.entries(await kinds([ann.id, bob.id, me.admin.id])).map(([id, list]) => [id, list.length]),
+      );
+
+    await patch({ assignedUsers: [ann.id, me.admin.id] });
+    expect(await count()).toEqual({ [ann.id]: 1, [bob.id]: 0, [me.admin.id]: 0 });
+    const [first] = await notificationsOf(db(), ann.id);
+    expect(first).toMatchObject({
+      type: 'lead_assigned',
+      body: 'Hooli',
+      data: { lead_id: lead.id, lead_uuid: lead.uuid },
+    });
+    await patch({ assignedUsers: [ann.id, bob.id] });
+    expect(await count()).toEqual({ [ann.id]: 1, [bob.id]: 1, [me.admin.id]: 0 });
+    await patch({ status: 'contacted' });
+    await patch({ assignedUsers: [] });
+    expect(await count()).toEqual({ [ann.id]: 1, [bob.id]: 1, [me.admin.id]: 0 });
+    await patch({ assignedUsers: [ann.id] });
+    expect(await count()).toEqual({ [ann.id]: 2, [bob.id]: 1, [me.admin.id]: 0 });
+  });
+
   it('meta.notifyUserIds names the recipients exactly, limited to active users of the company', async () => {
     const me = await makeTenant(db());
     const stranger = await makeTenant(db());

@@ -110,12 +110,18 @@ export const leadsRepository = {
     );
   },
 
-  async setUsers(db: Executor, leadId: number, userIds: number[]): Promise<void> {
-    await db.delete(leadUsers).where(eq(leadUsers.lead_id, leadId));
+  /** Replaces the lead's users; returns those of `userIds` it did not have before. */
+  async setUsers(db: Executor, leadId: number, userIds: number[]): Promise<number[]> {
+    const removed = await db
+      .delete(leadUsers)
+      .where(eq(leadUsers.lead_id, leadId))
+      .returning({ userId: leadUsers.user_id });
     await leadsRepository.addUsers(
       db,
       userIds.map((user_id) => ({ lead_id: leadId, user_id })),
     );
+    const before = new Set(removed.map((r) => r.userId));
+    return userIds.filter((userId) => !before.has(userId));
   },
 
   async addAttributions(db: Executor, rows: (typeof leadAttributions.$inferInsert)[]): Promise<void> {

@@ -14,7 +14,7 @@ import {
   checkCustomFieldValues,
   saveCustomFieldValues,
 } from '../custom-field-values/custom-field-values.service.js';
-import { type NewEvent, recordEvents } from '../events/events.js';
+import { type EventMeta, type NewEvent, recordEvents } from '../events/events.js';
 import { notesForLead } from '../lead-notes/lead-notes.repository.js';
 import { leadPayloads } from './leads.payload.js';
 import { getLead, listLeads } from './leads.reads.js';
@@ -415,9 +415,11 @@ export class LeadService {
         const updated = await repo.update(tx, companyId, id, columns);
         if (!updated) throw notFound(); // deleted meanwhile
         if (tagIds) await repo.setTags(tx, id, tagIds);
-        if (assignedUsers) await repo.setUsers(tx, id, assignedUsers);
+        // The users newly assigned are notified (internal meta, not part of the webhook payload).
+        const added = assignedUsers && (await repo.setUsers(tx, id, assignedUsers));
         if (fields) await saveCustomFieldValues(tx, target, id, fields);
-        await this.recordLeadEvents(tx, 'leads.update', [{ id, apiKeyId: caller.keyId }]);
+        const meta = added && { notifyUserIds: added };
+        await this.recordLeadEvents(tx, 'leads.update', [{ id, apiKeyId: caller.keyId, meta }]);
         return updated;
       }),
     );
@@ -437,7 +439,7 @@ export class LeadService {
   private async recordLeadEvents(
     tx: Tx,
     type: NewEvent['type'],
-    list: { id: number; apiKeyId: number | null }[],
+    list: { id: number; apiKeyId: number | null; meta?: EventMeta | undefined }[],
   ): Promise<void> {
     const payloads = await leadPayloads(
       tx,
@@ -445,9 +447,9 @@ export class LeadService {
     );
     await recordEvents(
       tx,
-      list.map(({ id, apiKeyId }) => {
+      list.map(({ id, apiKeyId, meta }) => {
         const { companyId, lead } = payloads.get(id)!;
-        return { companyId, type, payload: { lead }, apiKeyId };
+        return { companyId, type, payload: { lead }, apiKeyId, meta };
       }),
     );
   }
