@@ -2,7 +2,9 @@
 // leads loaded into the first demo company. Each scenario first sends one request: a route the
 // server does not have (404 "Route … not found") is reported as "skipped: endpoint missing",
 // any other unexpected answer as skipped with that answer, so a run never measures errors.
-import { cli, measure, pgClient, query, request } from './lib.mjs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { cli, measure, pgClient, query, request, root } from './lib.mjs';
 
 const LEADS = Number(process.env.BENCH_LEADS ?? 100_000);
 /** One company name in a thousand has it: the search matches LEADS / 1000 leads. */
@@ -76,31 +78,36 @@ async function liveLeads(dbUrl, companyId, search) {
   return rows[0].n;
 }
 
-/** The seed's full example body (003), with the demo's ids: a referral sent to the partner. */
-function fullBody(a, b) {
-  const partner = a.partners[0];
-  const field = (type) => a.customFields.find((f) => f.type === type).id;
+const SEED = path.join(root, '../shared/seeds/003_879244d9949a04d2.txt');
+
+/** The seed's Example Request body (003), read from the seed itself. */
+async function seedExample() {
+  const text = await readFile(SEED, 'utf8');
+  const json = /-d '(\{[\s\S]*?\})'/.exec(text.slice(text.indexOf('Example Request')))?.[1];
+  if (!json) throw new Error(`no Example Request body in ${SEED}`);
+  return JSON.parse(json);
+}
+
+/**
+ * The seed's example with the demo's ids: its partnership (sent to the partner), the caller's
+ * tags, number and text custom fields and company partnership, the partner's users.
+ */
+function fullBody(example, a, b) {
+  const side = a.partners[0];
+  const fieldOfType = (type) => a.customFields.find((f) => f.type === type).id;
   return () => ({
-    company_name: 'TechCorp Solutions',
+    ...example,
     email: uniqueEmail('full'),
-    phone_number: '+1-555-123-4567',
-    first_name: 'John',
-    last_name: 'Smith',
-    source: 'partnership',
-    associationType: 'referral',
     partnershipLead: {
-      partnership_id: partner.partnership_id,
-      partners_company_id: partner.partner_company_id,
-      company_partnerships_id: partner.id,
-      sendToPartner: true,
+      ...example.partnershipLead,
+      partnership_id: side.partnership_id,
+      partners_company_id: side.partner_company_id,
+      company_partnerships_id: side.id,
       partnerUsers: b.users.map((u) => u.id),
     },
     tags: a.tags.map((t) => t.id),
-    customFields: [
-      { customFieldId: field('number'), type: 'number', value: { number: 100000 } },
-      { customFieldId: field('text'), type: 'text', value: { text: 'High-value prospect from referral' } },
-    ],
-    attributions: [{ id: partner.id, attributedDate: '2024-01-15T10:30:00Z' }],
+    customFields: example.customFields.map((f) => ({ ...f, customFieldId: fieldOfType(f.type) })),
+    attributions: example.attributions.map((x) => ({ ...x, id: side.id })),
   });
 }
 
@@ -162,7 +169,7 @@ export async function leadScenarios({ base, env, dbUrl, log }) {
 
   // A lead as the seed makes it (tags, custom fields, attribution, partner copy) with a note,
   // for GET /v1/leads/{id}; a loaded one if POST /v1/leads is not there.
-  const makeFull = fullBody(a, b);
+  const makeFull = fullBody(await seedExample(), a, b);
   const created = await request(`${base}/v1/leads`, { method: 'POST', headers, body: makeFull() });
   let leadId = created.body?.id;
   if (created.status === 201) {

@@ -7,7 +7,7 @@
 // postgres://postgres@127.0.0.1:5432/postgres — fresh databases are created on it and dropped),
 // "embedded" is Journeybee's own embedded PostgreSQL in a temporary data folder (removed, its
 // server stopped). BENCH_BACKENDS=external limits the run to one. The whole run is bounded by
-// BENCH_DEADLINE_SECONDS (default 900): past it, children are stopped and the script exits 1.
+// BENCH_DEADLINE_SECONDS (default 900); past it, as on Ctrl-C, everything is stopped and removed.
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -38,14 +38,36 @@ const quiet = { info() {}, warn() {}, error: console.error };
 
 const log = (line) => console.log(`  · ${line}`);
 
+// What a run cut short (Ctrl-C, SIGTERM, the deadline) still owes: our embedded PostgreSQL
+// handles, and undo steps (drop a database, remove a data folder). See abort().
+const openHandles = new Set();
+const owed = new Set();
+let aborting = false;
+
+/** Runs `work`, then `undo` — also when the run is aborted meanwhile. */
+async function owing(undo, work) {
+  owed.add(undo);
+  try {
+    return await work();
+  } finally {
+    // Once aborting, abort() alone undoes, in its order.
+    if (!aborting) {
+      owed.delete(undo);
+      await undo();
+    }
+  }
+}
+
 /** Runs `work` with Journeybee's embedded PostgreSQL of `dataDir` (started, or attached to). */
 async function withEmbedded(dataDir, database, work) {
   const { openEmbeddedPostgres } = await import('../dist/db/embedded.js');
   const handle = await openEmbeddedPostgres({ dataDir, logger: quiet, database });
+  openHandles.add(handle);
   try {
     return await work(handle.connectionString);
   } finally {
     // Stops the server unless another Journeybee process (the API) still uses it.
+    openHandles.delete(handle);
     await handle.release();
   }
 }
@@ -69,7 +91,11 @@ async function apiScenarios(backend, dbUrl) {
     REDIS_URL: '',
   };
   const server = start(process.execPath, ['dist/cli/main.js', 'serve'], env);
-  try {
+  const undo = async () => {
+    await stop(server);
+    if (dataDir) await removeEmbedded(dataDir);
+  };
+  return owing(undo, async () => {
     const base = `http://127.0.0.1:${port}`;
     await waitFor(`${base}/readyz`, server);
     const company = await cli(['companies', 'create', '--name', 'Bench Co'], env);
@@ -94,10 +120,7 @@ async function apiScenarios(backend, dbUrl) {
     const idleAfter = await rssMb(server.pid);
     const pgRss = dataDir ? await postgresRssMb(dataDir) : 0;
     return { results: [{ ...users, floor: 'list' }, ...leads], memory: { idleBefore, idleAfter, pgRss } };
-  } finally {
-    await stop(server);
-    if (dataDir) await removeEmbedded(dataDir);
-  }
+  });
 }
 
 const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
@@ -121,23 +144,23 @@ async function benchBackend(backend) {
   let floor;
   let api;
   if (backend === 'external') {
-    await query(adminUrl, `CREATE DATABASE ${db}`);
-    await query(adminUrl, `CREATE DATABASE ${db}_floor`);
-    try {
-      floor = await floorScenarios(withDb(adminUrl, `${db}_floor`));
-      api = await apiScenarios(backend, withDb(adminUrl, db));
-    } finally {
+    const drop = async () => {
       await query(adminUrl, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
       await query(adminUrl, `DROP DATABASE IF EXISTS ${db}_floor WITH (FORCE)`);
-    }
+    };
+    await owing(drop, async () => {
+      await query(adminUrl, `CREATE DATABASE ${db}`);
+      await query(adminUrl, `CREATE DATABASE ${db}_floor`);
+      floor = await floorScenarios(withDb(adminUrl, `${db}_floor`));
+      api = await apiScenarios(backend, withDb(adminUrl, db));
+    });
   } else {
     // The floor on an embedded PostgreSQL of its own, for a like-for-like ratio.
     const dir = await mkdtemp(path.join(os.tmpdir(), 'jb-bench-floor-'));
-    try {
-      floor = await withEmbedded(dir, 'floor', floorScenarios);
-    } finally {
-      await removeEmbedded(dir);
-    }
+    floor = await owing(
+      () => removeEmbedded(dir),
+      () => withEmbedded(dir, 'floor', floorScenarios),
+    );
     api = await apiScenarios(backend, undefined);
   }
   for (const r of Object.values(floor)) printRow(r);
@@ -163,15 +186,39 @@ async function main() {
   );
 }
 
-const deadline = setTimeout(() => {
-  console.error(`bench: over ${deadlineSeconds} s, giving up`);
-  for (const child of children) child.kill('SIGTERM');
-  setTimeout(() => process.exit(1), 15_000).unref();
-}, deadlineSeconds * 1000);
+/**
+ * Ends a run cut short without leaving anything behind: children stopped first (the API server
+ * releases its embedded PostgreSQL), then our own handles released (the last user stops the
+ * server), then the databases and folders still owed are removed.
+ */
+async function abort(why, code) {
+  aborting = true;
+  console.error(`bench: ${why}; stopping and cleaning up`);
+  try {
+    for (const child of children) await stop(child);
+    for (const handle of openHandles) await handle.release();
+    for (const undo of owed) await undo().catch((err) => console.error(`bench: cleanup: ${err.message}`));
+  } finally {
+    console.error('bench: cleaned up');
+    process.exit(code);
+  }
+}
+
+// Listeners stay registered: proper-lockfile's signal-exit re-raises a signal that no other
+// listener handles any more, which would kill the run in the middle of its cleanup.
+process.on('SIGINT', () => aborting || abort('interrupted', 130));
+process.on('SIGTERM', () => aborting || abort('terminated', 143));
+// A closed pipe (`| head`) must not end the run before its cleanup.
+process.stdout.on('error', () => {});
+const deadline = setTimeout(() => abort(`over ${deadlineSeconds} s`, 1), deadlineSeconds * 1000);
 deadline.unref();
 
 try {
   await main();
+} catch (err) {
+  // Aborting makes the run's own steps fail; abort() reports and exits when it is done.
+  if (!aborting) throw err;
+  await new Promise(() => {});
 } finally {
   clearTimeout(deadline);
   for (const child of children) await stop(child);

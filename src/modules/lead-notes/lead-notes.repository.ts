@@ -1,7 +1,7 @@
-import { and, desc, eq, type Placeholder, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, type SQL, type SQLChunk, sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Db, Executor } from '../../db/database.js';
-import { preparedPerDb } from '../../db/prepared.js';
+import { StatementCache } from '../../db/prepared.js';
 import { leadNotes, leads, users } from '../../db/schema/index.js';
 import { type Page, pageOffset } from '../../http/pagination.js';
 import type { LeadNoteOut } from './lead-notes.schemas.js';
@@ -25,7 +25,7 @@ const noteColumns = {
   author_last_name: users.last_name,
 };
 
-const ofLead = (companyId: number | Placeholder, leadId: number | Placeholder) =>
+const ofLead = (companyId: number, leadId: number) =>
   and(eq(leadNotes.lead_id, leadId), eq(leadNotes.company_id, companyId));
 
 /** A lead's notes with their authors (left joined: a key without a user writes authorless notes). */
@@ -58,22 +58,48 @@ export function toLeadNote(row: NoteRow): LeadNoteOut {
 // Newest first, on the (lead_id, id) index.
 const newestFirst = desc(leadNotes.id);
 
-const notesOfLead = preparedPerDb((db) =>
-  selectNotes(db)
-    .where(ofLead(sql.placeholder('companyId'), sql.placeholder('leadId')))
-    .orderBy(newestFirst)
-    .prepare('lead_notes_of_lead'),
-);
+/** What notesJson's array holds once pg has parsed it: the timestamps are still strings. */
+export type NoteJson = Omit<LeadNoteOut, 'content' | 'created_at' | 'updated_at'> & {
+  created_at: string;
+  updated_at: string;
+};
+
+/**
+ * A lead's notes as one JSON array in the API's shape, newest first: a subquery for the statement
+ * that reads the lead itself, so GET /v1/leads/{id} makes one round trip instead of two (like
+ * customFieldValuesRepository.valuesJson). notesFromJson turns the parsed array into notes.
+ */
+export function notesJson(companyId: SQLChunk, leadId: SQLChunk): SQL<NoteJson[]> {
+  return sql`(SELECT coalesce(json_agg(json_build_object('id', n.id, 'uuid', n.uuid, 'lead_id', n.lead_id,
+      'document', n.document, 'attachments', n.attachments, 'mentions', n.mentions,
+      'created_by', CASE WHEN u.id IS NULL THEN NULL
+        ELSE json_build_object('id', u.id, 'first_name', u.first_name, 'last_name', u.last_name) END,
+      'created_at', n.created_at, 'updated_at', n.updated_at) ORDER BY n.id DESC), '[]')
+    FROM ${leadNotes} n LEFT JOIN ${users} u ON u.id = n.created_by_user_id
+    WHERE n.lead_id = ${leadId} AND n.company_id = ${companyId})`;
+}
+
+export const notesFromJson = (notes: NoteJson[]): LeadNoteOut[] =>
+  notes.map((note) => ({
+    ...note,
+    content: note.document,
+    created_at: new Date(note.created_at),
+    updated_at: new Date(note.updated_at),
+  }));
+
+const statements = new StatementCache(1);
+const NOTES_OF_LEAD = sql`SELECT ${notesJson(sql.placeholder('companyId'), sql.placeholder('leadId'))} AS notes`;
 
 /** Every note of a lead of the company, newest first, as the API returns them. */
 export async function notesForLead(db: Executor, companyId: number, leadId: number): Promise<LeadNoteOut[]> {
-  // Every GET /v1/leads/{id} runs this: on the pool it is one prepared statement; a prepared
-  // statement cannot join a transaction, so in one it is a plain query.
-  const rows =
+  // On the pool, one named statement; it cannot join a transaction, so in one a plain query.
+  const [row] =
     db instanceof PgTransaction
-      ? await selectNotes(db).where(ofLead(companyId, leadId)).orderBy(newestFirst)
-      : await notesOfLead(db).execute({ companyId, leadId });
-  return rows.map(toLeadNote);
+      ? (await db.execute<{ notes: NoteJson[] }>(sql`SELECT ${notesJson(companyId, leadId)} AS notes`)).rows
+      : await statements
+          .get<{ notes: NoteJson[] }>(db, 'lead_notes_of_lead', () => NOTES_OF_LEAD)
+          .execute({ companyId, leadId });
+  return notesFromJson(row?.notes ?? []);
 }
 
 export const leadNotesRepository = {
@@ -90,6 +116,7 @@ export const leadNotesRepository = {
     return { rows: rows.map(toLeadNote), total: count?.n ?? 0 };
   },
 
+  /** A note of a live lead of the company, with its author and the lead's uuid. */
   async byId(
     db: Executor,
     companyId: number,
@@ -101,7 +128,7 @@ export const leadNotesRepository = {
       .from(leadNotes)
       .innerJoin(leads, eq(leads.id, leadNotes.lead_id))
       .leftJoin(users, eq(users.id, leadNotes.created_by_user_id))
-      .where(and(eq(leadNotes.id, noteId), ofLead(companyId, leadId)))
+      .where(and(eq(leadNotes.id, noteId), ofLead(companyId, leadId), isNull(leads.deleted_at)))
       .limit(1);
     return row;
   },

@@ -43,14 +43,14 @@ function noteEvent(type: EventType, actor: Actor, note: NoteRecord) {
   };
 }
 
+const leadNotFound = () => new ApiError('not_found', LEAD_MESSAGES.notFound);
+
 /** Notes on a lead: every read and write goes through a live lead of the caller's company. */
 export class LeadNoteService {
   constructor(private readonly db: Db) {}
 
   private async liveLeadOrThrow(db: Executor, companyId: number, leadId: number): Promise<void> {
-    if ((await findLiveLeadId(db, companyId, leadId)) === undefined) {
-      throw new ApiError('not_found', LEAD_MESSAGES.notFound);
-    }
+    if ((await findLiveLeadId(db, companyId, leadId)) === undefined) throw leadNotFound();
   }
 
   private async noteOrThrow(db: Executor, companyId: number, leadId: number, noteId: number) {
@@ -72,14 +72,20 @@ export class LeadNoteService {
   }
 
   async list(companyId: number, leadId: number, page: Page) {
-    await this.liveLeadOrThrow(this.db, companyId, leadId);
-    const { rows, total } = await repo.list(this.db, companyId, leadId, page);
+    const [lead, { rows, total }] = await Promise.all([
+      findLiveLeadId(this.db, companyId, leadId),
+      repo.list(this.db, companyId, leadId, page),
+    ]);
+    if (lead === undefined) throw leadNotFound();
     return { data: rows, meta: pageMeta(total, page.pageSize) };
   }
 
   async getOrThrow(companyId: number, leadId: number, noteId: number): Promise<LeadNoteOut> {
+    const note = await repo.byId(this.db, companyId, leadId, noteId);
+    if (note) return toLeadNote(note);
+    // Which is missing: the lead, or only the note?
     await this.liveLeadOrThrow(this.db, companyId, leadId);
-    return toLeadNote(await this.noteOrThrow(this.db, companyId, leadId, noteId));
+    throw notFound('Note');
   }
 
   async create(actor: Actor, leadId: number, input: CreateLeadNoteInput): Promise<LeadNoteOut> {
