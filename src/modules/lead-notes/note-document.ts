@@ -4,6 +4,8 @@
 // at most MAX_NODE_DEPTH levels of nodes and MAX_BYTES of JSON. The walk stops descending at
 // the depth bound, so a hostile 1 MiB body of nested objects cannot exhaust the stack.
 
+import { nestsDeeper } from '../../lib/json.js';
+
 export const MAX_BYTES = 64 * 1024;
 export const MAX_NODE_DEPTH = 32;
 /** How deeply the free-form values in `attrs` may nest. */
@@ -31,14 +33,6 @@ export interface DocumentProblem {
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** True when `value` nests objects/arrays deeper than `levels`. Bounded recursion. */
-function nestsDeeper(value: unknown, levels: number): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  if (levels === 0) return true;
-  const children = Array.isArray(value) ? value : Object.values(value);
-  return children.some((child) => nestsDeeper(child, levels - 1));
-}
 
 class DocumentCheck {
   readonly problems: DocumentProblem[] = [];
