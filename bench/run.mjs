@@ -30,6 +30,7 @@ import {
   waitFor,
   withDb,
 } from './lib.mjs';
+import { benchWebhooks, formatWebhookResult } from './webhooks.mjs';
 
 const adminUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const backends = (process.env.BENCH_BACKENDS ?? 'external,embedded').split(',');
@@ -89,6 +90,8 @@ async function apiScenarios(backend, dbUrl) {
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
     ...(dbUrl ? { DATABASE_URL: dbUrl } : { DATABASE_URL: '', JOURNEYBEE_DATA_DIR: dataDir }),
     REDIS_URL: '',
+    // The webhook scenario delivers to a receiver on 127.0.0.1.
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
   };
   const server = start(process.execPath, ['dist/cli/main.js', 'serve'], env);
   const undo = async () => {
@@ -116,10 +119,27 @@ async function apiScenarios(backend, dbUrl) {
     const leads = dbUrl
       ? await leadScenarios({ base, env, dbUrl, log })
       : await withEmbedded(dataDir, 'journeybee', (url) => leadScenarios({ base, env, dbUrl: url, log }));
+    // Event-to-delivery latency and delivery throughput: 1,000 lead creates to a local receiver.
+    const campaign = await fetch(`${base}/v1/campaigns`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'Webhook bench' }),
+    }).then((r) => r.json());
+    const webhooks = await benchWebhooks({
+      baseUrl: base,
+      writeKey: key,
+      campaignId: campaign.id,
+      dbUrl,
+      log,
+    });
     await sleep(2000);
     const idleAfter = await rssMb(server.pid);
     const pgRss = dataDir ? await postgresRssMb(dataDir) : 0;
-    return { results: [{ ...users, floor: 'list' }, ...leads], memory: { idleBefore, idleAfter, pgRss } };
+    return {
+      results: [{ ...users, floor: 'list' }, ...leads],
+      webhooks,
+      memory: { idleBefore, idleAfter, pgRss },
+    };
   });
 }
 
@@ -165,6 +185,7 @@ async function benchBackend(backend) {
   }
   for (const r of Object.values(floor)) printRow(r);
   for (const r of api.results) printRow(r, floor[r.floor]?.rps);
+  console.log(formatWebhookResult(api.webhooks));
   console.log(
     `  memory: server RSS idle ${fmt(api.memory.idleBefore, 1)} MB at start, ${fmt(api.memory.idleAfter, 1)} MB after load` +
       (api.memory.pgRss ? `; embedded PostgreSQL processes ${fmt(api.memory.pgRss, 1)} MB` : ''),

@@ -446,3 +446,27 @@ describe('POST /v1/leads: keys', () => {
     expect(unknown.body.error).toBe('Invalid API key');
   });
 });
+
+describe('POST /v1/leads: free-form JSON is bounded', () => {
+  it('refuses a deeply nested integrationCustomFields value with a 400 (not a 500), with or without Idempotency-Key', async () => {
+    const { me } = await fixture();
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 50_000; i++) deep = [deep];
+    const body = campaignBody(me, { integrationCustomFields: [{ uuid: 'x', value: deep }] });
+    for (const headers of [{}, { 'idempotency-key': `deep-${Date.now()}` }]) {
+      const before = await leadRowCounts(db());
+      const res = await ctx.t.api.post('/v1/leads', { key: me.keys.write, body, headers });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe(INVALID);
+      expect(res.body.details).toEqual([
+        { path: 'integrationCustomFields[0].value', message: 'must nest at most 32 levels' },
+      ]);
+      expect(await leadRowCounts(db())).toEqual(before);
+    }
+    const shallow = await ctx.t.api.post('/v1/leads', {
+      key: me.keys.write,
+      body: campaignBody(me, { integrationCustomFields: [{ uuid: 'x', value: { a: [1, { b: 2 }] } }] }),
+    });
+    expect(shallow.status).toBe(201);
+  });
+});

@@ -8,6 +8,7 @@ import {
 } from '../../db/schema/index.js';
 import { paginationQuery } from '../../http/pagination.js';
 import { bodyId, isoDateTime, orRequired, positiveId } from '../../http/schemas.js';
+import { nestsDeeper } from '../../lib/json.js';
 import { oneOf } from '../catalogues/catalogue.schemas.js';
 import {
   CustomFieldValue,
@@ -21,6 +22,13 @@ import { emailField, enumCsv, flag, idCsv, TagRefList, text } from '../partners/
 // campaign, tags, users, custom fields) is the service's job.
 
 /** The seed's own error messages (POST /v1/leads, A9, A10). */
+// Free-form JSON stored as sent, bounded: a 1 MiB body can nest far deeper than JSON.stringify
+// (and so the driver and jsonb) can take, which would otherwise end in a 500.
+const MAX_JSON_DEPTH = 32;
+const freeJson = z.unknown().refine((v) => !nestsDeeper(v, MAX_JSON_DEPTH), {
+  error: `must nest at most ${MAX_JSON_DEPTH} levels`,
+});
+
 export const LEAD_MESSAGES = {
   missingRequired: 'Missing required fields or invalid association type',
   invalidValues: 'Invalid field values or missing required association',
@@ -137,7 +145,7 @@ export const CreateLeadBody = z
       .describe('Partnerships credited with the lead, in order'),
     integrationName: oneOf(INTEGRATION_NAMES).optional(),
     integrationCustomFields: z
-      .array(z.strictObject({ uuid: text(200).min(1, { error: 'must not be empty' }), value: z.unknown() }), {
+      .array(z.strictObject({ uuid: text(200).min(1, { error: 'must not be empty' }), value: freeJson }), {
         error: 'must be an array of {uuid, value}',
       })
       .max(200, { error: 'must have at most 200 items' })
