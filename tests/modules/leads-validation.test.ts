@@ -450,12 +450,18 @@ describe('POST /v1/leads: keys', () => {
 describe('POST /v1/leads: free-form JSON is bounded', () => {
   it('refuses a deeply nested integrationCustomFields value with a 400 (not a 500), with or without Idempotency-Key', async () => {
     const { me } = await fixture();
-    let deep: unknown = 'leaf';
-    for (let i = 0; i < 50_000; i++) deep = [deep];
-    const body = campaignBody(me, { integrationCustomFields: [{ uuid: 'x', value: deep }] });
-    for (const headers of [{}, { 'idempotency-key': `deep-${Date.now()}` }]) {
+    // Written as text: JSON.stringify itself cannot nest this deep.
+    const deep = `${'['.repeat(50_000)}"leaf"${']'.repeat(50_000)}`;
+    const rawBody = JSON.stringify(
+      campaignBody(me, { integrationCustomFields: [{ uuid: 'x', value: 'DEEP' }] }),
+    ).replace('"DEEP"', deep);
+    for (const extra of [{}, { 'idempotency-key': `deep-${Date.now()}` }]) {
       const before = await leadRowCounts(db());
-      const res = await ctx.t.api.post('/v1/leads', { key: me.keys.write, body, headers });
+      const res = await ctx.t.api.post('/v1/leads', {
+        key: me.keys.write,
+        rawBody,
+        headers: { 'content-type': 'application/json', ...extra },
+      });
       expect(res.status).toBe(400);
       expect(res.body.error).toBe(INVALID);
       expect(res.body.details).toEqual([
