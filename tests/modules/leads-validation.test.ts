@@ -455,7 +455,7 @@ describe('POST /v1/leads: free-form JSON is bounded', () => {
     const rawBody = JSON.stringify(
       campaignBody(me, { integrationCustomFields: [{ uuid: 'x', value: 'DEEP' }] }),
     ).replace('"DEEP"', deep);
-    for (const extra of [{}, { 'idempotency-key': `deep-${Date.now()}` }]) {
+    for (const extra of [{}, { 'idempotency-key': `deep-${Date.now()}` }] as Record<string, string>[]) {
       const before = await leadRowCounts(db());
       const res = await ctx.t.api.post('/v1/leads', {
         key: me.keys.write,
