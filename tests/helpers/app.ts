@@ -120,12 +120,18 @@ export async function startTestApp(
 }
 
 /** Starts the real app over a fresh database for this test file; `ctx.t` is it, once started. */
-export function useTestApp(env: Record<string, string | undefined> = {}): { readonly t: TestApp } {
+export function useTestApp(env: Record<string, string | undefined> = {}): {
+  readonly t: TestApp;
+  /** The file's database, for a second app or a spawned server on the same data. */
+  readonly dbUrl: string;
+} {
   let app: TestApp | undefined;
+  let url: string | undefined;
   let drop: (() => Promise<void>) | undefined;
   beforeAll(async () => {
     const db = await createTestDatabase();
     drop = db.drop;
+    url = db.url;
     app = await startTestApp(db.url, env);
   });
   afterAll(async () => {
@@ -136,6 +142,10 @@ export function useTestApp(env: Record<string, string | undefined> = {}): { read
     get t() {
       if (!app) throw new Error('the test app has not started');
       return app;
+    },
+    get dbUrl() {
+      if (!url) throw new Error('the test database has not been created');
+      return url;
     },
   };
 }

@@ -1,38 +1,24 @@
 import { eq, sql } from 'drizzle-orm';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { apiKeys } from '../../src/db/schema/index.js';
 import { generateApiKey, hashApiKey } from '../../src/modules/api-keys/api-keys.crypto.js';
 import { apiKeysRepository } from '../../src/modules/api-keys/api-keys.repository.js';
 import { ApiKeyService } from '../../src/modules/api-keys/api-keys.service.js';
-import { createTestDatabase, startTestApp, type TestApp } from '../helpers/app.js';
+import { startTestApp, useTestApp } from '../helpers/app.js';
 import { makeApiKey, makeCompany, makeTenant } from '../helpers/factories.js';
 
 // Contract row "auth" and "key format": Bearer / Api-Key, 401 bodies, revocation, expiry,
 // last_used_at, and what is (not) stored of a key.
 
-let t: TestApp;
-let dbUrl: string;
-let drop: () => Promise<void>;
-
-beforeAll(async () => {
-  const db = await createTestDatabase();
-  dbUrl = db.url;
-  drop = db.drop;
-  t = await startTestApp(db.url);
-});
-
-afterAll(async () => {
-  await t?.close();
-  await drop?.();
-});
+const ctx = useTestApp();
 
 const INVALID = { error: 'Invalid API key', code: 'unauthorized' };
 const MISSING = { error: 'Missing API key', code: 'unauthorized' };
-const keyService = () => new ApiKeyService(t.database.db, pino({ level: 'silent' }));
+const keyService = () => new ApiKeyService(ctx.t.database.db, pino({ level: 'silent' }));
 
 async function getUsers(authorization: string | undefined) {
-  return t.api.get('/v1/users', authorization === undefined ? {} : { headers: { authorization } });
+  return ctx.t.api.get('/v1/users', authorization === undefined ? {} : { headers: { authorization } });
 }
 
 describe('auth: accepted schemes', () => {
@@ -46,7 +32,7 @@ describe('auth: accepted schemes', () => {
     ['Bearer with several spaces', (k: string) => `Bearer   ${k}`],
     ['Bearer with a tab', (k: string) => `Bearer\t${k}`],
   ])('%s → 200', async (_name, header) => {
-    const { readKey, admin } = await makeTenant(t.database.db);
+    const { readKey, admin } = await makeTenant(ctx.t.database.db);
     const res = await getUsers(header(readKey));
     expect(res.status).toBe(200);
     // Authenticated as the key's company: its admin is the only user listed.
@@ -69,8 +55,8 @@ describe('auth: rejected credentials', () => {
   });
 
   it('a key passed in the query string is not accepted', async () => {
-    const { writeKey } = await makeTenant(t.database.db);
-    const res = await t.api.get(`/v1/users?api_key=${writeKey}`);
+    const { writeKey } = await makeTenant(ctx.t.database.db);
+    const res = await ctx.t.api.get(`/v1/users?api_key=${writeKey}`);
     expect(res.status).toBe(401);
     expect(res.body).toEqual(MISSING);
   });
@@ -91,7 +77,7 @@ describe('auth: rejected credentials', () => {
     ['a well-formed key that was never issued', () => `Bearer ${generateApiKey()}`],
     ['a key with non-base62 characters', () => `Bearer jb_api_${'a'.repeat(35)}-_`],
   ])('%s → 401 "Invalid API key"', async (_name, header) => {
-    const { writeKey } = await makeTenant(t.database.db);
+    const { writeKey } = await makeTenant(ctx.t.database.db);
     const res = await getUsers(header(writeKey));
     expect(res.status).toBe(401);
     expect(res.body).toEqual(INVALID);
@@ -99,19 +85,19 @@ describe('auth: rejected credentials', () => {
   });
 
   it('a revoked key fails on the very next request, on every server process, while other keys work', async () => {
-    const { writeKey, writeKeyId, readKey, company } = await makeTenant(t.database.db);
-    const other = await startTestApp(dbUrl);
+    const { writeKey, writeKeyId, readKey, company } = await makeTenant(ctx.t.database.db);
+    const other = await startTestApp(ctx.dbUrl);
     try {
-      expect((await t.api.get('/v1/users', { key: writeKey })).status).toBe(200);
+      expect((await ctx.t.api.get('/v1/users', { key: writeKey })).status).toBe(200);
       expect((await other.api.get('/v1/users', { key: writeKey })).status).toBe(200);
-      const [before] = (await apiKeysRepository.listByCompany(t.database.db, company.id)).filter(
+      const [before] = (await apiKeysRepository.listByCompany(ctx.t.database.db, company.id)).filter(
         (k) => k.id === writeKeyId,
       );
 
       const revoked = await keyService().revoke(writeKeyId);
       expect(revoked.revoked_at).toBeInstanceOf(Date);
 
-      for (const api of [t.api, other.api]) {
+      for (const api of [ctx.t.api, other.api]) {
         const res = await api.get('/v1/users', { key: writeKey });
         expect(res.status).toBe(401);
         expect(res.body).toEqual(INVALID);
@@ -120,40 +106,40 @@ describe('auth: rejected credentials', () => {
         expect(write.body).toEqual(INVALID);
       }
       // A failed attempt is not a use of the key.
-      const [after] = (await apiKeysRepository.listByCompany(t.database.db, company.id)).filter(
+      const [after] = (await apiKeysRepository.listByCompany(ctx.t.database.db, company.id)).filter(
         (k) => k.id === writeKeyId,
       );
       expect(after?.last_used_at).toEqual(before?.last_used_at);
-      expect((await t.api.get('/v1/users', { key: readKey })).status).toBe(200);
+      expect((await ctx.t.api.get('/v1/users', { key: readKey })).status).toBe(200);
     } finally {
       await other.close();
     }
   });
 
   it('a key past its expiry is 401 "Invalid API key"; before it, the key works', async () => {
-    const company = await makeCompany(t.database.db);
-    const { id, key } = await makeApiKey(t.database.db, company.id, 'read', {
+    const company = await makeCompany(ctx.t.database.db);
+    const { id, key } = await makeApiKey(ctx.t.database.db, company.id, 'read', {
       expiresAt: new Date(Date.now() + 3_600_000),
     });
-    expect((await t.api.get('/v1/users', { key })).status).toBe(200);
+    expect((await ctx.t.api.get('/v1/users', { key })).status).toBe(200);
 
     // Let the hour pass: move the expiry into the past rather than wait.
-    await t.database.db
+    await ctx.t.database.db
       .update(apiKeys)
       .set({ expires_at: sql`now() - interval '1 second'` })
       .where(eq(apiKeys.id, id));
 
-    const res = await t.api.get('/v1/users', { key });
+    const res = await ctx.t.api.get('/v1/users', { key });
     expect(res.status).toBe(401);
     expect(res.body).toEqual(INVALID);
   });
 
   it('a key of a deleted company is 401', async () => {
-    const company = await makeCompany(t.database.db);
-    const { key } = await makeApiKey(t.database.db, company.id, 'write');
-    expect((await t.api.get('/v1/users', { key })).status).toBe(200);
-    await t.database.pool.query('DELETE FROM companies WHERE id = $1', [company.id]);
-    const res = await t.api.get('/v1/users', { key });
+    const company = await makeCompany(ctx.t.database.db);
+    const { key } = await makeApiKey(ctx.t.database.db, company.id, 'write');
+    expect((await ctx.t.api.get('/v1/users', { key })).status).toBe(200);
+    await ctx.t.database.pool.query('DELETE FROM companies WHERE id = $1', [company.id]);
+    const res = await ctx.t.api.get('/v1/users', { key });
     expect(res.status).toBe(401);
     expect(res.body).toEqual(INVALID);
   });
@@ -161,14 +147,14 @@ describe('auth: rejected credentials', () => {
 
 describe('auth: key bookkeeping', () => {
   it('writes last_used_at when a key is used', async () => {
-    const company = await makeCompany(t.database.db);
-    const { id, key } = await makeApiKey(t.database.db, company.id, 'read');
+    const company = await makeCompany(ctx.t.database.db);
+    const { id, key } = await makeApiKey(ctx.t.database.db, company.id, 'read');
     const row = async () =>
-      (await apiKeysRepository.listByCompany(t.database.db, company.id)).find((k) => k.id === id);
+      (await apiKeysRepository.listByCompany(ctx.t.database.db, company.id)).find((k) => k.id === id);
     expect((await row())?.last_used_at).toBeNull();
 
     const before = Date.now();
-    expect((await t.api.get('/v1/users', { key })).status).toBe(200);
+    expect((await ctx.t.api.get('/v1/users', { key })).status).toBe(200);
     const after = Date.now();
 
     const used = (await row())?.last_used_at;
@@ -179,11 +165,13 @@ describe('auth: key bookkeeping', () => {
   });
 
   it('issues jb_api_ + ≥ 32 base62 characters, stores only its SHA-256 and a short display prefix', async () => {
-    const company = await makeCompany(t.database.db);
+    const company = await makeCompany(ctx.t.database.db);
     const created = await keyService().create({ companyId: company.id, permission: 'write', name: 'ci' });
     expect(created.key).toMatch(/^jb_api_[0-9A-Za-z]{32,}$/);
 
-    const { rows } = await t.database.pool.query('SELECT * FROM api_keys WHERE id = $1', [created.row.id]);
+    const { rows } = await ctx.t.database.pool.query('SELECT * FROM api_keys WHERE id = $1', [
+      created.row.id,
+    ]);
     const stored = rows[0] as Record<string, unknown>;
     expect(stored.key_hash).toBe(hashApiKey(created.key));
     expect(stored.key_hash).toMatch(/^[0-9a-f]{64}$/);

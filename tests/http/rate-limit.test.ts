@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateApiKey } from '../../src/modules/api-keys/api-keys.crypto.js';
 import {
   type ApiClient,
   type ApiResponse,
-  createTestDatabase,
   startTestApp,
   type TestApp,
   uniq,
+  useTestApp,
 } from '../helpers/app.js';
 import { makeTenant } from '../helpers/factories.js';
 import { countUsers } from '../helpers/queries.js';
@@ -17,25 +17,11 @@ import { countUsers } from '../helpers/queries.js';
 // budget shared exactly by several server processes. No test waits for a window to pass:
 // each uses fresh keys, or its own app (own counters) when it spends an IP budget.
 
-let t: TestApp;
-let dbUrl: string;
-let drop: () => Promise<void>;
-
-beforeAll(async () => {
-  const db = await createTestDatabase();
-  dbUrl = db.url;
-  drop = db.drop;
-  t = await startTestApp(db.url);
-});
-
-afterAll(async () => {
-  await t?.close();
-  await drop?.();
-});
+const ctx = useTestApp();
 
 /** Starts an extra app on this file's database for one test, and always closes it. */
 async function withApp<T>(env: Record<string, string>, fn: (app: TestApp) => Promise<T>): Promise<T> {
-  const app = await startTestApp(dbUrl, env);
+  const app = await startTestApp(ctx.dbUrl, env);
   try {
     return await fn(app);
   } finally {
@@ -86,50 +72,57 @@ async function spend(api: ApiClient, key: string, n: number, limit: number, firs
 
 describe('rate limit: per API key', () => {
   it('lets exactly 100 requests through in a minute; the 101st is 429 with Retry-After', async () => {
-    const { writeKey, company } = await makeTenant(t.database.db);
-    await spend(t.api, writeKey, 100, 100, 99);
+    const { writeKey, company } = await makeTenant(ctx.t.database.db);
+    await spend(ctx.t.api, writeKey, 100, 100, 99);
 
-    expect429(await t.api.get('/v1/users', { key: writeKey }), 100);
+    expect429(await ctx.t.api.get('/v1/users', { key: writeKey }), 100);
     // Still limited, and a limited write does no work.
-    const usersBefore = await countUsers(t.database.db, company.id);
-    const write = await t.api.post('/v1/users', { key: writeKey, body: { email: `rl-${uniq()}@ex.test` } });
+    const usersBefore = await countUsers(ctx.t.database.db, company.id);
+    const write = await ctx.t.api.post('/v1/users', {
+      key: writeKey,
+      body: { email: `rl-${uniq()}@ex.test` },
+    });
     expect429(write, 100);
-    expect(await countUsers(t.database.db, company.id)).toBe(usersBefore);
+    expect(await countUsers(ctx.t.database.db, company.id)).toBe(usersBefore);
   });
 
   it('counts per key: a second key of the same company keeps its own full budget', async () => {
-    const { writeKey, readKey } = await makeTenant(t.database.db);
-    await spend(t.api, writeKey, 100, 100, 99);
-    expect429(await t.api.get('/v1/users', { key: writeKey }), 100);
+    const { writeKey, readKey } = await makeTenant(ctx.t.database.db);
+    await spend(ctx.t.api, writeKey, 100, 100, 99);
+    expect429(await ctx.t.api.get('/v1/users', { key: writeKey }), 100);
 
-    const other = await t.api.get('/v1/users', { key: readKey });
+    const other = await ctx.t.api.get('/v1/users', { key: readKey });
     expect(other.status).toBe(200);
     expect(rateHeaders(other)).toMatchObject({ limit: '100', remaining: '99' });
   });
 
   it('puts X-RateLimit-* on every authenticated response, whatever its status, counting down', async () => {
-    const { writeKey, readKey, admin } = await makeTenant(t.database.db);
+    const { writeKey, readKey, admin } = await makeTenant(ctx.t.database.db);
     const steps: [string, () => Promise<ApiResponse>, number][] = [
-      ['list', () => t.api.get('/v1/users', { key: writeKey }), 200],
+      ['list', () => ctx.t.api.get('/v1/users', { key: writeKey }), 200],
       [
         'create',
-        () => t.api.post('/v1/users', { key: writeKey, body: { email: `h-${uniq()}@ex.test` } }),
+        () => ctx.t.api.post('/v1/users', { key: writeKey, body: { email: `h-${uniq()}@ex.test` } }),
         201,
       ],
-      ['missing user', () => t.api.get('/v1/users/2147483647', { key: writeKey }), 404],
+      ['missing user', () => ctx.t.api.get('/v1/users/2147483647', { key: writeKey }), 404],
       [
         'invalid body',
-        () => t.api.patch(`/v1/users/${admin.id}`, { key: writeKey, body: { color: 'red' } }),
+        () => ctx.t.api.patch(`/v1/users/${admin.id}`, { key: writeKey, body: { color: 'red' } }),
         400,
       ],
       [
         'wrong content type',
         () =>
-          t.api.post('/v1/users', { key: writeKey, rawBody: 'x', headers: { 'content-type': 'text/plain' } }),
+          ctx.t.api.post('/v1/users', {
+            key: writeKey,
+            rawBody: 'x',
+            headers: { 'content-type': 'text/plain' },
+          }),
         415,
       ],
-      ['bad page', () => t.api.get('/v1/users?page=0', { key: writeKey }), 400],
-      ['via /api/v1', () => t.api.get(`/api/v1/users/${admin.id}`, { key: writeKey }), 200],
+      ['bad page', () => ctx.t.api.get('/v1/users?page=0', { key: writeKey }), 400],
+      ['via /api/v1', () => ctx.t.api.get(`/api/v1/users/${admin.id}`, { key: writeKey }), 200],
     ];
     for (const [i, [name, send, status]] of steps.entries()) {
       const res = await send();
@@ -138,7 +131,7 @@ describe('rate limit: per API key', () => {
       expect(rateHeaders(res).remaining, name).toBe(String(99 - i));
       expectResetWithinWindow(rateHeaders(res).reset);
     }
-    const forbidden = await t.api.delete(`/v1/users/${admin.id}`, { key: readKey });
+    const forbidden = await ctx.t.api.delete(`/v1/users/${admin.id}`, { key: readKey });
     expect(forbidden.status).toBe(403);
     expect(rateHeaders(forbidden)).toMatchObject({ limit: '100', remaining: '99' });
   });

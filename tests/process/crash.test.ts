@@ -3,27 +3,14 @@
  * is committed, and an Idempotency-Key retry after the crash replays it instead of redoing it.
  */
 import http from 'node:http';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ApiClient, createTestDatabase, startTestApp, type TestApp, uniq } from '../helpers/app.js';
+import { afterAll, expect, it } from 'vitest';
+import { ApiClient, uniq, useTestApp } from '../helpers/app.js';
 import { makeTenant } from '../helpers/factories.js';
 import { childEnv, killChildren, ServerProcess } from '../helpers/process.js';
 
-let t: TestApp;
-let drop: () => Promise<void>;
-let dbUrl: string;
-
-beforeAll(async () => {
-  const db = await createTestDatabase();
-  drop = db.drop;
-  dbUrl = db.url;
-  t = await startTestApp(db.url);
-});
-
-afterAll(async () => {
-  await killChildren();
-  await t?.close();
-  await drop?.();
-});
+const ctx = useTestApp();
+// Children first (hooks run last-registered first), then the app and the database.
+afterAll(killChildren);
 
 interface Created {
   id: number;
@@ -73,12 +60,12 @@ async function expectAllThere(api: ApiClient, key: string, users: Created[]): Pr
 it('every 2xx write survives SIGKILL right after its response; idempotent retries replay', async () => {
   // Separate keys for writing and checking, so the per-key rate limit (shared across processes
   // through Redis when REDIS_URL is set) stays far away.
-  const tenant = await makeTenant(t.database.db);
+  const tenant = await makeTenant(ctx.t.database.db);
   const run = uniq();
   const created: Created[] = [];
 
   // Round 1: sequential writes, SIGKILL synchronously on the last 201.
-  const first = await ServerProcess.start(childEnv(dbUrl, { LOG_LEVEL: 'trace' }));
+  const first = await ServerProcess.start(childEnv(ctx.dbUrl, { LOG_LEVEL: 'trace' }));
   for (let i = 0; i < 20; i++) {
     const email = `seq-${run}-${i}@x.example`;
     const res = await createUser(
@@ -97,7 +84,7 @@ it('every 2xx write survives SIGKILL right after its response; idempotent retrie
   expect(first.stdout + first.stderr).not.toContain(tenant.writeKey.slice('jb_api_'.length));
 
   // A new server on the same database; silent logging still starts (and logs nothing).
-  const second = await ServerProcess.start(childEnv(dbUrl, { LOG_LEVEL: 'silent' }));
+  const second = await ServerProcess.start(childEnv(ctx.dbUrl, { LOG_LEVEL: 'silent' }));
   expect(second.stdout).toBe('');
   const secondApi = new ApiClient(second.url);
   await expectAllThere(secondApi, tenant.readKey, created);
@@ -136,7 +123,7 @@ it('every 2xx write survives SIGKILL right after its response; idempotent retrie
   }
   expect(new Set(created.map((u) => u.id)).size).toBe(50);
 
-  const third = await ServerProcess.start(childEnv(dbUrl, { LOG_LEVEL: 'silent' }));
+  const third = await ServerProcess.start(childEnv(ctx.dbUrl, { LOG_LEVEL: 'silent' }));
   const thirdApi = new ApiClient(third.url);
   await expectAllThere(thirdApi, tenant.readKey, created);
   const retry = await createUser(third.url, tenant.writeKey, batch[0]!, `par-${run}-0`);

@@ -3,8 +3,8 @@
  * promptly, refuses new connections; the log is JSON lines with request ids and no API keys.
  */
 import http from 'node:http';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestDatabase, startTestApp, type TestApp, uniq } from '../helpers/app.js';
+import { afterAll, expect, it } from 'vitest';
+import { uniq, useTestApp } from '../helpers/app.js';
 import { makeTenant } from '../helpers/factories.js';
 import {
   childEnv,
@@ -15,23 +15,10 @@ import {
   withTimeout,
 } from '../helpers/process.js';
 
-let t: TestApp;
-let drop: () => Promise<void>;
-let dbUrl: string;
-
-beforeAll(async () => {
-  const db = await createTestDatabase();
-  drop = db.drop;
-  dbUrl = db.url;
-  // In-process app on the same database: factories, and checking what the child wrote.
-  t = await startTestApp(db.url);
-});
-
-afterAll(async () => {
-  await killChildren();
-  await t?.close();
-  await drop?.();
-});
+// In-process app on the same database: factories, and checking what the child wrote.
+const ctx = useTestApp();
+// Children first (hooks run last-registered first), then the app and the database.
+afterAll(killChildren);
 
 interface Response {
   status: number;
@@ -95,9 +82,9 @@ function slowPost(
 }
 
 it('SIGTERM: in-flight requests finish with 2xx, new connections are refused, exit 0 within seconds', async () => {
-  const tenant = await makeTenant(t.database.db);
+  const tenant = await makeTenant(ctx.t.database.db);
   const wrongKey = `jb_api_${'Zz9'.repeat(14)}`;
-  const server = await ServerProcess.start(childEnv(dbUrl, { LOG_LEVEL: 'info' }));
+  const server = await ServerProcess.start(childEnv(ctx.dbUrl, { LOG_LEVEL: 'info' }));
 
   // Ordinary traffic first: a good key (twice, so a connection is reused), a wrong one, both schemes.
   const ok = await fetch(`${server.url}/v1/users`, {
@@ -162,7 +149,7 @@ it('SIGTERM: in-flight requests finish with 2xx, new connections are refused, ex
     // What the drained requests wrote is there.
     const ids = responses.map((r) => (JSON.parse(r.body) as { id: number }).id);
     for (const id of ids) {
-      expect((await t.api.get(`/v1/users/${id}`, { key: tenant.readKey })).status).toBe(200);
+      expect((await ctx.t.api.get(`/v1/users/${id}`, { key: tenant.readKey })).status).toBe(200);
     }
   } finally {
     agent.destroy();
@@ -188,7 +175,7 @@ it('SIGTERM: in-flight requests finish with 2xx, new connections are refused, ex
 });
 
 it('SIGTERM on an idle server exits 0 at once; a second signal is not needed', async () => {
-  const server = await ServerProcess.start(childEnv(dbUrl, { LOG_LEVEL: 'info' }));
+  const server = await ServerProcess.start(childEnv(ctx.dbUrl, { LOG_LEVEL: 'info' }));
   // A keep-alive connection left idle must not hold the shutdown up.
   const agent = new http.Agent({ keepAlive: true });
   await new Promise<void>((resolve, reject) =>
@@ -204,9 +191,9 @@ it('SIGTERM on an idle server exits 0 at once; a second signal is not needed', a
 });
 
 it('a request that never completes cannot hold shutdown up: SHUTDOWN_TIMEOUT_MS bounds it (exit 1)', async () => {
-  const tenant = await makeTenant(t.database.db);
+  const tenant = await makeTenant(ctx.t.database.db);
   const server = await ServerProcess.start(
-    childEnv(dbUrl, { LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '500' }),
+    childEnv(ctx.dbUrl, { LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '500' }),
   );
   const agent = new http.Agent({ keepAlive: true });
   const stalled = slowPost(
