@@ -12,7 +12,7 @@ import {
 import type { Redis } from 'ioredis';
 import type { Config } from './config/index.js';
 import type { Database } from './db/database.js';
-import { authenticate, limitByIp } from './http/auth.js';
+import { authenticate, limitByIp, ROUTE_ROLES } from './http/auth.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { ApiError, MESSAGES } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
@@ -21,15 +21,21 @@ import { openApiDocumentOptions } from './http/openapi.js';
 import { createRateLimiters } from './http/rate-limit.js';
 import { RequestLogController } from './http/request-log.js';
 import { RouteTable } from './http/route-table.js';
+import { errorBody } from './http/schemas.js';
 import { SecretBox } from './lib/secret-box.js';
+import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.js';
 import { ApiKeyService } from './modules/api-keys/api-keys.service.js';
 import { cataloguesRoutes, createCatalogueServices } from './modules/catalogues/index.js';
+import { companyRoutes } from './modules/companies/companies.routes.js';
+import { CompanyService } from './modules/companies/companies.service.js';
 import { contactsRoutes } from './modules/contacts/contacts.routes.js';
 import { ContactService } from './modules/contacts/contacts.service.js';
 import { leadNotesRoutes } from './modules/lead-notes/lead-notes.routes.js';
 import { LeadNoteService } from './modules/lead-notes/lead-notes.service.js';
 import { leadsRoutes } from './modules/leads/leads.routes.js';
 import { LeadService } from './modules/leads/leads.service.js';
+import { meRoutes } from './modules/me/me.routes.js';
+import { MeService } from './modules/me/me.service.js';
 import { NotificationHub } from './modules/notifications/notifications.hub.js';
 import { notificationsRoutes } from './modules/notifications/notifications.routes.js';
 import { NotificationService } from './modules/notifications/notifications.service.js';
@@ -58,6 +64,8 @@ declare module 'fastify' {
     appState: AppState;
   }
 }
+
+const ADMIN_403 = 'Write access required (read key), or admin role required (partnerships user)';
 
 export const API_PREFIXES = ['/v1', '/api/v1'] as const;
 
@@ -142,6 +150,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const keys = new ApiKeyService(database.db, app.log);
   const users = new UserService(database.db);
+  const me = new MeService(database.db);
+  const companies = new CompanyService(database.db);
   const catalogues = createCatalogueServices(database.db);
   const partners = new PartnerService(database.db);
   const contacts = new ContactService(database.db);
@@ -184,9 +194,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
             route.schema = { ...route.schema, hide: true };
           });
         }
+        // Every route declares the role it requires, next to its schema: one without cannot exist.
+        v1.addHook('onRoute', (route) => {
+          const role = route.config?.role;
+          if (!role || !ROUTE_ROLES.includes(role)) {
+            throw new Error(
+              `${String(route.method)} ${route.url} declares no role (config: { role: 'admin' | 'member' })`,
+            );
+          }
+          if (role === 'admin' && route.schema?.response) {
+            route.schema = {
+              ...route.schema,
+              response: { ...(route.schema.response as object), 403: errorBody.describe(ADMIN_403) },
+            };
+          }
+        });
         v1.addHook('onRequest', authenticate(keys, limiters));
         v1.addHook('preHandler', idempotency.reserve);
         v1.addHook('onSend', idempotency.record);
+        await v1.register(meRoutes, { me });
+        await v1.register(companyRoutes, { companies });
+        await v1.register(apiKeysRoutes, { keys });
         await v1.register(usersRoutes, { users });
         await v1.register(cataloguesRoutes, { catalogues });
         await v1.register(partnersRoutes, { partners });

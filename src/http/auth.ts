@@ -3,17 +3,32 @@ import type { ApiKeyService } from '../modules/api-keys/api-keys.service.js';
 import { ApiError, MESSAGES } from './errors.js';
 import { type RateLimiters, rateLimitedError, rateLimitHeaders } from './rate-limit.js';
 
+/** Journeybee's two roles: an administrator, or a partnerships team member. */
+export type UserRole = 'admin' | 'partnerships';
+
+/**
+ * What a route requires of its caller's role, declared once per route as `config: { role }`:
+ * `admin` routes refuse a partnerships user (403), `member` routes admit any user of the company.
+ */
+export type RouteRole = 'admin' | 'member';
+export const ROUTE_ROLES: readonly RouteRole[] = ['admin', 'member'];
+
 export interface AuthContext {
   keyId: number;
   companyId: number;
-  /** The user who created the key: the key acts as that user. */
+  /** The user the key acts as (the one who created it); null for an operator's key made without one. */
   userId: number | null;
+  /** The acting user's role; an operator's key without a user acts as the company's admin. */
+  role: UserRole;
   permission: 'read' | 'write';
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     auth: AuthContext;
+  }
+  interface FastifyContextConfig {
+    role?: RouteRole;
   }
 }
 
@@ -31,7 +46,20 @@ export async function limitByIp(
   reply.headers(rateLimitHeaders(outcome));
 }
 
-// Composed small steps (STYLE): authenticate → limit per key → require permission.
+/** The permission and role rule of a route, for a verified caller: an error, or null when allowed. */
+export function accessError(auth: AuthContext, method: string, role: RouteRole | undefined): ApiError | null {
+  if (auth.permission === 'read' && !READ_METHODS.has(method)) {
+    return new ApiError('forbidden', MESSAGES.writeRequired);
+  }
+  // A route without a declared role cannot be registered (see app.ts); treat it as admin anyway.
+  if ((role ?? 'admin') === 'admin' && auth.role !== 'admin') {
+    return new ApiError('forbidden', MESSAGES.adminRequired);
+  }
+  return null;
+}
+
+// Composed small steps (STYLE): authenticate → limit per key → require permission and role.
+// All of it runs on `onRequest`, before the body is read: a refusal reveals nothing about it.
 export function authenticate(keys: ApiKeyService, limiters: RateLimiters) {
   return async function authenticateHook(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const header = request.headers.authorization;
@@ -51,8 +79,7 @@ export function authenticate(keys: ApiKeyService, limiters: RateLimiters) {
     if (!outcome.allowed) throw rateLimitedError(outcome);
     reply.headers(rateLimitHeaders(outcome));
 
-    if (verified.permission === 'read' && !READ_METHODS.has(request.method)) {
-      throw new ApiError('forbidden', MESSAGES.writeRequired);
-    }
+    const refused = accessError(verified, request.method, request.routeOptions.config.role);
+    if (refused) throw refused;
   };
 }

@@ -53,6 +53,8 @@ export const MESSAGES = {
   missingKey: 'Missing API key',
   invalidKey: 'Invalid API key',
   writeRequired: 'Write access required for this operation',
+  adminRequired: 'Admin role required for this operation',
+  lastAdmin: 'The last active admin of a company can be neither deactivated nor demoted',
   contentType: 'Content-Type must be application/json',
   internal: 'Internal server error',
   unavailable: 'Service unavailable: the database cannot be reached',

@@ -13,7 +13,9 @@ export const apiKeys = pgTable(
     company_id: integer('company_id')
       .notNull()
       .references(() => companies.id, { onDelete: 'cascade' }),
-    user_id: integer('user_id').references(() => users.id, { onDelete: 'set null' }),
+    // The user the key acts as; null only for an operator's key (CLI without --user), which acts
+    // as the company's admin. Cascade, never set null: a key must not outlive its user as an admin.
+    user_id: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
     name: text('name'),
     // First characters of the key, for display ("jb_api_Ab12…"). Not enough to use it.
     prefix: text('prefix').notNull(),

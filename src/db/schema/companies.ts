@@ -14,6 +14,8 @@ export const companies = pgTable(
     website_url: text('website_url'),
     description: text('description'),
     country_id: integer('country_id').references(() => countries.id),
+    // ISO 4217 code: new deals default to it.
+    default_currency: text('default_currency').notNull().default('USD'),
     ...timestamps(),
   },
   (t) => [

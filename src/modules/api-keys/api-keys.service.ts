@@ -1,6 +1,7 @@
 import type { Db } from '../../db/database.js';
 import type { AuthContext } from '../../http/auth.js';
 import { ApiError, notFound } from '../../http/errors.js';
+import { type Page, pageMeta } from '../../http/pagination.js';
 import type { Logger } from '../../lib/logger.js';
 import { companiesRepository } from '../companies/companies.repository.js';
 import { usersRepository } from '../users/users.repository.js';
@@ -11,7 +12,7 @@ import {
   hashesEqual,
   looksLikeApiKey,
 } from './api-keys.crypto.js';
-import { type ApiKeyRow, apiKeysRepository } from './api-keys.repository.js';
+import { type ApiKeyListRow, type ApiKeyRow, apiKeysRepository } from './api-keys.repository.js';
 
 export type VerifiedKey = AuthContext & { keyUuid: string };
 
@@ -44,12 +45,16 @@ export class ApiKeyService {
     if (!row || !hashesEqual(row.key_hash, hash)) return null;
     if (row.revoked_at) return null;
     if (row.expires_at && row.expires_at.getTime() <= Date.now()) return null;
+    // A key acts as its user: while that user is deactivated (or gone), the key is refused.
+    if (row.user_id !== null && (!row.user_role || row.user_disabled_at)) return null;
     await this.touch(row.id);
     return {
       keyId: row.id,
       keyUuid: row.uuid,
       companyId: row.company_id,
       userId: row.user_id,
+      // An operator's key made without a user acts as the company's admin.
+      role: row.user_role ?? 'admin',
       permission: row.permission,
     };
   }
@@ -84,7 +89,9 @@ export class ApiKeyService {
         );
     }
     if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
-      throw new ApiError('bad_request', 'Expiry must be in the future');
+      throw new ApiError('bad_request', 'Expiry must be in the future', [
+        { path: 'expires_at', message: 'must be in the future' },
+      ]);
     }
     const key = generateApiKey();
     const row = await apiKeysRepository.insert(this.db, {
@@ -103,6 +110,23 @@ export class ApiKeyService {
     const company = await companiesRepository.findById(this.db, companyId);
     if (!company) throw notFound('Company');
     return apiKeysRepository.listByCompany(this.db, companyId);
+  }
+
+  async page(companyId: number, page: Page) {
+    const { rows, total } = await apiKeysRepository.page(this.db, companyId, page);
+    return { data: rows, meta: pageMeta(total, page.pageSize) };
+  }
+
+  async getOrThrow(companyId: number, id: number): Promise<ApiKeyListRow> {
+    const row = await apiKeysRepository.findOne(this.db, companyId, id);
+    if (!row) throw notFound('API key');
+    return row;
+  }
+
+  /** Revokes one of the company's keys: refused from the next request on, by every process. */
+  async revokeForCompany(companyId: number, id: number): Promise<void> {
+    const row = await apiKeysRepository.revoke(this.db, id, companyId);
+    if (!row) throw notFound('API key');
   }
 
   async revoke(id: number): Promise<ApiKeyRow> {

@@ -69,6 +69,7 @@ export function catalogueRoutes<
   app.get(
     path,
     {
+      config: { role: 'member' },
       schema: {
         tags,
         summary: `List ${plural}`,
@@ -83,6 +84,7 @@ export function catalogueRoutes<
   app.get(
     item,
     {
+      config: { role: 'member' },
       schema: {
         tags,
         summary: `Get a ${noun}`,
@@ -96,6 +98,7 @@ export function catalogueRoutes<
   app.post(
     path,
     {
+      config: { role: 'admin' },
       schema: {
         tags,
         summary: `Create a ${noun}`,
@@ -114,6 +117,7 @@ export function catalogueRoutes<
   app.patch(
     item,
     {
+      config: { role: 'admin' },
       schema: {
         tags,
         summary: `Update a ${noun}`,
@@ -129,6 +133,7 @@ export function catalogueRoutes<
   app.delete(
     item,
     {
+      config: { role: 'admin' },
       schema: {
         tags,
         summary: `Delete a ${noun}`,
@@ -165,6 +170,7 @@ export function bulkUpdateRoute<B extends z.ZodType>(
   app.patch(
     spec.path,
     {
+      config: { role: 'admin' },
       schema: {
         tags: [spec.tag],
         summary: `Update several ${spec.plural} at once`,

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.js';
 import { companies } from '../../db/schema/index.js';
 
@@ -13,5 +13,18 @@ export const companiesRepository = {
   async insert(db: Executor, values: typeof companies.$inferInsert): Promise<CompanyRow> {
     const [row] = await db.insert(companies).values(values).returning();
     return row!;
+  },
+
+  async update(
+    db: Executor,
+    id: number,
+    values: Partial<typeof companies.$inferInsert>,
+  ): Promise<CompanyRow | undefined> {
+    const [row] = await db
+      .update(companies)
+      .set({ ...values, updated_at: sql`now()` })
+      .where(eq(companies.id, id))
+      .returning();
+    return row;
   },
 };

@@ -16,6 +16,7 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ contacts: ContactService }>
   app.get(
     '/contacts',
     {
+      config: { role: 'member' },
       schema: {
         tags,
         summary: "List your partners' contacts",
@@ -29,6 +30,7 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ contacts: ContactService }>
   app.get(
     '/contacts/:id',
     {
+      config: { role: 'member' },
       schema: {
         tags,
         summary: 'Get a contact',
@@ -42,6 +44,7 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ contacts: ContactService }>
   app.post(
     '/contacts',
     {
+      config: { role: 'member' },
       schema: {
         tags,
         summary: 'Add a contact to one of your partners',
@@ -56,6 +59,7 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ contacts: ContactService }>
   app.patch(
     '/contacts/:id',
     {
+      config: { role: 'member' },
       schema: {
         tags,
         summary: 'Update a contact',
@@ -71,6 +75,7 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ contacts: ContactService }>
   app.delete(
     '/contacts/:id',
     {
+      config: { role: 'member' },
       schema: {
         tags,
         summary: 'Delete a contact',

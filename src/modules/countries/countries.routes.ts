@@ -13,6 +13,7 @@ export const countriesRoutes: FastifyPluginAsyncZod<{ countries: CountryService 
   app.get(
     '/countries',
     {
+      config: { role: 'member' },
       schema: {
         tags,
         summary: 'List countries',
@@ -27,6 +28,7 @@ export const countriesRoutes: FastifyPluginAsyncZod<{ countries: CountryService 
   app.get(
     '/countries/:id',
     {
+      config: { role: 'member' },
       schema: {
         tags,
         summary: 'Get a country',

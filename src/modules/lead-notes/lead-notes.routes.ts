@@ -25,6 +25,7 @@ export const leadNotesRoutes: FastifyPluginAsyncZod<{ leadNotes: LeadNoteService
   app.get(
     '/leads/:id/notes',
     {
+      config: { role: 'member' },
       schema: {
         tags,
         summary: "List a lead's notes",
@@ -40,6 +41,7 @@ export const leadNotesRoutes: FastifyPluginAsyncZod<{ leadNotes: LeadNoteService
   app.get(
     '/leads/:id/notes/:noteId',
     {
+      config: { role: 'member' },
       schema: {
         tags,
         summary: 'Get a note',
@@ -53,6 +55,7 @@ export const leadNotesRoutes: FastifyPluginAsyncZod<{ leadNotes: LeadNoteService
   app.post(
     '/leads/:id/notes',
     {
+      config: { role: 'member' },
       schema: {
         tags,
         summary: 'Add a note to a lead',
@@ -70,6 +73,7 @@ export const leadNotesRoutes: FastifyPluginAsyncZod<{ leadNotes: LeadNoteService
   app.patch(
     '/leads/:id/notes/:noteId',
     {
+      config: { role: 'member' },
       schema: {
         tags,
         summary: 'Update a note',
@@ -87,6 +91,7 @@ export const leadNotesRoutes: FastifyPluginAsyncZod<{ leadNotes: LeadNoteService
   app.delete(
     '/leads/:id/notes/:noteId',
     {
+      config: { role: 'member' },
       schema: {
         tags,
         summary: 'Delete a note',

@@ -48,6 +48,7 @@ export const leadsRoutes: FastifyPluginAsyncZod<{ leads: LeadService }> = async 
   app.get(
     '/leads',
     {
+      config: { role: 'member' },
       schema: {
         tags,
         summary: 'List leads',
@@ -63,6 +64,7 @@ export const leadsRoutes: FastifyPluginAsyncZod<{ leads: LeadService }> = async 
   app.post(
     '/leads',
     {
+      config: { role: 'member' },
       schema: {
         tags,
         summary: 'Create a lead',
@@ -96,6 +98,7 @@ export const leadsRoutes: FastifyPluginAsyncZod<{ leads: LeadService }> = async 
   app.get(
     '/leads/:id',
     {
+      config: { role: 'member' },
       schema: {
         tags,
         summary: 'Get a lead',
@@ -111,6 +114,7 @@ export const leadsRoutes: FastifyPluginAsyncZod<{ leads: LeadService }> = async 
   app.patch(
     '/leads/:id',
     {
+      config: { role: 'member' },
       schema: {
         tags,
         summary: 'Update a lead',
@@ -132,6 +136,7 @@ export const leadsRoutes: FastifyPluginAsyncZod<{ leads: LeadService }> = async 
   app.delete(
     '/leads/:id',
     {
+      config: { role: 'member' },
       schema: {
         tags,
         summary: 'Delete a lead',

@@ -39,6 +39,7 @@ export const notificationsRoutes: FastifyPluginAsyncZod<{
   app.get(
     '/notifications',
     {
+      config: { role: 'member' },
       schema: {
         tags,
         summary: 'List your notifications',
@@ -54,6 +55,7 @@ export const notificationsRoutes: FastifyPluginAsyncZod<{
   app.get(
     '/notifications/stream',
     {
+      config: { role: 'member' },
       schema: {
         tags,
         summary: 'Stream your notifications (Server-Sent Events)',
@@ -99,6 +101,7 @@ export const notificationsRoutes: FastifyPluginAsyncZod<{
   app.post(
     '/notifications/:id/read',
     {
+      config: { role: 'member' },
       schema: {
         tags,
         summary: 'Mark a notification read',
@@ -114,6 +117,7 @@ export const notificationsRoutes: FastifyPluginAsyncZod<{
   app.post(
     '/notifications/read-all',
     {
+      config: { role: 'member' },
       schema: {
         tags,
         summary: 'Mark all your notifications read',

@@ -5,7 +5,7 @@ import { type Page, pageMeta } from '../../http/pagination.js';
 import { type NotificationRow, notificationsRepository as repo } from './notifications.repository.js';
 import type { ListNotificationsInput, NotificationOut } from './notifications.schemas.js';
 
-type Caller = Pick<AuthContext, 'companyId' | 'userId'>;
+type Caller = Pick<AuthContext, 'companyId' | 'userId' | 'role'>;
 
 export const NO_USER_MESSAGE =
   'Notifications belong to users, and this API key was created without one: use a key created by a user';
@@ -33,7 +33,7 @@ export class NotificationService {
   async targetUser(caller: Caller, requested?: number): Promise<number> {
     if (caller.userId === null) throw badRequest(NO_USER_MESSAGE);
     if (requested === undefined || requested === caller.userId) return caller.userId;
-    if ((await repo.userRole(this.db, caller.companyId, caller.userId)) !== 'admin') {
+    if (caller.role !== 'admin') {
       throw new ApiError('forbidden', "Only an admin's API key may read another user's notifications");
     }
     if (!(await repo.userRole(this.db, caller.companyId, requested))) throw notFound('User');

@@ -30,6 +30,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
     app.get(
       base,
       {
+        config: { role: 'member' },
         schema: {
           tags,
           summary: `List your partners${alias}`,
@@ -45,6 +46,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
     app.post(
       base,
       {
+        config: { role: 'member' },
         schema: {
           tags,
           summary: `Invite a partner${alias}`,
@@ -67,6 +69,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
     app.get(
       `${base}/:id`,
       {
+        config: { role: 'member' },
         schema: {
           tags,
           summary: `Get a partner${alias}`,
@@ -80,6 +83,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
     app.patch(
       `${base}/:id`,
       {
+        config: { role: 'member' },
         schema: {
           tags,
           summary: `Update your side of a partnership${alias}`,
@@ -102,6 +106,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
     app.delete(
       `${base}/:id`,
       {
+        config: { role: 'member' },
         schema: {
           tags,
           summary: `End a partnership${alias}`,
@@ -121,6 +126,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
       app.post(
         `${base}/:id/${answer}`,
         {
+          config: { role: 'member' },
           schema: {
             tags,
             summary: `${answer === 'accept' ? 'Accept' : 'Decline'} a partnership invitation${alias}`,
@@ -145,6 +151,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
     app.get(
       `${base}/:id/users`,
       {
+        config: { role: 'member' },
         schema: {
           tags,
           summary: `List the partner company's users${alias}`,

@@ -12,6 +12,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UserService }> = async 
   app.get(
     '/users',
     {
+      config: { role: 'member' },
       schema: {
         tags,
         summary: "List your company's users",
@@ -26,6 +27,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UserService }> = async 
   app.get(
     '/users/:id',
     {
+      config: { role: 'member' },
       schema: {
         tags,
         summary: 'Get a user',
@@ -39,6 +41,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UserService }> = async 
   app.post(
     '/users',
     {
+      config: { role: 'admin' },
       schema: {
         tags,
         summary: 'Create a user',
@@ -59,6 +62,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UserService }> = async 
   app.patch(
     '/users/:id',
     {
+      config: { role: 'admin' },
       schema: {
         tags,
         summary: 'Update a user',
@@ -79,6 +83,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UserService }> = async 
   app.delete(
     '/users/:id',
     {
+      config: { role: 'admin' },
       schema: {
         tags,
         summary: 'Deactivate a user',

@@ -58,6 +58,18 @@ export const UpdateUserBody = z
   })
   .meta({ id: 'UpdateUser' });
 
+/** What a user may change of their own profile (PATCH /v1/me): not email, role or status. */
+export const UpdateProfileBody = z
+  .strictObject({
+    first_name: userFields.first_name,
+    last_name: userFields.last_name,
+    position: userFields.position,
+    phone_number: userFields.phone_number,
+    meeting_link: userFields.meeting_link,
+    color: userFields.color,
+  })
+  .meta({ id: 'UpdateProfile' });
+
 export const ListUsersQuery = z.strictObject({
   ...paginationQuery,
   search: z.string().trim().max(200).optional().describe('Matches email, first or last name'),
@@ -70,4 +82,5 @@ export const ListUsersQuery = z.strictObject({
 
 export type CreateUserInput = z.infer<typeof CreateUserBody>;
 export type UpdateUserInput = z.infer<typeof UpdateUserBody>;
+export type UpdateProfileInput = z.infer<typeof UpdateProfileBody>;
 export type ListUsersInput = z.infer<typeof ListUsersQuery>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { Db } from '../../db/database.js';
+import type { Db, Tx } from '../../db/database.js';
 import { isUniqueViolation } from '../../db/errors.js';
-import { ApiError, notFound } from '../../http/errors.js';
+import { ApiError, MESSAGES, notFound } from '../../http/errors.js';
 import { type Page, pageMeta } from '../../http/pagination.js';
 import { recordEvents } from '../events/events.js';
 import { type UserRow, usersRepository } from './users.repository.js';
@@ -46,20 +46,37 @@ export class UserService {
 
   async update(companyId: number, id: number, input: UpdateUserInput): Promise<UserRow> {
     if (Object.keys(input).length === 0) return this.getOrThrow(companyId, id);
+    const demotes = (input.role !== undefined && input.role !== 'admin') || Boolean(input.disabled_at);
     try {
-      const row = await usersRepository.update(this.db, companyId, id, input);
-      if (!row) throw notFound('User');
-      return row;
+      return await this.db.transaction(async (tx) => {
+        if (demotes) await this.keepAnAdmin(tx, companyId, id);
+        const row = await usersRepository.update(tx, companyId, id, input);
+        if (!row) throw notFound('User');
+        return row;
+      });
     } catch (err) {
       if (isUniqueViolation(err)) throw duplicateEmail(input.email ?? '');
       throw err;
     }
   }
 
+  /**
+   * Refuses (409) to take the admin role from `userId`, or to deactivate it, when it is the
+   * company's last active admin. The company row is locked first, so two admins demoting each
+   * other at once cannot both succeed.
+   */
+  private async keepAnAdmin(tx: Tx, companyId: number, userId: number): Promise<void> {
+    const others = await usersRepository.otherActiveAdmins(tx, companyId, userId);
+    if (others.isActiveAdmin && others.count === 0) throw new ApiError('conflict', MESSAGES.lastAdmin);
+  }
+
   /** Deactivates: the user keeps its history (leads, notes) but can no longer be assigned. */
   async deactivate(companyId: number, id: number): Promise<void> {
-    const row = await this.getOrThrow(companyId, id);
-    if (row.disabled_at) throw notFound('User');
-    await usersRepository.update(this.db, companyId, id, { disabled_at: new Date() });
+    await this.db.transaction(async (tx) => {
+      const row = await usersRepository.findById(tx, companyId, id);
+      if (!row || row.disabled_at) throw notFound('User');
+      await this.keepAnAdmin(tx, companyId, id);
+      await usersRepository.update(tx, companyId, id, { disabled_at: new Date() });
+    });
   }
 }

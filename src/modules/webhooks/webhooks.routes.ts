@@ -25,6 +25,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }>
   app.get(
     '/webhooks',
     {
+      config: { role: 'admin' },
       schema: {
         tags,
         summary: "List your company's webhook endpoints",
@@ -38,6 +39,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }>
   app.post(
     '/webhooks',
     {
+      config: { role: 'admin' },
       schema: {
         tags,
         summary: 'Create a webhook endpoint',
@@ -55,6 +57,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }>
   app.get(
     '/webhooks/:id',
     {
+      config: { role: 'admin' },
       schema: {
         tags,
         summary: 'Get a webhook endpoint',
@@ -68,6 +71,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }>
   app.patch(
     '/webhooks/:id',
     {
+      config: { role: 'admin' },
       schema: {
         tags,
         summary: 'Update a webhook endpoint',
@@ -83,6 +87,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }>
   app.delete(
     '/webhooks/:id',
     {
+      config: { role: 'admin' },
       schema: {
         tags,
         summary: 'Delete a webhook endpoint',
@@ -100,6 +105,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }>
   app.post(
     '/webhooks/:id/rotate-secret',
     {
+      config: { role: 'admin' },
       schema: {
         tags,
         summary: 'Rotate the signing secret',
@@ -117,6 +123,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }>
   app.post(
     '/webhooks/:id/test',
     {
+      config: { role: 'admin' },
       schema: {
         tags,
         summary: 'Send a test event',
@@ -132,6 +139,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }>
   app.get(
     '/webhooks/:id/deliveries',
     {
+      config: { role: 'admin' },
       schema: {
         tags,
         summary: "List an endpoint's deliveries",
@@ -147,6 +155,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }>
   app.get(
     '/webhooks/:id/deliveries/:deliveryId',
     {
+      config: { role: 'admin' },
       schema: {
         tags,
         summary: 'Get a delivery with its attempts',
@@ -160,6 +169,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }>
   app.post(
     '/webhooks/:id/deliveries/:deliveryId/retry',
     {
+      config: { role: 'admin' },
       schema: {
         tags,
         summary: 'Retry a delivery now',

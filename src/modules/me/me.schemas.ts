@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { API_KEY_PERMISSIONS } from '../../db/schema/index.js';
+import { isoDateTime } from '../../http/schemas.js';
+import { Company } from '../companies/companies.schemas.js';
+import { UpdateProfileBody, User } from '../users/users.schemas.js';
+
+export const Me = z
+  .object({
+    company: Company,
+    user: User.nullable().describe("The user the caller acts as; null for an operator's key without one"),
+    role: z.enum(['admin', 'partnerships']).describe('The role the caller acts with'),
+    authentication: z.object({
+      type: z.enum(['api_key']),
+      api_key: z.object({
+        id: z.number().int(),
+        name: z.string().nullable(),
+        prefix: z.string(),
+        permission: z.enum(API_KEY_PERMISSIONS),
+        expires_at: isoDateTime.nullable(),
+      }),
+    }),
+  })
+  .meta({ id: 'Me' });
+
+export { UpdateProfileBody };

@@ -1,0 +1,49 @@
+import type { Db } from '../../db/database.js';
+import type { AuthContext } from '../../http/auth.js';
+import { badRequest, notFound } from '../../http/errors.js';
+import { apiKeysRepository } from '../api-keys/api-keys.repository.js';
+import { companiesRepository } from '../companies/companies.repository.js';
+import { type UserRow, usersRepository } from '../users/users.repository.js';
+import type { UpdateProfileInput } from '../users/users.schemas.js';
+
+export const NO_USER_PROFILE =
+  'This API key was created without a user, so it has no profile: use a key created by a user';
+
+/** The caller: who they are, for whom they act, and how they authenticated. */
+export class MeService {
+  constructor(private readonly db: Db) {}
+
+  async get(auth: AuthContext) {
+    const [company, user, key] = await Promise.all([
+      companiesRepository.findById(this.db, auth.companyId),
+      auth.userId === null ? undefined : usersRepository.findById(this.db, auth.companyId, auth.userId),
+      apiKeysRepository.findOne(this.db, auth.companyId, auth.keyId),
+    ]);
+    if (!company || !key) throw notFound('Company');
+    return {
+      company,
+      user: user ?? null,
+      role: auth.role,
+      authentication: {
+        type: 'api_key' as const,
+        api_key: {
+          id: key.id,
+          name: key.name,
+          prefix: key.prefix,
+          permission: key.permission,
+          expires_at: key.expires_at,
+        },
+      },
+    };
+  }
+
+  async updateProfile(auth: AuthContext, input: UpdateProfileInput): Promise<UserRow> {
+    if (auth.userId === null) throw badRequest(NO_USER_PROFILE);
+    const row =
+      Object.keys(input).length === 0
+        ? await usersRepository.findById(this.db, auth.companyId, auth.userId)
+        : await usersRepository.update(this.db, auth.companyId, auth.userId, input);
+    if (!row) throw notFound('User');
+    return row;
+  }
+}
