@@ -1,5 +1,6 @@
 import type { RouteOptions } from 'fastify';
 import FindMyWay from 'find-my-way';
+import type { RouteRole } from './auth.js';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
@@ -10,7 +11,7 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as 
  */
 export class RouteTable {
   private readonly router = FindMyWay({ ignoreTrailingSlash: true, maxParamLength: 200 });
-  readonly routes: { method: string; url: string; hidden: boolean }[] = [];
+  readonly routes: { method: string; url: string; hidden: boolean; role: RouteRole | undefined }[] = [];
 
   add(route: RouteOptions): void {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -20,6 +21,7 @@ export class RouteTable {
       this.routes.push({
         method,
         url: route.url,
+        role: route.config?.role,
         get hidden() {
           return Boolean(route.schema?.hide);
         },
