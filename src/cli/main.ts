@@ -201,7 +201,7 @@ keys
     new Option('--permission <permission>', 'permission').choices(['read', 'write']).makeOptionMandatory(),
   )
   .option('--name <name>', 'a name to recognise the key by', text('--name'))
-  .option('--user <id>', 'the user the key acts as', positiveInt('--user'))
+  .option('--user <id>', "the user the key acts as (default: the company's admin)", positiveInt('--user'))
   .option('--expires-at <date>', 'expiry, ISO 8601', isoDate)
   .option('--json', 'machine-readable output')
   .action(

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { useTestApp } from '../helpers/app.js';
+import { startTestApp, useTestApp } from '../helpers/app.js';
 import { makeApiKey, makeTenant, makeUser } from '../helpers/factories.js';
 
 // /v1/api-keys (API.md §4): admins list, create (shown once) and revoke the company's keys.
@@ -157,5 +157,30 @@ describe('api keys: create, list, revoke through the API', () => {
     const profile = await ctx.t.api.patch('/v1/me', { key, body: { first_name: 'X' } });
     expect(profile.status).toBe(400);
     expect(profile.body.error).toMatch(/created without a user/);
+  });
+});
+
+describe('api keys: across server processes', () => {
+  it("a revocation or a deactivation made through one server is effective on the other's next request", async () => {
+    const other = await startTestApp(ctx.dbUrl);
+    try {
+      const db = ctx.t.database.db;
+      const t = await makeTenant(db);
+      const user = await makeUser(db, t.company.id, { role: 'admin' });
+      const { key: userKey } = await makeApiKey(db, t.company.id, 'read', { userId: user.id });
+      const created = await ctx.t.api.post('/v1/api-keys', { key: t.writeKey, body: { permission: 'read' } });
+      for (const key of [userKey, created.body.key]) {
+        expect((await other.api.get('/v1/users', { key })).status).toBe(200);
+      }
+      expect((await ctx.t.api.delete(`/v1/api-keys/${created.body.id}`, { key: t.writeKey })).status).toBe(
+        204,
+      );
+      expect((await ctx.t.api.delete(`/v1/users/${user.id}`, { key: t.writeKey })).status).toBe(204);
+      for (const key of [userKey, created.body.key]) {
+        expect((await other.api.get('/v1/users', { key })).status).toBe(401);
+      }
+    } finally {
+      await other.close();
+    }
   });
 });
