@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -114,9 +115,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const dataDir = path.resolve(e.JOURNEYBEE_DATA_DIR);
+  const notADirectory = dataDirProblem(dataDir);
+  if (notADirectory) throw new ConfigError(`Invalid environment:\n  JOURNEYBEE_DATA_DIR: ${notADirectory}`);
   return {
     databaseUrl: e.DATABASE_URL,
-    dataDir: path.resolve(e.JOURNEYBEE_DATA_DIR),
+    dataDir,
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     port: e.PORT,
@@ -136,4 +140,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     sseHeartbeatMs: Math.round(e.SSE_HEARTBEAT_SECONDS * 1000),
   };
+}
+
+/**
+ * Why `dir` cannot be the data folder: it, or the nearest existing path above it, is not a
+ * directory (a file, a FIFO…). Checked before anything touches it: the embedded database would
+ * otherwise wait minutes for a lock it can never create inside a file. Other failures (no
+ * permission…) are left to the code that uses the folder, which names them.
+ */
+function dataDirProblem(dir: string): string | undefined {
+  for (let p = dir; ; p = path.dirname(p)) {
+    try {
+      if (statSync(p).isDirectory()) return undefined;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && path.dirname(p) !== p) continue;
+      return undefined;
+    }
+    return p === dir
+      ? `${dir} exists and is not a directory`
+      : `${dir} cannot be created: ${p} is not a directory`;
+  }
 }
