@@ -158,7 +158,8 @@ it('every 2xx write survives SIGKILL right after its response; idempotent retrie
   expect(third.stdout).not.toContain(secretOf(tenant.writeKey));
   expect(third.stdout).not.toContain(secretOf(tenant.readKey));
   expect(third.stderr).toBe('');
-});
+  // Three server starts (each allowed 30 s to get ready) on a loaded machine: more than the default.
+}, 120_000);
 
 /** The part of a key that makes it secret (every key starts with `jb_api_`). */
 function secretOf(key: string): string {
