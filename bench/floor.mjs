@@ -1,19 +1,17 @@
-// The floor: ../shared/bench-floor's bare Fastify + pg server, measured on the same machine and
-// PostgreSQL in the same run, so the API's figures can be quoted as ratios to it.
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+// The floor: the shared bench-floor's bare Fastify + pg server (copied into bench/floor/),
+// measured on the same machine and PostgreSQL in the same run, so the API's figures can be quoted
+// as ratios to it.
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { freePort, measure, pgClient, root, start, stop, waitFor } from './lib.mjs';
 
-const floorSrc = path.resolve(root, '../shared/bench-floor');
+// Inside the repo, so `fastify` and `pg` resolve from our node_modules (same versions as the floor pins).
+const dir = path.join(root, 'bench', 'floor');
 const FLOOR_ROWS = 10_000;
 
 /** The floor's three routes: `{list, byId, create}`, each a result row. */
 export async function floorScenarios(dbUrl) {
-  const dir = path.join(root, 'bench', 'results', 'floor');
-  await mkdir(dir, { recursive: true });
-  // Inside the repo, so `fastify` and `pg` resolve from our node_modules (same versions as the floor pins).
-  await copyFile(path.join(floorSrc, 'pg-leads.mjs'), path.join(dir, 'pg-leads.mjs'));
-  const schema = await readFile(path.join(floorSrc, 'schema.sql'), 'utf8');
+  const schema = await readFile(path.join(dir, 'schema.sql'), 'utf8');
   const c = await pgClient(dbUrl);
   try {
     await c.query(schema);

@@ -1,4 +1,4 @@
-// npm run bench: the API against the bare Fastify + pg floor (../shared/bench-floor), on the same
+// npm run bench: the API against the bare Fastify + pg floor (bench/floor/), on the same
 // machine and PostgreSQL, in the same run. 10 connections, 10 s per scenario (BENCH_SECONDS).
 // Prints requests/s, p50/p99 latency, the ratio to the floor route it compares with (POST /leads
 // for creates, GET /leads/:id for by-id reads, GET /leads for lists), and the server's memory.

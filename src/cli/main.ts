@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
-import { type Config, ConfigError, loadConfig } from '../config/index.js';
+import { type Config, ConfigError, loadConfig, loadDotEnv } from '../config/index.js';
 import { type Database, openDatabase } from '../db/database.js';
 import { isDatabaseUnavailable, pgErrorCode } from '../db/errors.js';
 import { runMigrations } from '../db/migrate.js';
@@ -295,6 +295,8 @@ function fail(message: string, exitCode: number): never {
 }
 
 try {
+  // Before any command parses the configuration; the real environment wins over the file.
+  loadDotEnv();
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {

@@ -1,8 +1,9 @@
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
-// The only module that reads process.env. Parsed once at boot; a bad value fails fast
-// with a message naming the variable.
+// The only module that reads process.env (and, for the command line, fills it from `.env`).
+// Parsed once at boot; a bad value fails fast with a message naming the variable.
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -114,9 +115,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const dataDir = path.resolve(e.JOURNEYBEE_DATA_DIR);
+  const notADirectory = dataDirProblem(dataDir);
+  if (notADirectory) throw new ConfigError(`Invalid environment:\n  JOURNEYBEE_DATA_DIR: ${notADirectory}`);
   return {
     databaseUrl: e.DATABASE_URL,
-    dataDir: path.resolve(e.JOURNEYBEE_DATA_DIR),
+    dataDir,
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     port: e.PORT,
@@ -136,4 +140,103 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     sseHeartbeatMs: Math.round(e.SSE_HEARTBEAT_SECONDS * 1000),
   };
+}
+
+/**
+ * Why `dir` cannot be the data folder: it, or the nearest existing path above it, is not a
+ * directory (a file, a FIFO…). Checked before anything touches it: the embedded database would
+ * otherwise wait minutes for a lock it can never create inside a file. Other failures (no
+ * permission…) are left to the code that uses the folder, which names them.
+ */
+function dataDirProblem(dir: string): string | undefined {
+  for (let p = dir; ; p = path.dirname(p)) {
+    try {
+      if (statSync(p).isDirectory()) return undefined;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && path.dirname(p) !== p) continue;
+      return undefined;
+    }
+    return p === dir
+      ? `${dir} exists and is not a directory`
+      : `${dir} cannot be created: ${p} is not a directory`;
+  }
+}
+
+/**
+ * The command line's `.env`: `<working folder>/.env`, read with Node's own `process.loadEnvFile`
+ * before the configuration is parsed. A variable already in the environment wins over the file
+ * (loadEnvFile never overrides one); no file is fine. Node's parser accepts anything (a line
+ * without `=` silently becomes part of the next name), so the file is checked first and a
+ * malformed one refused, naming the line but never echoing a value. Returns the file it loaded.
+ */
+export function loadDotEnv(file = path.resolve('.env')): string | undefined {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') return undefined;
+    throw new ConfigError(`Cannot read ${file}: ${e.code === 'EISDIR' ? 'it is a directory' : e.message}`);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ConfigError(`Invalid ${file}: not UTF-8 text`);
+  }
+  const problems = dotEnvProblems(text);
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid ${file}:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+  process.loadEnvFile(file);
+  return file;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * What Node's `.env` parser reads as the writer meant: blank lines, `# comments`, and
+ * `[export ]NAME=value` lines, where a value quoted with ", ' or ` may span lines and may be
+ * followed only by a comment. Anything else is reported, by line number.
+ */
+export function dotEnvProblems(text: string): string[] {
+  const problems: string[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] ?? '').trim();
+    if (line === '' || line.startsWith('#')) continue;
+    if (line.includes('\0')) {
+      problems.push(`line ${i + 1}: contains a NUL character`);
+      continue;
+    }
+    const m = /^(?:export\s+)?([^=]*?)\s*=\s*(.*)$/.exec(line);
+    if (!m || !ENV_NAME.test(m[1] ?? '')) {
+      // The text is not echoed: a misplaced line may well be a secret.
+      problems.push(
+        `line ${i + 1}: expected NAME=value (a name of letters, digits and _, not starting with a digit)`,
+      );
+      continue;
+    }
+    const [, name, value = ''] = m;
+    const quote = value[0];
+    if (quote !== '"' && quote !== "'" && quote !== '`') continue;
+    let rest = value.slice(1);
+    let j = i;
+    let end = rest.indexOf(quote);
+    while (end < 0 && j + 1 < lines.length) {
+      j += 1;
+      rest = lines[j] ?? '';
+      end = rest.indexOf(quote);
+    }
+    if (end < 0) {
+      problems.push(`line ${i + 1}: the value of ${name} opens a ${quote} quote that is never closed`);
+      break;
+    }
+    if (!/^\s*(#.*)?$/.test(rest.slice(end + 1))) {
+      problems.push(`line ${j + 1}: unexpected text after the closing ${quote} of ${name}'s value`);
+    }
+    i = j;
+  }
+  return problems;
 }

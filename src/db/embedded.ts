@@ -109,12 +109,7 @@ export async function openEmbeddedPostgres(opts: {
   const { logger } = opts;
   const bins = await loadBinaries();
   const runAs = await postgresUserIfRoot();
-  // Only the data folder itself is private; parents get default modes (a recursive 0700 would lock
-  // the postgres user out of them).
-  await fs.mkdir(path.dirname(dataDir), { recursive: true });
-  await fs.mkdir(dataDir, { mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EEXIST') throw err;
-  });
+  await makeDataDir(dataDir);
   if (runAs) await ensureReachable(dataDir, path.dirname(bins.postgres), runAs);
   const ctx: Ctx = {
     dataDir,
@@ -515,6 +510,30 @@ async function loadBinaries(): Promise<Binaries> {
   } catch {
     throw new Error(`no embedded PostgreSQL binaries for this platform (package ${pkg} is not installed)`);
   }
+}
+
+/**
+ * Create the data folder if needed, and refuse at once (before any lock, chown or chmod) one that
+ * is not a directory: locking inside a file would retry for minutes, and the reachability fix-up
+ * would change the file's owner and mode.
+ */
+async function makeDataDir(dataDir: string): Promise<void> {
+  const notADirectory = (what: string) => new Error(`the data folder ${dataDir} ${what}`);
+  try {
+    // Only the data folder itself is private; parents get default modes (a recursive 0700 would
+    // lock the postgres user out of them).
+    await fs.mkdir(path.dirname(dataDir), { recursive: true });
+    await fs.mkdir(dataDir, { mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR' || code === 'EEXIST')
+      throw notADirectory('cannot be created: a parent is not a directory');
+    throw err;
+  }
+  const st = await fs.stat(dataDir).catch(() => undefined);
+  if (!st?.isDirectory()) throw notADirectory('is not a directory');
 }
 
 /** PostgreSQL refuses to run as root; as root we run its binaries as the `postgres` OS user. */

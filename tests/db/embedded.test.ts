@@ -277,6 +277,34 @@ describe('openEmbeddedPostgres', () => {
     }
     expect(postmastersOf(dir)).toEqual([]);
   }, 30_000);
+
+  it('a data folder that is a file, or below one, is refused at once and the file left untouched', async () => {
+    const file = path.join(base, 'not-a-folder');
+    await fs.writeFile(file, 'keep me\n', { mode: 0o600 });
+    const old = new Date('2020-01-02T03:04:05Z');
+    await fs.utimes(file, old, old);
+    const snapshot = async () => {
+      const st = await fs.stat(file);
+      return {
+        uid: st.uid,
+        gid: st.gid,
+        mode: st.mode,
+        mtimeMs: st.mtimeMs,
+        text: await fs.readFile(file, 'utf8'),
+      };
+    };
+    const before = await snapshot();
+    const entries = (await fs.readdir(base)).sort();
+    // Before the fix this waited ~3 minutes for a lock inside the file (and, as root, chowned it).
+    await expect(openEmbeddedPostgres({ dataDir: file, logger })).rejects.toThrow(
+      `the data folder ${file} is not a directory`,
+    );
+    await expect(openEmbeddedPostgres({ dataDir: path.join(file, 'data'), logger })).rejects.toThrow(
+      `the data folder ${path.join(file, 'data')} cannot be created: a parent is not a directory`,
+    );
+    expect(await snapshot()).toEqual(before);
+    expect((await fs.readdir(base)).sort()).toEqual(entries);
+  }, 15_000);
 });
 
 // ---------------------------------------------------------------------------------------------------------

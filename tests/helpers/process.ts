@@ -55,11 +55,19 @@ export interface CliResult {
   ms: number;
 }
 
-/** Runs one CLI command to completion (killed, and the test failed, if it takes over `timeoutMs`). */
-export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<CliResult> {
+/**
+ * Runs one CLI command to completion (killed, and the test failed, if it takes over `timeoutMs`),
+ * in the project folder unless `cwd` says otherwise.
+ */
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 20_000,
+  cwd = ROOT,
+): Promise<CliResult> {
   assertBuilt();
   const started = Date.now();
-  const proc = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [CLI, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(proc);
   let stdout = '';
   let stderr = '';
@@ -145,14 +153,21 @@ export class ServerProcess {
     return this.proc.pid!;
   }
 
-  /** Starts `serve` and waits until /readyz answers 200. */
-  static async start(env: NodeJS.ProcessEnv, readyTimeoutMs = 30_000): Promise<ServerProcess> {
+  /**
+   * Starts `serve` and waits until /readyz answers 200. `opts.port`: the caller has set the port
+   * itself (in `env`, or in the `.env` of `opts.cwd`), so PORT is not set here.
+   */
+  static async start(
+    env: NodeJS.ProcessEnv,
+    readyTimeoutMs = 30_000,
+    opts: { cwd?: string; port?: number } = {},
+  ): Promise<ServerProcess> {
     assertBuilt();
     for (let attempt = 1; ; attempt++) {
-      const port = await freePort();
+      const port = opts.port ?? (await freePort());
       const proc = spawn(process.execPath, [CLI, 'serve'], {
-        cwd: ROOT,
-        env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
+        cwd: opts.cwd ?? ROOT,
+        env: opts.port ? { HOST: '127.0.0.1', ...env } : { ...env, PORT: String(port), HOST: '127.0.0.1' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       children.add(proc);
@@ -164,7 +179,7 @@ export class ServerProcess {
         proc.kill('SIGKILL');
         await server.exited;
         // Someone took the port between our probe and the child's listen: try another one.
-        if (attempt < 3 && server.stderr.includes('EADDRINUSE')) continue;
+        if (attempt < 3 && !opts.port && server.stderr.includes('EADDRINUSE')) continue;
         throw new Error(`${(err as Error).message}\nstdout: ${server.stdout}\nstderr: ${server.stderr}`);
       }
     }
