@@ -121,9 +121,11 @@ describe('openapi: the document', () => {
       }
     };
     walk(doc);
+    expect(refs.size).toBeGreaterThan(0);
     for (const ref of refs) {
-      expect(ref, ref).toMatch(/^#\/components\/schemas\//);
-      expect(doc.components.schemas?.[ref.slice('#/components/schemas/'.length)], ref).toBeDefined();
+      const [, kind, name] = /^#\/components\/(schemas|headers|parameters)\/([^/]+)$/.exec(ref) ?? [];
+      expect(kind, ref).toBeDefined();
+      expect((doc.components as Record<string, Record<string, unknown>>)[kind!]?.[name!], ref).toBeDefined();
     }
   });
 

@@ -17,6 +17,7 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ contacts: ContactService }>
     '/contacts',
     {
       schema: {
+        operationId: 'listContacts',
         tags,
         summary: "List your partners' contacts",
         querystring: ListContactsQuery,
@@ -30,6 +31,7 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ contacts: ContactService }>
     '/contacts/:id',
     {
       schema: {
+        operationId: 'getContact',
         tags,
         summary: 'Get a contact',
         params: idParam(),
@@ -43,6 +45,7 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ contacts: ContactService }>
     '/contacts',
     {
       schema: {
+        operationId: 'createContact',
         tags,
         summary: 'Add a contact to one of your partners',
         body: CreateContactBody,
@@ -57,6 +60,7 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ contacts: ContactService }>
     '/contacts/:id',
     {
       schema: {
+        operationId: 'updateContact',
         tags,
         summary: 'Update a contact',
         description: 'Only the fields sent are changed; `tags` replaces the list.',
@@ -72,6 +76,7 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ contacts: ContactService }>
     '/contacts/:id',
     {
       schema: {
+        operationId: 'deleteContact',
         tags,
         summary: 'Delete a contact',
         params: idParam(),

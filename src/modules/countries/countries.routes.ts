@@ -14,6 +14,7 @@ export const countriesRoutes: FastifyPluginAsyncZod<{ countries: CountryService 
     '/countries',
     {
       schema: {
+        operationId: 'listCountries',
         tags,
         summary: 'List countries',
         description: 'The reference list (ISO 3166-1), ordered by name; the same for every company.',
@@ -28,6 +29,7 @@ export const countriesRoutes: FastifyPluginAsyncZod<{ countries: CountryService 
     '/countries/:id',
     {
       schema: {
+        operationId: 'getCountry',
         tags,
         summary: 'Get a country',
         params: idParam(),

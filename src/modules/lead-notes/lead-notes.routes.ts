@@ -26,6 +26,7 @@ export const leadNotesRoutes: FastifyPluginAsyncZod<{ leadNotes: LeadNoteService
     '/leads/:id/notes',
     {
       schema: {
+        operationId: 'listLeadNotes',
         tags,
         summary: "List a lead's notes",
         description: 'Newest first.',
@@ -41,6 +42,7 @@ export const leadNotesRoutes: FastifyPluginAsyncZod<{ leadNotes: LeadNoteService
     '/leads/:id/notes/:noteId',
     {
       schema: {
+        operationId: 'getLeadNote',
         tags,
         summary: 'Get a note',
         params: NoteParams,
@@ -54,6 +56,7 @@ export const leadNotesRoutes: FastifyPluginAsyncZod<{ leadNotes: LeadNoteService
     '/leads/:id/notes',
     {
       schema: {
+        operationId: 'createLeadNote',
         tags,
         summary: 'Add a note to a lead',
         description:
@@ -71,6 +74,7 @@ export const leadNotesRoutes: FastifyPluginAsyncZod<{ leadNotes: LeadNoteService
     '/leads/:id/notes/:noteId',
     {
       schema: {
+        operationId: 'updateLeadNote',
         tags,
         summary: 'Update a note',
         description:
@@ -88,6 +92,7 @@ export const leadNotesRoutes: FastifyPluginAsyncZod<{ leadNotes: LeadNoteService
     '/leads/:id/notes/:noteId',
     {
       schema: {
+        operationId: 'deleteLeadNote',
         tags,
         summary: 'Delete a note',
         description: 'Deletes the note for good. Records `leads.notes_delete` with its last state.',

@@ -49,6 +49,7 @@ export const leadsRoutes: FastifyPluginAsyncZod<{ leads: LeadService }> = async 
     '/leads',
     {
       schema: {
+        operationId: 'listLeads',
         tags,
         summary: 'List leads',
         description:
@@ -64,6 +65,7 @@ export const leadsRoutes: FastifyPluginAsyncZod<{ leads: LeadService }> = async 
     '/leads',
     {
       schema: {
+        operationId: 'createLead',
         tags,
         summary: 'Create a lead',
         description: [
@@ -97,6 +99,7 @@ export const leadsRoutes: FastifyPluginAsyncZod<{ leads: LeadService }> = async 
     '/leads/:id',
     {
       schema: {
+        operationId: 'getLead',
         tags,
         summary: 'Get a lead',
         description:
@@ -112,6 +115,7 @@ export const leadsRoutes: FastifyPluginAsyncZod<{ leads: LeadService }> = async 
     '/leads/:id',
     {
       schema: {
+        operationId: 'updateLead',
         tags,
         summary: 'Update a lead',
         description:
@@ -133,6 +137,7 @@ export const leadsRoutes: FastifyPluginAsyncZod<{ leads: LeadService }> = async 
     '/leads/:id',
     {
       schema: {
+        operationId: 'deleteLead',
         tags,
         summary: 'Delete a lead',
         description: 'Soft delete: the lead leaves every read and its email is free for a new lead.',

@@ -40,6 +40,7 @@ export const notificationsRoutes: FastifyPluginAsyncZod<{
     '/notifications',
     {
       schema: {
+        operationId: 'listNotifications',
         tags,
         summary: 'List your notifications',
         description:
@@ -55,6 +56,7 @@ export const notificationsRoutes: FastifyPluginAsyncZod<{
     '/notifications/stream',
     {
       schema: {
+        operationId: 'streamNotifications',
         tags,
         summary: 'Stream your notifications (Server-Sent Events)',
         description: STREAM_DESCRIPTION,
@@ -100,6 +102,7 @@ export const notificationsRoutes: FastifyPluginAsyncZod<{
     '/notifications/:id/read',
     {
       schema: {
+        operationId: 'markNotificationRead',
         tags,
         summary: 'Mark a notification read',
         description: 'Idempotent: a notification already read keeps its first `read_at`.',
@@ -115,6 +118,7 @@ export const notificationsRoutes: FastifyPluginAsyncZod<{
     '/notifications/read-all',
     {
       schema: {
+        operationId: 'markAllNotificationsRead',
         tags,
         summary: 'Mark all your notifications read',
         body: NoBody,

@@ -26,11 +26,14 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
 ) => {
   for (const base of PARTNER_PATHS) {
     const alias = base === '/partnerships' ? ' (alias of /v1/partners)' : '';
+    // operationIds: listPartners under /partners, listPartnerships under /partnerships, …
+    const noun = base === '/partnerships' ? 'Partnership' : 'Partner';
 
     app.get(
       base,
       {
         schema: {
+          operationId: `list${noun}s`,
           tags,
           summary: `List your partners${alias}`,
           description:
@@ -46,6 +49,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
       base,
       {
         schema: {
+          operationId: `create${noun}`,
           tags,
           summary: `Invite a partner${alias}`,
           description: [
@@ -68,6 +72,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
       `${base}/:id`,
       {
         schema: {
+          operationId: `get${noun}`,
           tags,
           summary: `Get a partner${alias}`,
           params: idParam(),
@@ -81,6 +86,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
       `${base}/:id`,
       {
         schema: {
+          operationId: `update${noun}`,
           tags,
           summary: `Update your side of a partnership${alias}`,
           description:
@@ -103,6 +109,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
       `${base}/:id`,
       {
         schema: {
+          operationId: `delete${noun}`,
           tags,
           summary: `End a partnership${alias}`,
           description:
@@ -122,6 +129,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
         `${base}/:id/${answer}`,
         {
           schema: {
+            operationId: `${answer}${noun}`,
             tags,
             summary: `${answer === 'accept' ? 'Accept' : 'Decline'} a partnership invitation${alias}`,
             description: `Only the invited company may ${answer}, with its own key, while the invitation is pending.`,
@@ -146,6 +154,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
       `${base}/:id/users`,
       {
         schema: {
+          operationId: `list${noun}Users`,
           tags,
           summary: `List the partner company's users${alias}`,
           description:

@@ -13,6 +13,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UserService }> = async 
     '/users',
     {
       schema: {
+        operationId: 'listUsers',
         tags,
         summary: "List your company's users",
         description: 'Active users by default; pass `indirect` (any value) to include deactivated users.',
@@ -27,6 +28,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UserService }> = async 
     '/users/:id',
     {
       schema: {
+        operationId: 'getUser',
         tags,
         summary: 'Get a user',
         params: idParam(),
@@ -40,6 +42,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UserService }> = async 
     '/users',
     {
       schema: {
+        operationId: 'createUser',
         tags,
         summary: 'Create a user',
         body: CreateUserBody,
@@ -60,6 +63,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UserService }> = async 
     '/users/:id',
     {
       schema: {
+        operationId: 'updateUser',
         tags,
         summary: 'Update a user',
         description: 'Only the fields sent are changed. `disabled_at: null` reactivates a deactivated user.',
@@ -80,6 +84,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UserService }> = async 
     '/users/:id',
     {
       schema: {
+        operationId: 'deactivateUser',
         tags,
         summary: 'Deactivate a user',
         description: 'Sets `disabled_at`; the user disappears from the default list but keeps its history.',

@@ -26,6 +26,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }>
     '/webhooks',
     {
       schema: {
+        operationId: 'listWebhooks',
         tags,
         summary: "List your company's webhook endpoints",
         querystring: ListQuery,
@@ -39,6 +40,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }>
     '/webhooks',
     {
       schema: {
+        operationId: 'createWebhook',
         tags,
         summary: 'Create a webhook endpoint',
         description:
@@ -56,6 +58,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }>
     '/webhooks/:id',
     {
       schema: {
+        operationId: 'getWebhook',
         tags,
         summary: 'Get a webhook endpoint',
         params: idParam(),
@@ -69,6 +72,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }>
     '/webhooks/:id',
     {
       schema: {
+        operationId: 'updateWebhook',
         tags,
         summary: 'Update a webhook endpoint',
         description: 'Only the fields sent change. `active: true` re-enables a disabled endpoint.',
@@ -84,6 +88,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }>
     '/webhooks/:id',
     {
       schema: {
+        operationId: 'deleteWebhook',
         tags,
         summary: 'Delete a webhook endpoint',
         description: 'Its deliveries and their attempts go with it.',
@@ -101,6 +106,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }>
     '/webhooks/:id/rotate-secret',
     {
       schema: {
+        operationId: 'rotateWebhookSecret',
         tags,
         summary: 'Rotate the signing secret',
         description:
@@ -118,6 +124,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }>
     '/webhooks/:id/test',
     {
       schema: {
+        operationId: 'sendWebhookTest',
         tags,
         summary: 'Send a test event',
         description: 'Queues a `webhooks.test` event for this endpoint only; returns its delivery.',
@@ -133,6 +140,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }>
     '/webhooks/:id/deliveries',
     {
       schema: {
+        operationId: 'listWebhookDeliveries',
         tags,
         summary: "List an endpoint's deliveries",
         description: 'Newest first, each with its attempts.',
@@ -148,6 +156,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }>
     '/webhooks/:id/deliveries/:deliveryId',
     {
       schema: {
+        operationId: 'getWebhookDelivery',
         tags,
         summary: 'Get a delivery with its attempts',
         params: DeliveryParams,
@@ -161,6 +170,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }>
     '/webhooks/:id/deliveries/:deliveryId/retry',
     {
       schema: {
+        operationId: 'retryWebhookDelivery',
         tags,
         summary: 'Retry a delivery now',
         description: 'Makes the delivery due at once, whatever its status; the endpoint must be active.',
