@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
-import { createJsonSchemaTransform, createJsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { ZodType, type z } from 'zod';
 import { WEBHOOK_EVENTS } from '../modules/events/events.schemas.js';
 import { CREATE_LEAD_EXAMPLE, CREATED_LEAD_EXAMPLE } from '../modules/leads/leads.schemas.js';
@@ -150,8 +150,9 @@ const webhooksSection = () =>
             },
             '4XX': {
               description:
-                'Not delivered, like a 5xx, a redirect or no answer: retried with exponential backoff; after 20 failed events in a row the endpoint is disabled',
+                'Not delivered (as with a 5xx, a redirect or no answer in time): retried with exponential backoff; after 20 deliveries in a row fail (by default), the endpoint is disabled',
             },
+            '5XX': { description: 'Not delivered: retried, as for a 4xx' },
           },
         },
       },
@@ -189,7 +190,7 @@ export function openApiDocumentOptions(): OpenApiOptions {
             'An API key: `Authorization: Bearer jb_api_…`. The server also accepts the same key as `Authorization: Api-Key jb_api_…`.',
         },
       },
-      // Typed loosely by openapi-types (a header's `schema` is a 3.0 schema there).
+      // `as never`: openapi-types reads these literals' `type: string` as wider than its enums.
       headers: HEADERS as never,
       parameters: { IdempotencyKey: IDEMPOTENCY_KEY as never },
     },
@@ -204,12 +205,10 @@ export function openApiDocumentOptions(): OpenApiOptions {
  * Schema (fastify-type-provider-zod), and the finishing pass over the whole document.
  */
 export function swaggerOptions(): FastifyDynamicSwaggerOptions {
-  const zodTransform = createJsonSchemaTransform({});
-  const zodTransformObject = createJsonSchemaTransformObject({});
   return {
     openapi: openApiDocumentOptions(),
     transform: (input) => {
-      const result = zodTransform(input);
+      const result = jsonSchemaTransform(input);
       const body: unknown = input.schema?.body;
       // @fastify/swagger marks every body required; a body that may be left out is not.
       if (body instanceof ZodType && !result.schema.hide && body.safeParse(undefined).success) {
@@ -217,7 +216,7 @@ export function swaggerOptions(): FastifyDynamicSwaggerOptions {
       }
       return result;
     },
-    transformObject: (input) => finishDocument(zodTransformObject(input) as Json),
+    transformObject: (input) => finishDocument(jsonSchemaTransformObject(input) as Json),
   };
 }
 
@@ -225,19 +224,34 @@ export function swaggerOptions(): FastifyDynamicSwaggerOptions {
 
 function finishDocument(doc: Json): Json {
   const paths = (doc.paths ?? {}) as Record<string, Json>;
+  const shared: Record<string, Json> = {};
   for (const [path, item] of Object.entries(paths)) {
     for (const method of METHODS) {
       const op = item[method] as Json | undefined;
-      if (op) finishOperation(path, method, op);
+      if (op) finishOperation(path, method, op, shared);
     }
   }
+  const components = (doc.components ?? {}) as Json;
+  components.responses = { ...(components.responses as Json), ...shared };
   resolveDocumentedAs(doc);
   addExamples(paths);
   tidyComponents(doc);
   return doc;
 }
 
-function finishOperation(path: string, method: string, op: Json): void {
+/**
+ * Responses that read the same on every operation, shared as `#/components/responses/…` (the
+ * document would otherwise repeat them, with their headers, on each of ~100 operations).
+ */
+const SHARED_RESPONSES: Record<string, { name: string; description: string }> = {
+  401: { name: 'Unauthorized', description: 'Missing or invalid API key' },
+  413: { name: 'PayloadTooLarge', description: 'Request body is larger than the 1 MiB limit' },
+  415: { name: 'UnsupportedMediaType', description: 'Content-Type must be application/json' },
+  429: { name: 'RateLimited', description: 'Rate limit exceeded' },
+  503: { name: 'Unavailable', description: 'The server is shutting down, or the database is unavailable' },
+};
+
+function finishOperation(path: string, method: string, op: Json, shared: Record<string, Json>): void {
   const responses = (op.responses ?? {}) as Record<string, Json>;
   const requestBody = op.requestBody as Json | undefined;
   if (requestBody && op[OPTIONAL_BODY]) requestBody.required = false;
@@ -246,19 +260,19 @@ function finishOperation(path: string, method: string, op: Json): void {
   const authenticated = !(Array.isArray(op.security) && op.security.length === 0);
 
   if (requestBody) {
-    responses[413] ??= errorResponse('Request body is larger than the 1 MiB limit');
-    responses[415] ??= errorResponse('Content-Type must be application/json');
+    responses[413] ??= errorResponse(SHARED_RESPONSES[413]!.description);
+    responses[415] ??= errorResponse(SHARED_RESPONSES[415]!.description);
   }
   if (authenticated) {
-    responses[401] ??= errorResponse('Missing or invalid API key');
-    responses[429] ??= errorResponse('Rate limit exceeded');
+    responses[401] ??= errorResponse(SHARED_RESPONSES[401]!.description);
+    responses[429] ??= errorResponse(SHARED_RESPONSES[429]!.description);
     if (method !== 'get' && method !== 'head') {
       responses[403] = errorResponse(
         compose(WRITE_ACCESS, (responses[403]?.description as string | undefined) ?? ''),
       );
     }
     if (path.includes('{')) responses[404] ??= errorResponse('Not found');
-    responses[503] ??= errorResponse('The server is shutting down, or the database is unavailable');
+    responses[503] ??= errorResponse(SHARED_RESPONSES[503]!.description);
   }
   if (authenticated && method === 'post') {
     const existing = responses[409]?.description as string | undefined;
@@ -278,6 +292,12 @@ function finishOperation(path: string, method: string, op: Json): void {
   for (const [status, response] of Object.entries(responses)) {
     if (response.description === 'Default Response') response.description = SUCCESS_TEXT[status] ?? 'OK';
     response.headers = { ...(response.headers as Json), ...responseHeaders(status, method, authenticated) };
+    const common = SHARED_RESPONSES[status];
+    if (authenticated && common && response.description === common.description) {
+      shared[common.name] ??= response;
+      if (isDeepStrictEqual(shared[common.name], response))
+        responses[status] = { $ref: `#/components/responses/${common.name}` };
+    }
   }
   op.responses = Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)));
 }

@@ -127,7 +127,8 @@ describe('openapi: the document', () => {
     walk(doc);
     expect(refs.size).toBeGreaterThan(0);
     for (const ref of refs) {
-      const [, kind, name] = /^#\/components\/(schemas|headers|parameters)\/([^/]+)$/.exec(ref) ?? [];
+      const [, kind, name] =
+        /^#\/components\/(schemas|headers|parameters|responses)\/([^/]+)$/.exec(ref) ?? [];
       expect(kind, ref).toBeDefined();
       expect((doc.components as Record<string, Record<string, unknown>>)[kind!]?.[name!], ref).toBeDefined();
     }
@@ -182,6 +183,11 @@ const resolve = (doc: Json, schema: Json): Json =>
   typeof schema?.$ref === 'string'
     ? resolve(doc, doc.components.schemas[schema.$ref.slice('#/components/schemas/'.length)])
     : schema;
+
+const resolveResponse = (doc: Json, response: Json): Json =>
+  typeof response.$ref === 'string'
+    ? doc.components.responses[response.$ref.slice('#/components/responses/'.length)]
+    : response;
 
 /** Every schema node of the document, with the property name it sits under. */
 function schemaNodes(doc: Json): { name: string; schema: Json }[] {
@@ -271,7 +277,9 @@ describe('openapi: for code generators', () => {
     const doc = await fetchJson();
     const ref = (name: string) => ({ $ref: `#/components/headers/${name}` });
     for (const { path, method, op } of operations(doc)) {
-      for (const [status, response] of Object.entries<Json>(op.responses)) {
+      for (const [status, response] of Object.entries<Json>(op.responses).map(
+        ([s, r]) => [s, resolveResponse(doc, r)] as const,
+      )) {
         const what = `${method} ${path} ${status}`;
         const headers = response.headers ?? {};
         expect(headers['X-Request-Id'], what).toEqual(ref('X-Request-Id'));
@@ -293,7 +301,7 @@ describe('openapi: for code generators', () => {
     const doc = await fetchJson();
     const { writeKey } = await makeTenant(ctx.t.database.db);
     const documented = (path: string, method: string, status: number) =>
-      Object.keys(doc.paths[path][method].responses[String(status)].headers).filter(
+      Object.keys(resolveResponse(doc, doc.paths[path][method].responses[String(status)]).headers).filter(
         (h) => h !== 'Idempotent-Replayed' && h !== 'Retry-After',
       );
     const cases = [
