@@ -2,13 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import {
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { Config } from './config/index.js';
 import type { Database } from './db/database.js';
@@ -17,7 +11,7 @@ import { registerErrorHandler } from './http/error-handler.js';
 import { ApiError, MESSAGES } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
 import { idempotencyHooks } from './http/idempotency.js';
-import { openApiDocumentOptions } from './http/openapi.js';
+import { swaggerOptions } from './http/openapi.js';
 import { createRateLimiters } from './http/rate-limit.js';
 import { RequestLogController } from './http/request-log.js';
 import { RouteTable } from './http/route-table.js';
@@ -142,11 +136,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     throw new ApiError('not_found', `Route ${request.method} ${request.url.split('?')[0]} not found`);
   });
 
-  await app.register(fastifySwagger, {
-    openapi: openApiDocumentOptions(),
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
-  });
+  await app.register(fastifySwagger, swaggerOptions());
 
   const keys = new ApiKeyService(database.db, app.log);
   const users = new UserService(database.db);

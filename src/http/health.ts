@@ -14,6 +14,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ database: Database }> = async
     '/healthz',
     {
       schema: {
+        operationId: 'checkLiveness',
         tags: ['Meta'],
         summary: 'Liveness: the process is up',
         security: [],
@@ -27,6 +28,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ database: Database }> = async
     '/readyz',
     {
       schema: {
+        operationId: 'checkReadiness',
         tags: ['Meta'],
         summary: 'Readiness: the database is reachable and migrated',
         security: [],

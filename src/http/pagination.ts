@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wholeNumber } from './schemas.js';
 
 export const MAX_PAGE_SIZE = 50;
 export const DEFAULT_PAGE_SIZE = 10;
@@ -18,8 +19,8 @@ export const paginationQuery = {
 };
 
 export const pageMetaSchema = z.object({
-  'record-count': z.number().int().describe('Exact number of matching records'),
-  'page-count': z.number().int().describe('ceil(record-count / pageSize)'),
+  'record-count': wholeNumber.describe('Exact number of matching records'),
+  'page-count': wholeNumber.describe('ceil(record-count / pageSize)'),
 });
 
 export const listOf = <T extends z.ZodType>(item: T) =>

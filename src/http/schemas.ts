@@ -54,3 +54,35 @@ export const writeErrors = {
   403: errorBody.describe('Write access required'),
   415: errorBody.describe('Content-Type must be application/json'),
 } as const;
+
+// ---- response building blocks ----
+// A bare z.number().int() documents as -2^53+1 … 2^53-1; these say what a response really holds.
+
+/** An object's id in a response: a positive integer. */
+export const objectId = z
+  .number()
+  .int()
+  .min(1)
+  .meta({ examples: [789] });
+
+/** A count, position or duration in a response: a whole number from 0. */
+export const wholeNumber = z.number().int().min(0);
+
+/**
+ * An email address in a response. `format` is an annotation in JSON Schema 2020-12: responses
+ * are not re-validated against it (addresses were checked when they were written).
+ */
+export const emailAddress = z.string().meta({ format: 'email', examples: ['ann@acme.example'] });
+
+/** How an email address in a request body shows in the document (added to its schema). */
+export const EMAIL_DOC = { format: 'email', examples: ['ann@acme.example'] } as const;
+
+/**
+ * Marks a schema the document shows as the registered schema `id` (a `$ref` to it) instead of
+ * its own shape: for a value validated loosely here and precisely by a service, with messages
+ * that need context (a custom field value is checked against its field's type). Resolved when
+ * the document is built (src/http/openapi.ts).
+ */
+export const DOCUMENTED_AS = 'x-documented-as';
+export const documentAs = <T extends z.ZodType>(schema: T, id: string): T =>
+  schema.meta({ [DOCUMENTED_AS]: id }) as T;

@@ -41,6 +41,13 @@ export interface CatalogueEndpoints<
   conflicts?: string | Partial<Record<'create' | 'update', string>>;
 }
 
+/** 'partner stage' → 'PartnerStage'. */
+const pascalCase = (words: string) =>
+  words
+    .split(/[\s-]+/)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+
 /**
  * The five routes of a catalogue: list, get, create (201), update (200) and delete (204),
  * each with its params, query, body and every response declared.
@@ -52,6 +59,9 @@ export function catalogueRoutes<
   Q extends z.ZodType,
 >(app: ZodApp, spec: CatalogueEndpoints<E, C, U, Q>): void {
   const { path, noun, plural, notes = {} } = spec;
+  // operationIds from the names: listPartnerStages, getPartnerStage, …
+  const Noun = pascalCase(noun);
+  const Plural = pascalCase(plural);
   const conflicts =
     typeof spec.conflicts === 'string'
       ? { create: spec.conflicts, update: spec.conflicts }
@@ -71,6 +81,7 @@ export function catalogueRoutes<
     {
       config: { role: 'member' },
       schema: {
+        operationId: `list${Plural}`,
         tags,
         summary: `List ${plural}`,
         description: notes.list,
@@ -86,6 +97,7 @@ export function catalogueRoutes<
     {
       config: { role: 'member' },
       schema: {
+        operationId: `get${Noun}`,
         tags,
         summary: `Get a ${noun}`,
         params: idParam(),
@@ -100,6 +112,7 @@ export function catalogueRoutes<
     {
       config: { role: 'admin' },
       schema: {
+        operationId: `create${Noun}`,
         tags,
         summary: `Create a ${noun}`,
         description: notes.create,
@@ -119,6 +132,7 @@ export function catalogueRoutes<
     {
       config: { role: 'admin' },
       schema: {
+        operationId: `update${Noun}`,
         tags,
         summary: `Update a ${noun}`,
         description: ['Only the fields sent are changed.', notes.update].filter(Boolean).join(' '),
@@ -135,6 +149,7 @@ export function catalogueRoutes<
     {
       config: { role: 'admin' },
       schema: {
+        operationId: `delete${Noun}`,
         tags,
         summary: `Delete a ${noun}`,
         description: `A ${noun} still in use (referred to by any record) cannot be deleted: 409.`,
@@ -172,6 +187,7 @@ export function bulkUpdateRoute<B extends z.ZodType>(
     {
       config: { role: 'admin' },
       schema: {
+        operationId: `bulkUpdate${pascalCase(spec.plural)}`,
         tags: [spec.tag],
         summary: `Update several ${spec.plural} at once`,
         description:

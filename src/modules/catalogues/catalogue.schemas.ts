@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PARTNER_TYPES } from '../../db/schema/index.js';
 import { paginationQuery } from '../../http/pagination.js';
-import { hexColor, isoDateTime, positiveId } from '../../http/schemas.js';
+import { hexColor, isoDateTime, objectId, positiveId } from '../../http/schemas.js';
 
 // Zod pieces every catalogue (tags, tiers, categories, stages, custom fields, campaigns) shares.
 
@@ -50,9 +50,9 @@ export const colorOutputFields = {
 
 /** The fields every catalogue object starts with. */
 const entryFields = {
-  id: z.number().int(),
+  id: objectId,
   uuid: z.string(),
-  company_id: z.number().int(),
+  company_id: objectId,
 };
 
 const timestampFields = {
@@ -138,5 +138,5 @@ export const bulkUpdateBody = <K extends string, S extends z.ZodRawShape>(key: K
 };
 
 export const bulkUpdateResult = z
-  .object({ updated: z.array(z.number().int()).describe('The ids updated, in the order sent') })
+  .object({ updated: z.array(objectId).describe('The ids updated, in the order sent') })
   .meta({ id: 'BulkUpdateResult' });

@@ -18,6 +18,7 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ contacts: ContactService }>
     {
       config: { role: 'member' },
       schema: {
+        operationId: 'listContacts',
         tags,
         summary: "List your partners' contacts",
         querystring: ListContactsQuery,
@@ -32,6 +33,7 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ contacts: ContactService }>
     {
       config: { role: 'member' },
       schema: {
+        operationId: 'getContact',
         tags,
         summary: 'Get a contact',
         params: idParam(),
@@ -46,6 +48,7 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ contacts: ContactService }>
     {
       config: { role: 'member' },
       schema: {
+        operationId: 'createContact',
         tags,
         summary: 'Add a contact to one of your partners',
         body: CreateContactBody,
@@ -61,6 +64,7 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ contacts: ContactService }>
     {
       config: { role: 'member' },
       schema: {
+        operationId: 'updateContact',
         tags,
         summary: 'Update a contact',
         description: 'Only the fields sent are changed; `tags` replaces the list.',
@@ -77,6 +81,7 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ contacts: ContactService }>
     {
       config: { role: 'member' },
       schema: {
+        operationId: 'deleteContact',
         tags,
         summary: 'Delete a contact',
         params: idParam(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { paginationQuery } from '../../http/pagination.js';
-import { bodyId, isoDateTime, positiveId } from '../../http/schemas.js';
+import { bodyId, emailAddress, isoDateTime, objectId, positiveId } from '../../http/schemas.js';
 import { emailField, idArray, optionalText, TagRefList, text } from '../partners/partners.schemas.js';
 
 const contactFields = {
@@ -33,15 +33,15 @@ export const ListContactsQuery = z.strictObject({
 
 export const Contact = z
   .object({
-    id: z.number().int(),
+    id: objectId,
     uuid: z.string(),
-    email: z.string(),
+    email: emailAddress,
     first_name: z.string().nullable(),
     last_name: z.string().nullable(),
     position: z.string().nullable(),
     phone_number: z.string().nullable(),
     company_name: z.string().describe("The partner company's name"),
-    partnership_id: z.number().int().describe('Your company partnership id'),
+    partnership_id: objectId.describe('Your company partnership id'),
     tags: TagRefList,
     created_at: isoDateTime,
     updated_at: isoDateTime,

@@ -15,6 +15,7 @@ export const countriesRoutes: FastifyPluginAsyncZod<{ countries: CountryService 
     {
       config: { role: 'member' },
       schema: {
+        operationId: 'listCountries',
         tags,
         summary: 'List countries',
         description: 'The reference list (ISO 3166-1), ordered by name; the same for every company.',
@@ -30,6 +31,7 @@ export const countriesRoutes: FastifyPluginAsyncZod<{ countries: CountryService 
     {
       config: { role: 'member' },
       schema: {
+        operationId: 'getCountry',
         tags,
         summary: 'Get a country',
         params: idParam(),

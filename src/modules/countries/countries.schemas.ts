@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { paginationQuery } from '../../http/pagination.js';
+import { objectId } from '../../http/schemas.js';
 
 export const Country = z
   .object({
-    id: z.number().int().describe('Stable: what `countryId` fields take'),
+    id: objectId.describe('Stable: what `countryId` fields take'),
     code: z.string().describe('ISO 3166-1 alpha-2'),
     label: z.string(),
   })

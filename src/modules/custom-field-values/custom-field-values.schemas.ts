@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CUSTOM_FIELD_TYPES, type CustomFieldType } from '../../db/schema/index.js';
-import { bodyId, orRequired } from '../../http/schemas.js';
+import { bodyId, documentAs, objectId, orRequired } from '../../http/schemas.js';
 
 // The wire format of custom field values, shared by every resource that carries them
 // (partners now, leads and deals next). Structure is checked here; whether a value fits its
@@ -23,8 +23,12 @@ export const CustomFieldValueInput = z
     type: z
       .enum(CUSTOM_FIELD_TYPES, { error: orRequired(`must be one of: ${CUSTOM_FIELD_TYPES.join(', ')}`) })
       .describe("Must equal the field's type"),
-    value: z
-      .record(z.string(), z.unknown(), { error: 'must be an object such as {"text": "…"}, or null' })
+    // Checked against the field's type by the service (its messages name the field); the
+    // document shows the shapes it accepts.
+    value: documentAs(
+      z.record(z.string(), z.unknown(), { error: 'must be an object such as {"text": "…"}, or null' }),
+      'CustomFieldValueData',
+    )
       .nullable()
       .describe(
         'One key matching the type: `{"text": "…"}` (text, textarea), `{"number": 1.5}`, `{"date": "2024-01-15"}`, ' +
@@ -40,25 +44,30 @@ export const CustomFieldValuesInput = z
 
 export type CustomFieldValueInputItem = z.infer<typeof CustomFieldValueInput>;
 
-const optionId = z.number().int();
-/** A stored value, exactly as it was accepted. */
-export const StoredValue = z.union([
-  z.object({ text: z.string() }),
-  z.object({ number: z.number() }),
-  z.object({ date: z.string() }),
-  z.object({ boolean: z.boolean() }),
-  z.object({ select: optionId }),
-  z.object({ multi_select: z.array(optionId) }),
-]);
+const optionId = objectId;
+/** A stored value, exactly as it was accepted: one key, named after the field's type. */
+export const StoredValue = z
+  .xor([
+    z.object({ text: z.string() }).describe('text and textarea fields'),
+    z.object({ number: z.number() }),
+    z.object({ date: z.string().meta({ format: 'date', examples: ['2024-01-15'] }) }),
+    z.object({ boolean: z.boolean() }),
+    z.object({ select: optionId.describe('An option id of the field') }),
+    z.object({ multi_select: z.array(optionId).describe('Option ids of the field') }),
+  ])
+  .meta({
+    id: 'CustomFieldValueData',
+    description: "A custom field's value: the key names the field's type",
+  });
 export type StoredValue = z.infer<typeof StoredValue>;
 
 export const CustomFieldValue = z
   .object({
-    id: z.number().int().describe('The custom field (definition) id'),
+    id: objectId.describe('The custom field (definition) id'),
     label: z.string(),
     type: z.enum(CUSTOM_FIELD_TYPES),
     value: StoredValue,
-    custom_field_value_id: z.number().int(),
+    custom_field_value_id: objectId,
   })
   .meta({ id: 'CustomFieldValue' });
 export type CustomFieldValue = z.infer<typeof CustomFieldValue>;

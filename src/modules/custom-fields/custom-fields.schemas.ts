@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CUSTOM_FIELD_CATEGORIES, CUSTOM_FIELD_TYPES, type CustomFieldType } from '../../db/schema/index.js';
-import { positiveId } from '../../http/schemas.js';
+import { objectId, positiveId } from '../../http/schemas.js';
 import {
   catalogueSchemas,
   label,
@@ -49,7 +49,7 @@ export const customFieldSchemas = catalogueSchemas('CustomField', {
     required: z.boolean(),
     shared: z.boolean(),
     options: z
-      .array(z.object({ id: z.number().int(), label: z.string() }))
+      .array(z.object({ id: objectId, label: z.string() }))
       .nullable()
       .describe('The choices of a select or multi_select field, in order; null for other types'),
   },

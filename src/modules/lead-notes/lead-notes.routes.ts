@@ -27,6 +27,7 @@ export const leadNotesRoutes: FastifyPluginAsyncZod<{ leadNotes: LeadNoteService
     {
       config: { role: 'member' },
       schema: {
+        operationId: 'listLeadNotes',
         tags,
         summary: "List a lead's notes",
         description: 'Newest first.',
@@ -43,6 +44,7 @@ export const leadNotesRoutes: FastifyPluginAsyncZod<{ leadNotes: LeadNoteService
     {
       config: { role: 'member' },
       schema: {
+        operationId: 'getLeadNote',
         tags,
         summary: 'Get a note',
         params: NoteParams,
@@ -57,6 +59,7 @@ export const leadNotesRoutes: FastifyPluginAsyncZod<{ leadNotes: LeadNoteService
     {
       config: { role: 'member' },
       schema: {
+        operationId: 'createLeadNote',
         tags,
         summary: 'Add a note to a lead',
         description:
@@ -75,6 +78,7 @@ export const leadNotesRoutes: FastifyPluginAsyncZod<{ leadNotes: LeadNoteService
     {
       config: { role: 'member' },
       schema: {
+        operationId: 'updateLeadNote',
         tags,
         summary: 'Update a note',
         description:
@@ -93,6 +97,7 @@ export const leadNotesRoutes: FastifyPluginAsyncZod<{ leadNotes: LeadNoteService
     {
       config: { role: 'member' },
       schema: {
+        operationId: 'deleteLeadNote',
         tags,
         summary: 'Delete a note',
         description: 'Deletes the note for good. Records `leads.notes_delete` with its last state.',

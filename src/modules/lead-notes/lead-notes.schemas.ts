@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { paginationQuery } from '../../http/pagination.js';
-import { bodyId, isoDateTime, orRequired, positiveId } from '../../http/schemas.js';
+import { bodyId, isoDateTime, objectId, orRequired, positiveId } from '../../http/schemas.js';
 import { documentProblems, MAX_BYTES, MAX_NODE_DEPTH } from './note-document.js';
 
 const MAX_ATTACHMENTS = 50;
@@ -61,15 +61,15 @@ export const UpdateLeadNoteBody = z
 
 export const LeadNote = z
   .object({
-    id: z.number().int(),
+    id: objectId,
     uuid: z.string(),
-    lead_id: z.number().int(),
+    lead_id: objectId,
     document: NoteDocument,
     content: NoteDocument.describe("The same document under Journeybee's list name (A15)"),
     attachments: z.array(z.string()),
-    mentions: z.array(z.number().int()),
+    mentions: z.array(objectId),
     created_by: z
-      .object({ id: z.number().int(), first_name: z.string().nullable(), last_name: z.string().nullable() })
+      .object({ id: objectId, first_name: z.string().nullable(), last_name: z.string().nullable() })
       .nullable()
       .describe('The user whose API key wrote the note; null for a key without a user'),
     created_at: isoDateTime,
@@ -78,7 +78,7 @@ export const LeadNote = z
   .meta({ id: 'LeadNote' });
 
 export const UpdatedLeadNote = z
-  .object({ id: z.number().int(), updated_at: isoDateTime })
+  .object({ id: objectId, updated_at: isoDateTime })
   .meta({ id: 'UpdatedLeadNote' });
 
 export const LeadParams = z.object({ id: positiveId });

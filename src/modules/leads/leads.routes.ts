@@ -50,6 +50,7 @@ export const leadsRoutes: FastifyPluginAsyncZod<{ leads: LeadService }> = async 
     {
       config: { role: 'member' },
       schema: {
+        operationId: 'listLeads',
         tags,
         summary: 'List leads',
         description:
@@ -66,6 +67,7 @@ export const leadsRoutes: FastifyPluginAsyncZod<{ leads: LeadService }> = async 
     {
       config: { role: 'member' },
       schema: {
+        operationId: 'createLead',
         tags,
         summary: 'Create a lead',
         description: [
@@ -100,6 +102,7 @@ export const leadsRoutes: FastifyPluginAsyncZod<{ leads: LeadService }> = async 
     {
       config: { role: 'member' },
       schema: {
+        operationId: 'getLead',
         tags,
         summary: 'Get a lead',
         description:
@@ -116,6 +119,7 @@ export const leadsRoutes: FastifyPluginAsyncZod<{ leads: LeadService }> = async 
     {
       config: { role: 'member' },
       schema: {
+        operationId: 'updateLead',
         tags,
         summary: 'Update a lead',
         description:
@@ -138,6 +142,7 @@ export const leadsRoutes: FastifyPluginAsyncZod<{ leads: LeadService }> = async 
     {
       config: { role: 'member' },
       schema: {
+        operationId: 'deleteLead',
         tags,
         summary: 'Delete a lead',
         description: 'Soft delete: the lead leaves every read and its email is free for a new lead.',

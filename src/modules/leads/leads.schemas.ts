@@ -7,7 +7,7 @@ import {
   PARTNER_TYPES,
 } from '../../db/schema/index.js';
 import { paginationQuery } from '../../http/pagination.js';
-import { bodyId, isoDateTime, orRequired, positiveId } from '../../http/schemas.js';
+import { bodyId, emailAddress, isoDateTime, objectId, orRequired, positiveId } from '../../http/schemas.js';
 import { nestsDeeper } from '../../lib/json.js';
 import { oneOf } from '../catalogues/catalogue.schemas.js';
 import {
@@ -188,6 +188,37 @@ export const UpdateLeadBody = z
   })
   .meta({ id: 'UpdateLead' });
 
+/** The seed's example request (003, "Example Request"), shown in the document. */
+export const CREATE_LEAD_EXAMPLE = {
+  company_name: 'TechCorp Solutions',
+  email: 'contact@techcorp.com',
+  phone_number: '+1-555-123-4567',
+  first_name: 'John',
+  last_name: 'Smith',
+  source: 'partnership',
+  associationType: 'referral',
+  partnershipLead: {
+    partnership_id: 456,
+    partners_company_id: 234,
+    company_partnerships_id: 789,
+    sendToPartner: true,
+    partnerUsers: [567, 890],
+  },
+  tags: [10, 11],
+  customFields: [
+    { customFieldId: 5, type: 'number', value: { number: 100000 } },
+    { customFieldId: 6, type: 'text', value: { text: 'High-value prospect from referral' } },
+  ],
+  attributions: [{ id: 3, attributedDate: '2024-01-15T10:30:00Z' }],
+} satisfies z.input<typeof CreateLeadBody>;
+
+/** The seed's example response, with a real uuid where the seed has a placeholder. */
+export const CREATED_LEAD_EXAMPLE = {
+  id: 789,
+  uuid: '3f6c1e2a-8b4d-4f7a-9c0e-5d2b7a1f4e68',
+  partnershipLeadId: 123,
+} satisfies z.input<typeof CreatedLead>;
+
 // ---- list query ----
 
 export const LEAD_VIEWS = ['received', 'sent', 'reseller', 'campaigns'] as const;
@@ -232,47 +263,45 @@ export const ListLeadsQuery = z.strictObject({
 
 export const CreatedLead = z
   .object({
-    id: z.number().int(),
+    id: objectId,
     uuid: z.string(),
-    partnershipLeadId: z
-      .number()
-      .int()
+    partnershipLeadId: objectId
       .nullable()
       .describe('The partnership lead recorded for a referral or reseller lead; null for a campaign lead'),
   })
   .meta({ id: 'CreatedLead' });
 
 export const UpdatedLead = z
-  .object({ id: z.number().int(), uuid: z.string(), updated_at: isoDateTime })
+  .object({ id: objectId, uuid: z.string(), updated_at: isoDateTime })
   .meta({ id: 'UpdatedLead' });
 
 const AssignedUser = z.object({
-  id: z.number().int(),
-  email: z.string(),
+  id: objectId,
+  email: emailAddress,
   first_name: z.string().nullable(),
   last_name: z.string().nullable(),
   color: z.string().nullable(),
 });
 
 const PartnershipLeadOut = z.object({
-  id: z.number().int(),
+  id: objectId,
   created_at: isoDateTime,
-  partnership_id: z.number().int(),
-  sent_by_company_id: z.number().int(),
+  partnership_id: objectId,
+  sent_by_company_id: objectId,
   sent_by_company_name: z.string(),
-  received_by_company_id: z.number().int(),
+  received_by_company_id: objectId,
   received_by_company_name: z.string(),
   partner_type: z.enum(PARTNER_TYPES),
   direction: z.enum(['sent', 'received']).describe('Seen from your company'),
 });
 
 const leadItemFields = {
-  id: z.number().int(),
+  id: objectId,
   uuid: z.string(),
-  company_id: z.number().int(),
-  created_by_user_id: z.number().int().nullable(),
+  company_id: objectId,
+  created_by_user_id: objectId.nullable(),
   company_name: z.string().nullable(),
-  email: z.string().nullable(),
+  email: emailAddress.nullable(),
   phone_number: z.string().nullable(),
   first_name: z.string().nullable(),
   last_name: z.string().nullable(),
@@ -280,7 +309,7 @@ const leadItemFields = {
   status: z.enum(LEAD_STATUSES),
   association_type: z.enum(ASSOCIATION_TYPES),
   partner_type: z.enum(PARTNER_TYPES).nullable(),
-  campaign_id: z.number().int().nullable(),
+  campaign_id: objectId.nullable(),
   campaign_title: z.string().nullable(),
   tags: TagRefList,
   assigned_users: z.array(AssignedUser),
@@ -292,7 +321,7 @@ const leadItemFields = {
 export const LeadListItem = z.object(leadItemFields).meta({ id: 'LeadListItem' });
 
 const StoredCustomFieldValue = z.object({
-  customFieldId: z.number().int(),
+  customFieldId: objectId,
   type: z.string(),
   value: z.record(z.string(), z.unknown()).nullable(),
 });
@@ -303,9 +332,9 @@ export const Lead = z
     custom_fields: z.array(CustomFieldValue),
     attributions: z.array(
       z.object({
-        id: z.number().int().describe('The company partnership credited'),
+        id: objectId.describe('The company partnership credited'),
         attributed_date: isoDateTime,
-        series: z.number().int().describe('Position in the list, from 1'),
+        series: z.number().int().min(1).describe('Position in the list, from 1'),
       }),
     ),
     notes: z.array(LeadNote),

@@ -41,6 +41,7 @@ export const notificationsRoutes: FastifyPluginAsyncZod<{
     {
       config: { role: 'member' },
       schema: {
+        operationId: 'listNotifications',
         tags,
         summary: 'List your notifications',
         description:
@@ -57,6 +58,7 @@ export const notificationsRoutes: FastifyPluginAsyncZod<{
     {
       config: { role: 'member' },
       schema: {
+        operationId: 'streamNotifications',
         tags,
         summary: 'Stream your notifications (Server-Sent Events)',
         description: STREAM_DESCRIPTION,
@@ -103,6 +105,7 @@ export const notificationsRoutes: FastifyPluginAsyncZod<{
     {
       config: { role: 'member' },
       schema: {
+        operationId: 'markNotificationRead',
         tags,
         summary: 'Mark a notification read',
         description: 'Idempotent: a notification already read keeps its first `read_at`.',
@@ -119,6 +122,7 @@ export const notificationsRoutes: FastifyPluginAsyncZod<{
     {
       config: { role: 'member' },
       schema: {
+        operationId: 'markAllNotificationsRead',
         tags,
         summary: 'Mark all your notifications read',
         body: NoBody,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { paginationQuery } from '../../http/pagination.js';
-import { isoDateTime, positiveId } from '../../http/schemas.js';
+import { isoDateTime, objectId, positiveId, wholeNumber } from '../../http/schemas.js';
 import { flag } from '../partners/partners.schemas.js';
 import { NOTIFICATION_TYPES } from './notifications.repository.js';
 
@@ -24,9 +24,9 @@ export const StreamHeaders = z.looseObject({
 
 export const Notification = z
   .object({
-    id: z.number().int().describe('Also the SSE event id'),
+    id: objectId.describe('Also the SSE event id'),
     uuid: z.string(),
-    user_id: z.number().int().describe('The user it is for'),
+    user_id: objectId.describe('The user it is for'),
     type: z.string().describe(`One of: ${NOTIFICATION_TYPES.join(', ')} (more may come)`),
     title: z.string(),
     body: z.string().nullable(),
@@ -40,7 +40,7 @@ export const Notification = z
   .meta({ id: 'Notification' });
 
 export const ReadAllResult = z
-  .object({ updated: z.number().int().describe('How many notifications were marked read') })
+  .object({ updated: wholeNumber.describe('How many notifications were marked read') })
   .meta({ id: 'NotificationsReadAll' });
 
 export type ListNotificationsInput = z.infer<typeof ListNotificationsQuery>;

@@ -26,12 +26,15 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
 ) => {
   for (const base of PARTNER_PATHS) {
     const alias = base === '/partnerships' ? ' (alias of /v1/partners)' : '';
+    // operationIds: listPartners under /partners, listPartnerships under /partnerships, …
+    const noun = base === '/partnerships' ? 'Partnership' : 'Partner';
 
     app.get(
       base,
       {
         config: { role: 'member' },
         schema: {
+          operationId: `list${noun}s`,
           tags,
           summary: `List your partners${alias}`,
           description:
@@ -48,6 +51,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
       {
         config: { role: 'member' },
         schema: {
+          operationId: `create${noun}`,
           tags,
           summary: `Invite a partner${alias}`,
           description: [
@@ -71,6 +75,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
       {
         config: { role: 'member' },
         schema: {
+          operationId: `get${noun}`,
           tags,
           summary: `Get a partner${alias}`,
           params: idParam(),
@@ -85,6 +90,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
       {
         config: { role: 'member' },
         schema: {
+          operationId: `update${noun}`,
           tags,
           summary: `Update your side of a partnership${alias}`,
           description:
@@ -108,6 +114,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
       {
         config: { role: 'member' },
         schema: {
+          operationId: `delete${noun}`,
           tags,
           summary: `End a partnership${alias}`,
           description:
@@ -128,6 +135,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
         {
           config: { role: 'member' },
           schema: {
+            operationId: `${answer}${noun}`,
             tags,
             summary: `${answer === 'accept' ? 'Accept' : 'Decline'} a partnership invitation${alias}`,
             description: `Only the invited company may ${answer}, with its own key, while the invitation is pending.`,
@@ -153,6 +161,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
       {
         config: { role: 'member' },
         schema: {
+          operationId: `list${noun}Users`,
           tags,
           summary: `List the partner company's users${alias}`,
           description:

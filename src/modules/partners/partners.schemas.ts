@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { PARTNER_TYPES, PARTNERSHIP_STATUSES, RESELLER_SIDES } from '../../db/schema/index.js';
 import { paginationQuery } from '../../http/pagination.js';
-import { bodyId, isoDateTime, orRequired } from '../../http/schemas.js';
+import {
+  bodyId,
+  EMAIL_DOC,
+  emailAddress,
+  isoDateTime,
+  objectId,
+  orRequired,
+  wholeNumber,
+} from '../../http/schemas.js';
 import { DOMAIN_PATTERN } from '../companies/companies.service.js';
 import {
   CustomFieldValue,
@@ -35,7 +43,10 @@ const partnerType = z.enum(PARTNER_TYPES, {
 });
 
 /** An email address in a request body ("is required" when missing). */
-export const emailField = z.string({ error: orRequired('must be a valid email address') }).pipe(email);
+export const emailField = z
+  .string({ error: orRequired('must be a valid email address') })
+  .pipe(email)
+  .meta(EMAIL_DOC);
 
 const businessEmail = emailField.refine((address) => !isFreeMailDomain(emailDomain(address)), {
   error: 'must be a business email address: free email providers (gmail.com, outlook.com, …) name no company',
@@ -212,7 +223,7 @@ export const ListPartnersQuery = z.strictObject({
 // ---- responses ----
 
 const TagRef = z.object({
-  id: z.number().int(),
+  id: objectId,
   label: z.string(),
   background_color: z.string(),
   text_color: z.string(),
@@ -220,15 +231,15 @@ const TagRef = z.object({
 export type TagRef = z.infer<typeof TagRef>;
 export const TagRefList = z.array(TagRef);
 
-const Country = z.object({ id: z.number().int(), code: z.string(), label: z.string() });
+const Country = z.object({ id: objectId, code: z.string(), label: z.string() });
 
 export const Partner = z
   .object({
-    id: z.number().int().describe("Your company partnership id (Journeybee's company_partnerships_id)"),
+    id: objectId.describe("Your company partnership id (Journeybee's company_partnerships_id)"),
     uuid: z.string(),
-    partnership_id: z.number().int().describe('The partnership both companies share'),
+    partnership_id: objectId.describe('The partnership both companies share'),
     partnership: z.object({
-      id: z.number().int(),
+      id: objectId,
       uuid: z.string(),
       status: z.enum(PARTNERSHIP_STATUSES),
       partner_type: z.enum(PARTNER_TYPES),
@@ -236,7 +247,7 @@ export const Partner = z
         .enum(RESELLER_SIDES)
         .nullable()
         .describe('Reseller partnerships: who resells, seen from you (`company` = your company)'),
-      invited_by_company_id: z.number().int(),
+      invited_by_company_id: objectId,
       created_at: isoDateTime,
       accepted_at: isoDateTime.nullable(),
       declined_at: isoDateTime.nullable(),
@@ -244,25 +255,25 @@ export const Partner = z
     direction: z.enum(['invited', 'received']).describe('`invited`: your company sent the invitation'),
     stage: z
       .object({
-        id: z.number().int(),
+        id: objectId,
         uuid: z.string(),
         label: z.string(),
-        series: z.number().int(),
+        series: wholeNumber,
         phase: z.string(),
       })
       .nullable(),
     tier: z
       .object({
-        id: z.number().int(),
+        id: objectId,
         uuid: z.string(),
         label: z.string(),
         background_color: z.string(),
         text_color: z.string(),
       })
       .nullable(),
-    category: z.object({ id: z.number().int(), uuid: z.string(), label: z.string() }).nullable(),
+    category: z.object({ id: objectId, uuid: z.string(), label: z.string() }).nullable(),
     partner: z.object({
-      id: z.number().int(),
+      id: objectId,
       uuid: z.string(),
       name: z.string(),
       website_url: z.string().nullable(),
@@ -272,8 +283,8 @@ export const Partner = z
     }),
     assigned_users: z.array(
       z.object({
-        id: z.number().int(),
-        email: z.string(),
+        id: objectId,
+        email: emailAddress,
         first_name: z.string().nullable(),
         last_name: z.string().nullable(),
       }),
@@ -287,14 +298,14 @@ export const Partner = z
 
 export const PartnerUser = z
   .object({
-    id: z.number().int(),
-    email: z.string(),
+    id: objectId,
+    email: emailAddress,
     first_name: z.string().nullable(),
     last_name: z.string().nullable(),
     color: z.string().nullable(),
     position: z.string().nullable(),
     phone_number: z.string().nullable(),
-    company_id: z.number().int(),
+    company_id: objectId,
     meeting_link: z.string().nullable(),
     company_name: z.string(),
   })

@@ -5,6 +5,7 @@ import {
   PARTNER_TYPES,
   type STAGE_PIPELINES,
 } from '../../db/schema/index.js';
+import { wholeNumber } from '../../http/schemas.js';
 import {
   bulkUpdateBody,
   catalogueSchemas,
@@ -40,7 +41,7 @@ function pipelineSchemas<P extends StagePipeline>(pipeline: P, name: string) {
     ...catalogueSchemas(name, {
       entity: {
         label: z.string(),
-        series: z.number().int(),
+        series: wholeNumber,
         phase: z.enum(phases),
         partner_type: partnerTypeOutput,
       },

@@ -14,6 +14,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UserService }> = async 
     {
       config: { role: 'member' },
       schema: {
+        operationId: 'listUsers',
         tags,
         summary: "List your company's users",
         description: 'Active users by default; pass `indirect` (any value) to include deactivated users.',
@@ -29,6 +30,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UserService }> = async 
     {
       config: { role: 'member' },
       schema: {
+        operationId: 'getUser',
         tags,
         summary: 'Get a user',
         params: idParam(),
@@ -43,6 +45,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UserService }> = async 
     {
       config: { role: 'admin' },
       schema: {
+        operationId: 'createUser',
         tags,
         summary: 'Create a user',
         body: CreateUserBody,
@@ -64,6 +67,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UserService }> = async 
     {
       config: { role: 'admin' },
       schema: {
+        operationId: 'updateUser',
         tags,
         summary: 'Update a user',
         description: 'Only the fields sent are changed. `disabled_at: null` reactivates a deactivated user.',
@@ -85,6 +89,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UserService }> = async 
     {
       config: { role: 'admin' },
       schema: {
+        operationId: 'deactivateUser',
         tags,
         summary: 'Deactivate a user',
         description: 'Sets `disabled_at`; the user disappears from the default list but keeps its history.',

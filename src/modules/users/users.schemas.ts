@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { USER_ROLES } from '../../db/schema/index.js';
 import { paginationQuery } from '../../http/pagination.js';
-import { hexColor, isoDateTime } from '../../http/schemas.js';
+import { EMAIL_DOC, emailAddress, hexColor, isoDateTime, objectId } from '../../http/schemas.js';
 
 const trimmed = (max: number) =>
   z
@@ -14,7 +14,8 @@ export const email = z
   .string()
   .trim()
   .max(254, { error: 'must be at most 254 characters' })
-  .pipe(z.email({ error: 'must be a valid email address' }));
+  .pipe(z.email({ error: 'must be a valid email address' }))
+  .meta(EMAIL_DOC);
 
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
@@ -22,9 +23,9 @@ const httpUrl = z
 
 export const User = z
   .object({
-    id: z.number().int(),
+    id: objectId,
     uuid: z.string(),
-    email: z.string(),
+    email: emailAddress,
     first_name: z.string().nullable(),
     last_name: z.string().nullable(),
     role: z.enum(USER_ROLES),

@@ -27,6 +27,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }>
     {
       config: { role: 'admin' },
       schema: {
+        operationId: 'listWebhooks',
         tags,
         summary: "List your company's webhook endpoints",
         querystring: ListQuery,
@@ -41,6 +42,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }>
     {
       config: { role: 'admin' },
       schema: {
+        operationId: 'createWebhook',
         tags,
         summary: 'Create a webhook endpoint',
         description:
@@ -59,6 +61,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }>
     {
       config: { role: 'admin' },
       schema: {
+        operationId: 'getWebhook',
         tags,
         summary: 'Get a webhook endpoint',
         params: idParam(),
@@ -73,6 +76,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }>
     {
       config: { role: 'admin' },
       schema: {
+        operationId: 'updateWebhook',
         tags,
         summary: 'Update a webhook endpoint',
         description: 'Only the fields sent change. `active: true` re-enables a disabled endpoint.',
@@ -89,6 +93,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }>
     {
       config: { role: 'admin' },
       schema: {
+        operationId: 'deleteWebhook',
         tags,
         summary: 'Delete a webhook endpoint',
         description: 'Its deliveries and their attempts go with it.',
@@ -107,6 +112,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }>
     {
       config: { role: 'admin' },
       schema: {
+        operationId: 'rotateWebhookSecret',
         tags,
         summary: 'Rotate the signing secret',
         description:
@@ -125,6 +131,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }>
     {
       config: { role: 'admin' },
       schema: {
+        operationId: 'sendWebhookTest',
         tags,
         summary: 'Send a test event',
         description: 'Queues a `webhooks.test` event for this endpoint only; returns its delivery.',
@@ -141,6 +148,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }>
     {
       config: { role: 'admin' },
       schema: {
+        operationId: 'listWebhookDeliveries',
         tags,
         summary: "List an endpoint's deliveries",
         description: 'Newest first, each with its attempts.',
@@ -157,6 +165,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }>
     {
       config: { role: 'admin' },
       schema: {
+        operationId: 'getWebhookDelivery',
         tags,
         summary: 'Get a delivery with its attempts',
         params: DeliveryParams,
@@ -171,6 +180,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<{ webhooks: WebhookService }>
     {
       config: { role: 'admin' },
       schema: {
+        operationId: 'retryWebhookDelivery',
         tags,
         summary: 'Retry a delivery now',
         description: 'Makes the delivery due at once, whatever its status; the endpoint must be active.',

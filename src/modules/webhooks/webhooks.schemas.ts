@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DELIVERY_STATUSES } from '../../db/schema/index.js';
 import { paginationQuery } from '../../http/pagination.js';
-import { isoDateTime, orRequired, positiveId } from '../../http/schemas.js';
+import { isoDateTime, objectId, orRequired, positiveId, wholeNumber } from '../../http/schemas.js';
 import { EVENT_TYPES } from '../events/events.js';
 
 /** The event `POST /v1/webhooks/{id}/test` sends; nobody subscribes to it. */
@@ -52,16 +52,15 @@ export const UpdateWebhookBody = z
 
 export const WebhookEndpoint = z
   .object({
-    id: z.number().int(),
+    id: objectId,
     uuid: z.string(),
     url: z.string(),
     description: z.string().nullable(),
     events: z.array(z.string()),
     active: z.boolean(),
-    consecutive_failures: z
-      .number()
-      .int()
-      .describe('Deliveries in a row that failed after their last retry; reset by a success'),
+    consecutive_failures: wholeNumber.describe(
+      'Deliveries in a row that failed after their last retry; reset by a success',
+    ),
     disabled_at: isoDateTime.nullable(),
     disabled_reason: z.string().nullable(),
     previous_secret_expires_at: isoDateTime
@@ -78,10 +77,10 @@ export const WebhookEndpointWithSecret = WebhookEndpoint.extend({
 
 export const WebhookAttempt = z
   .object({
-    id: z.number().int(),
+    id: objectId,
     attempted_at: isoDateTime,
-    status_code: z.number().int().nullable().describe('null when no response came (timeout, refused, …)'),
-    duration_ms: z.number().int(),
+    status_code: wholeNumber.nullable().describe('null when no response came (timeout, refused, …)'),
+    duration_ms: wholeNumber,
     response_excerpt: z.string().nullable().describe('The first 1 KiB of the response body'),
     error: z.string().nullable(),
   })
@@ -89,15 +88,15 @@ export const WebhookAttempt = z
 
 export const WebhookDelivery = z
   .object({
-    id: z.number().int(),
+    id: objectId,
     uuid: z.string().describe('Sent as the `webhook-id` header; the same on every retry'),
-    webhook_id: z.number().int(),
+    webhook_id: objectId,
     event_id: z.string().describe("The event's uuid: the payload's `id`"),
     event_type: z.string(),
     status: z.enum(DELIVERY_STATUSES),
-    attempt_count: z.number().int(),
+    attempt_count: wholeNumber,
     next_attempt_at: isoDateTime.nullable().describe('When the next attempt is due (pending deliveries)'),
-    last_status_code: z.number().int().nullable(),
+    last_status_code: wholeNumber.nullable(),
     last_error: z.string().nullable(),
     delivered_at: isoDateTime.nullable(),
     created_at: isoDateTime,
