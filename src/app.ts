@@ -59,7 +59,7 @@ declare module 'fastify' {
   }
 }
 
-const ADMIN_403 = 'Write access required (read key), or admin role required (partnerships user)';
+const ADMIN_403 = 'Admin role required (the caller acts as a partnerships user)';
 
 export const API_PREFIXES = ['/v1', '/api/v1'] as const;
 

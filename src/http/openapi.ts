@@ -79,7 +79,10 @@ const IDEMPOTENCY_CONFLICT =
   'the Idempotency-Key was used with another request, or a request with it is still being processed';
 
 const TAGS: [string, string][] = [
-  ['Users', "Your company's users. Every API key acts as the user who created it."],
+  ['Me', 'Who is calling: your company, the user you act as and its role, and your own profile.'],
+  ['Company', "Your company's settings: name, website, domain, default currency."],
+  ['API keys', 'Settings → API Keys: list, create (the key is shown once) and revoke keys (admins only).'],
+  ['Users', "Your company's users. Every API key acts as the user who created it, with that user's role."],
   ['Partners', 'Partnerships with other companies: invite, accept or decline, and your side of each.'],
   ['Contacts', "Your partners' people, kept per partnership."],
   ['Leads', 'Leads of your company, including those sent to you by partners and those you send to them.'],

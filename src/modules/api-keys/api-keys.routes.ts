@@ -15,6 +15,7 @@ export const apiKeysRoutes: FastifyPluginAsyncZod<{ keys: ApiKeyService }> = asy
     {
       config: { role: 'admin' },
       schema: {
+        operationId: 'listApiKeys',
         tags,
         summary: "List your company's API keys",
         description:
@@ -34,6 +35,7 @@ export const apiKeysRoutes: FastifyPluginAsyncZod<{ keys: ApiKeyService }> = asy
     {
       config: { role: 'admin' },
       schema: {
+        operationId: 'getApiKey',
         tags,
         summary: 'Get an API key',
         params: idParam(),
@@ -48,6 +50,7 @@ export const apiKeysRoutes: FastifyPluginAsyncZod<{ keys: ApiKeyService }> = asy
     {
       config: { role: 'admin' },
       schema: {
+        operationId: 'createApiKey',
         tags,
         summary: 'Create an API key',
         description:
@@ -75,6 +78,7 @@ export const apiKeysRoutes: FastifyPluginAsyncZod<{ keys: ApiKeyService }> = asy
     {
       config: { role: 'admin' },
       schema: {
+        operationId: 'revokeApiKey',
         tags,
         summary: 'Revoke an API key',
         description: 'Refused from the next request on, by every server process. Revoking twice is fine.',

@@ -1,20 +1,20 @@
 import { z } from 'zod';
 import { API_KEY_PERMISSIONS } from '../../db/schema/index.js';
 import { paginationQuery } from '../../http/pagination.js';
-import { isoDateTime } from '../../http/schemas.js';
+import { emailAddress, isoDateTime, objectId } from '../../http/schemas.js';
 import type { ApiKeyListRow } from './api-keys.repository.js';
 
 export const ApiKey = z
   .object({
-    id: z.number().int(),
+    id: objectId,
     uuid: z.string(),
     name: z.string().nullable(),
     prefix: z.string().describe('The first characters of the key, to recognise it by'),
     permission: z.enum(API_KEY_PERMISSIONS),
     user: z
       .object({
-        id: z.number().int(),
-        email: z.string(),
+        id: objectId,
+        email: emailAddress,
         first_name: z.string().nullable(),
         last_name: z.string().nullable(),
       })

@@ -14,6 +14,7 @@ export const companyRoutes: FastifyPluginAsyncZod<{ companies: CompanyService }>
     {
       config: { role: 'member' },
       schema: {
+        operationId: 'getCompany',
         tags,
         summary: 'Get your company',
         response: { 200: Company, ...readErrors },
@@ -27,6 +28,7 @@ export const companyRoutes: FastifyPluginAsyncZod<{ companies: CompanyService }>
     {
       config: { role: 'admin' },
       schema: {
+        operationId: 'updateCompany',
         tags,
         summary: 'Update your company',
         description: 'Only the fields sent change. `domain` is how partners find the company: it is unique.',

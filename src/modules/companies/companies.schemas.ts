@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bodyId, isoDateTime } from '../../http/schemas.js';
+import { bodyId, isoDateTime, objectId } from '../../http/schemas.js';
 
 // ISO 4217 codes as this Node knows them (Intl), e.g. USD, EUR, GBP.
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
@@ -11,7 +11,7 @@ export const currencyCode = z
 
 export const Company = z
   .object({
-    id: z.number().int(),
+    id: objectId,
     uuid: z.string(),
     name: z.string(),
     domain: z
@@ -20,7 +20,7 @@ export const Company = z
       .describe("Email domain of the company's people; partners are matched by it"),
     website_url: z.string().nullable(),
     description: z.string().nullable(),
-    country_id: z.number().int().nullable(),
+    country_id: objectId.nullable(),
     default_currency: z.string().describe('ISO 4217 code new deals default to'),
     created_at: isoDateTime,
     updated_at: isoDateTime,

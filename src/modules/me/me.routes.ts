@@ -12,6 +12,7 @@ export const meRoutes: FastifyPluginAsyncZod<{ me: MeService }> = async (app, { 
     {
       config: { role: 'member' },
       schema: {
+        operationId: 'getMe',
         tags,
         summary: 'Who is calling',
         description: 'Your company, the user you act as (with its role), and how you authenticated.',
@@ -26,6 +27,7 @@ export const meRoutes: FastifyPluginAsyncZod<{ me: MeService }> = async (app, { 
     {
       config: { role: 'member' },
       schema: {
+        operationId: 'updateMe',
         tags,
         summary: 'Update your own profile',
         description:

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { API_KEY_PERMISSIONS } from '../../db/schema/index.js';
-import { isoDateTime } from '../../http/schemas.js';
+import { isoDateTime, objectId } from '../../http/schemas.js';
 import { Company } from '../companies/companies.schemas.js';
 import { UpdateProfileBody, User } from '../users/users.schemas.js';
 
@@ -12,7 +12,7 @@ export const Me = z
     authentication: z.object({
       type: z.enum(['api_key']),
       api_key: z.object({
-        id: z.number().int(),
+        id: objectId,
         name: z.string().nullable(),
         prefix: z.string(),
         permission: z.enum(API_KEY_PERMISSIONS),
