@@ -12,12 +12,14 @@ import {
 import type { Redis } from 'ioredis';
 import type { Config } from './config/index.js';
 import type { Database } from './db/database.js';
+import { serializeLoggedError } from './db/errors.js';
 import { authenticate, limitByIp } from './http/auth.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { ApiError, MESSAGES } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
 import { idempotencyHooks } from './http/idempotency.js';
 import { openApiDocumentOptions } from './http/openapi.js';
+import { resolvePathUuids } from './http/path-ids.js';
 import { createRateLimiters } from './http/rate-limit.js';
 import { RequestLogController } from './http/request-log.js';
 import { RouteTable } from './http/route-table.js';
@@ -68,6 +70,8 @@ export const loggerOptions = (config: Config) => ({
   level: config.logLevel,
   // Fastify logs no headers by default; this keeps it so if a serializer ever changes.
   redact: { paths: ['req.headers.authorization', 'req.headers["idempotency-key"]'], remove: true },
+  // Database errors with their SQLSTATE and constraint, never the SQL or its values.
+  serializers: { err: serializeLoggedError },
 });
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -185,6 +189,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           });
         }
         v1.addHook('onRequest', authenticate(keys, limiters));
+        v1.addHook('preValidation', resolvePathUuids(database.db));
         v1.addHook('preHandler', idempotency.reserve);
         v1.addHook('onSend', idempotency.record);
         await v1.register(usersRoutes, { users });

@@ -10,6 +10,7 @@ import {
   isDatabaseUnavailable,
   isForeignKeyViolation,
   isUniqueViolation,
+  isUnstorableText,
   pgErrorCode,
 } from '../db/errors.js';
 import { ApiError, type ErrorDetail, MESSAGES } from './errors.js';
@@ -113,6 +114,14 @@ function toApiError(err: FastifyError | Error, request: FastifyRequest): ApiErro
   if (isForeignKeyViolation(err)) return new ApiError('bad_request', 'A referenced record does not exist');
   if (pgErrorCode(err) === '22P02' || pgErrorCode(err) === '22003') {
     return new ApiError('bad_request', 'Invalid value in request');
+  }
+  if (isUnstorableText(err)) {
+    // The schemas refuse these (schemas.ts `inputString`); reaching here means one missed it.
+    request.log.warn({ err }, 'a value the database cannot store passed validation');
+    return new ApiError(
+      'bad_request',
+      'A text value contains a character the database cannot store (U+0000)',
+    );
   }
   if (isDatabaseUnavailable(err)) {
     request.log.error({ err: { message: err.message, code: pgErrorCode(err) } }, 'database unavailable');

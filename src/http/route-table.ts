@@ -10,7 +10,7 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as 
  */
 export class RouteTable {
   private readonly router = FindMyWay({ ignoreTrailingSlash: true, maxParamLength: 200 });
-  readonly routes: { method: string; url: string; hidden: boolean }[] = [];
+  readonly routes: { method: string; url: string; hidden: boolean; schema: RouteOptions['schema'] }[] = [];
 
   add(route: RouteOptions): void {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -22,6 +22,9 @@ export class RouteTable {
         url: route.url,
         get hidden() {
           return Boolean(route.schema?.hide);
+        },
+        get schema() {
+          return route.schema;
         },
       });
       if (!this.router.find(method as 'GET', route.url)) {

@@ -32,7 +32,7 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ contacts: ContactService }>
       schema: {
         tags,
         summary: 'Get a contact',
-        params: idParam(),
+        params: idParam('contacts'),
         response: { 200: Contact, ...readErrors, ...notFoundResponse },
       },
     },
@@ -60,7 +60,7 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ contacts: ContactService }>
         tags,
         summary: 'Update a contact',
         description: 'Only the fields sent are changed; `tags` replaces the list.',
-        params: idParam(),
+        params: idParam('contacts'),
         body: UpdateContactBody,
         response: { 200: Contact, ...writeErrors, ...notFoundResponse, ...duplicate },
       },
@@ -74,7 +74,7 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ contacts: ContactService }>
       schema: {
         tags,
         summary: 'Delete a contact',
-        params: idParam(),
+        params: idParam('contacts'),
         response: { 204: z.undefined().describe('Deleted'), ...writeErrors, ...notFoundResponse },
       },
     },

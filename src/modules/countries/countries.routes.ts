@@ -30,7 +30,7 @@ export const countriesRoutes: FastifyPluginAsyncZod<{ countries: CountryService 
       schema: {
         tags,
         summary: 'Get a country',
-        params: idParam(),
+        params: idParam('countries'),
         response: { 200: Country, ...readErrors, 404: errorBody.describe('No such country') },
       },
     },

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { paginationQuery } from '../../http/pagination.js';
+import { inputString } from '../../http/schemas.js';
 
 export const Country = z
   .object({
     id: z.number().int().describe('Stable: what `countryId` fields take'),
+    uuid: z.string(),
     code: z.string().describe('ISO 3166-1 alpha-2'),
     label: z.string(),
   })
@@ -11,7 +13,7 @@ export const Country = z
 
 export const ListCountriesQuery = z.strictObject({
   ...paginationQuery,
-  search: z.string().trim().max(100).optional().describe('Matches the name or the code'),
+  search: inputString().trim().max(100).optional().describe('Matches the name or the code'),
 });
 
 export type ListCountriesInput = z.output<typeof ListCountriesQuery>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CUSTOM_FIELD_TYPES, type CustomFieldType } from '../../db/schema/index.js';
-import { bodyId, orRequired } from '../../http/schemas.js';
+import { bodyId, orRequired, storableJson } from '../../http/schemas.js';
 
 // The wire format of custom field values, shared by every resource that carries them
 // (partners now, leads and deals next). Structure is checked here; whether a value fits its
@@ -25,6 +25,7 @@ export const CustomFieldValueInput = z
       .describe("Must equal the field's type"),
     value: z
       .record(z.string(), z.unknown(), { error: 'must be an object such as {"text": "…"}, or null' })
+      .check(storableJson)
       .nullable()
       .describe(
         'One key matching the type: `{"text": "…"}` (text, textarea), `{"number": 1.5}`, `{"date": "2024-01-15"}`, ' +

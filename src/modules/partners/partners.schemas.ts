@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PARTNER_TYPES, PARTNERSHIP_STATUSES, RESELLER_SIDES } from '../../db/schema/index.js';
 import { paginationQuery } from '../../http/pagination.js';
-import { bodyId, isoDateTime, orRequired } from '../../http/schemas.js';
+import { bodyId, inputString, isoDateTime, orRequired, storableText } from '../../http/schemas.js';
 import { DOMAIN_PATTERN } from '../companies/companies.service.js';
 import {
   CustomFieldValue,
@@ -23,26 +23,24 @@ export const idArray = z
   });
 
 export const text = (max: number) =>
-  z
-    .string({ error: orRequired('must be a string') })
+  inputString({ error: orRequired('must be a string') })
     .trim()
     .max(max, { error: `must be at most ${max} characters` });
 export const optionalText = (max: number) => text(max).nullable().optional();
 
-const uuidRef = z.guid({ error: 'must be a UUID' });
+const uuidRef = z.guid({ error: 'must be a UUID' }).check(storableText);
 const partnerType = z.enum(PARTNER_TYPES, {
   error: orRequired(`must be one of: ${PARTNER_TYPES.join(', ')}`),
 });
 
 /** An email address in a request body ("is required" when missing). */
-export const emailField = z.string({ error: orRequired('must be a valid email address') }).pipe(email);
+export const emailField = inputString({ error: orRequired('must be a valid email address') }).pipe(email);
 
 const businessEmail = emailField.refine((address) => !isFreeMailDomain(emailDomain(address)), {
   error: 'must be a business email address: free email providers (gmail.com, outlook.com, …) name no company',
 });
 
-const domain = z
-  .string({ error: 'must be a string' })
+const domain = inputString({ error: 'must be a string' })
   .trim()
   .toLowerCase()
   .regex(DOMAIN_PATTERN, { error: 'must be a domain name such as acme.com' })
@@ -100,6 +98,7 @@ const FallbackData = z.strictObject({
   logo_square_uuid: uuidRef.nullable().optional(),
   website_url: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .check(storableText)
     .max(2048, { error: 'must be at most 2048 characters' })
     .nullable()
     .optional(),
@@ -134,8 +133,7 @@ export const UpdatePartnerBody = z
 // ---- list query ----
 
 /** `1,2,3` → [1, 2, 3]; anything that is not a list of ids is a 400 naming the parameter. */
-export const idCsv = z
-  .string()
+export const idCsv = inputString()
   .transform((raw, ctx) => {
     const parts = raw.split(',').map((p) => p.trim());
     const bad = parts.find((p) => !/^\d{1,10}$/.test(p) || Number(p) < 1 || Number(p) > 2_147_483_647);
@@ -152,8 +150,7 @@ export const idCsv = z
 
 /** `a,b` → ['a', 'b'], each one of `values`; anything else is a 400 naming the parameter. */
 export const enumCsv = <const T extends readonly [string, ...string[]]>(values: T) =>
-  z
-    .string()
+  inputString()
     .transform((raw, ctx) => {
       const parts = raw.split(',').map((p) => p.trim());
       const bad = parts.find((p) => !(values as readonly string[]).includes(p));
@@ -203,8 +200,7 @@ export const ListPartnersQuery = z.strictObject({
     .enum(SORT_VALUES, { error: `must be one of: ${SORT_VALUES.join(', ')}` })
     .default('-created_at')
     .describe('`created_at`, `name`, `stage` (by series), `tier`, `category`; `-` prefix for descending'),
-  userId: z
-    .string()
+  userId: inputString()
     .optional()
     .describe('Accepted for Journeybee compatibility and ignored: the key identifies the caller'),
 });

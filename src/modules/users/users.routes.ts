@@ -29,7 +29,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UserService }> = async 
       schema: {
         tags,
         summary: 'Get a user',
-        params: idParam(),
+        params: idParam('users'),
         response: { 200: User, ...readErrors, ...notFoundResponse },
       },
     },
@@ -63,7 +63,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UserService }> = async 
         tags,
         summary: 'Update a user',
         description: 'Only the fields sent are changed. `disabled_at: null` reactivates a deactivated user.',
-        params: idParam(),
+        params: idParam('users'),
         body: UpdateUserBody,
         response: {
           200: User,
@@ -83,7 +83,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UserService }> = async 
         tags,
         summary: 'Deactivate a user',
         description: 'Sets `disabled_at`; the user disappears from the default list but keeps its history.',
-        params: idParam(),
+        params: idParam('users'),
         response: { 204: z.undefined().describe('Deactivated'), ...writeErrors, ...notFoundResponse },
       },
     },

@@ -1,23 +1,22 @@
 import { z } from 'zod';
 import { USER_ROLES } from '../../db/schema/index.js';
 import { paginationQuery } from '../../http/pagination.js';
-import { hexColor, isoDateTime } from '../../http/schemas.js';
+import { hexColor, inputString, isoDateTime, storableText } from '../../http/schemas.js';
 
 const trimmed = (max: number) =>
-  z
-    .string()
+  inputString()
     .trim()
     .max(max, { error: `must be at most ${max} characters` });
 const optionalText = (max: number) => trimmed(max).nullable().optional();
 
-export const email = z
-  .string()
+export const email = inputString()
   .trim()
   .max(254, { error: 'must be at most 254 characters' })
   .pipe(z.email({ error: 'must be a valid email address' }));
 
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+  .check(storableText)
   .max(2048, { error: 'must be at most 2048 characters' });
 
 export const User = z
@@ -60,10 +59,9 @@ export const UpdateUserBody = z
 
 export const ListUsersQuery = z.strictObject({
   ...paginationQuery,
-  search: z.string().trim().max(200).optional().describe('Matches email, first or last name'),
+  search: inputString().trim().max(200).optional().describe('Matches email, first or last name'),
   role: z.enum(USER_ROLES, { error: `must be one of: ${USER_ROLES.join(', ')}` }).optional(),
-  indirect: z
-    .string()
+  indirect: inputString()
     .optional()
     .describe('Any value also returns deactivated users (Journeybee compatibility)'),
 });
