@@ -105,6 +105,9 @@ function toApiError(err: FastifyError | Error, request: FastifyRequest): ApiErro
       return new ApiError('bad_request', 'Request body is empty but Content-Type is application/json');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new ApiError('bad_request', 'Malformed JSON in request body');
+    case 'FST_CP_ERR_INVALID_CONTENT':
+      // @fastify/compress: the body is not what its Content-Encoding says (corrupt, truncated).
+      return new ApiError('bad_request', 'Request body could not be decoded as its Content-Encoding says');
   }
   if (err instanceof SyntaxError && (err as FastifyError).statusCode === 400) {
     return new ApiError('bad_request', 'Malformed JSON in request body');
