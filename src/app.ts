@@ -165,15 +165,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { database });
 
   for (const prefix of API_PREFIXES) {
-    // The document is public (no key), limited per IP like every unauthenticated request.
-    app.get(
-      `${prefix}/openapi.json`,
-      {
-        schema: { hide: true },
-        onRequest: (request, reply) => limitByIp(request, reply, limiters),
-      },
-      async () => app.swagger(),
-    );
+    // The document is public (no key) and, like /docs and the health probes, never rate limited:
+    // a client locked out by failed keys can still read how to authenticate.
+    app.get(`${prefix}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
 
     await app.register(
       async (v1) => {
@@ -203,9 +197,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifySwaggerUi, {
     routePrefix: '/docs',
     uiConfig: { docExpansion: 'list', deepLinking: true },
-    uiHooks: {
-      onRequest: (request, reply, done) => void limitByIp(request, reply, limiters).then(() => done(), done),
-    },
     transformSpecificationClone: true,
   });
 
