@@ -13,9 +13,10 @@ import { countUsers } from '../helpers/queries.js';
 
 // Contract row "rate limit": 100 requests per minute per API key (RATE_LIMIT_PER_MINUTE),
 // headers on every authenticated response, 429 with Retry-After, failed-auth requests limited
-// per IP (RATE_LIMIT_IP_PER_MINUTE), health probes, /docs and the OpenAPI document never limited, and — with REDIS_URL — one
-// budget shared exactly by several server processes. No test waits for a window to pass:
-// each uses fresh keys, or its own app (own counters) when it spends an IP budget.
+// per IP (RATE_LIMIT_IP_PER_MINUTE), health probes, /docs and the OpenAPI document never
+// limited, and — with REDIS_URL — one budget shared exactly by several server processes. No
+// test waits for a window to pass: each uses fresh keys, or its own app (own counters) when it
+// spends an IP budget.
 
 const ctx = useTestApp();
 
