@@ -6,13 +6,16 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { Redis } from 'ioredis';
 import type { Config } from './config/index.js';
 import type { Database } from './db/database.js';
+import { serializeLoggedError } from './db/errors.js';
 import { authenticate, limitByIp, ROUTE_ROLES } from './http/auth.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { ApiError, MESSAGES } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
 import { idempotencyHooks } from './http/idempotency.js';
 import { swaggerOptions } from './http/openapi.js';
+import { resolvePathUuids } from './http/path-ids.js';
 import { createRateLimiters } from './http/rate-limit.js';
+import { BODY_LIMIT, registerRequestBodies } from './http/request-body.js';
 import { RequestLogController } from './http/request-log.js';
 import { RouteTable } from './http/route-table.js';
 import { errorBody } from './http/schemas.js';
@@ -70,6 +73,8 @@ export const loggerOptions = (config: Config) => ({
   level: config.logLevel,
   // Fastify logs no headers by default; this keeps it so if a serializer ever changes.
   redact: { paths: ['req.headers.authorization', 'req.headers["idempotency-key"]'], remove: true },
+  // Database errors with their SQLSTATE and constraint, never the SQL or its values.
+  serializers: { err: serializeLoggedError },
 });
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -77,7 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: loggerOptions(config) }),
     trustProxy: config.trustProxy,
-    bodyLimit: 1024 * 1024,
+    bodyLimit: BODY_LIMIT,
     requestIdHeader: false,
     genReqId: (req) => {
       const sent = req.headers['x-request-id'];
@@ -88,13 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   }).withTypeProvider<ZodTypeProvider>();
 
-  // JSON is the only request body we accept: anything else is a 415.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser(
-    'application/json',
-    { parseAs: 'string' },
-    app.getDefaultJsonParser('error', 'error'),
-  );
+  await registerRequestBodies(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
@@ -166,15 +165,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { database });
 
   for (const prefix of API_PREFIXES) {
-    // The document is public (no key), limited per IP like every unauthenticated request.
-    app.get(
-      `${prefix}/openapi.json`,
-      {
-        schema: { hide: true },
-        onRequest: (request, reply) => limitByIp(request, reply, limiters),
-      },
-      async () => app.swagger(),
-    );
+    // The document is public (no key) and, like /docs and the health probes, never rate limited:
+    // a client locked out by failed keys can still read how to authenticate.
+    app.get(`${prefix}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
 
     await app.register(
       async (v1) => {
@@ -200,6 +193,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           }
         });
         v1.addHook('onRequest', authenticate(keys, limiters));
+        v1.addHook('preValidation', resolvePathUuids(database.db));
         v1.addHook('preHandler', idempotency.reserve);
         v1.addHook('onSend', idempotency.record);
         await v1.register(meRoutes, { me });
@@ -221,9 +215,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifySwaggerUi, {
     routePrefix: '/docs',
     uiConfig: { docExpansion: 'list', deepLinking: true },
-    uiHooks: {
-      onRequest: (request, reply, done) => void limitByIp(request, reply, limiters).then(() => done(), done),
-    },
     transformSpecificationClone: true,
   });
 

@@ -10,6 +10,7 @@ import {
   isDatabaseUnavailable,
   isForeignKeyViolation,
   isUniqueViolation,
+  isUnstorableText,
   pgErrorCode,
 } from '../db/errors.js';
 import { ApiError, type ErrorDetail, MESSAGES } from './errors.js';
@@ -104,6 +105,9 @@ function toApiError(err: FastifyError | Error, request: FastifyRequest): ApiErro
       return new ApiError('bad_request', 'Request body is empty but Content-Type is application/json');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new ApiError('bad_request', 'Malformed JSON in request body');
+    case 'FST_CP_ERR_INVALID_CONTENT':
+      // @fastify/compress: the body is not what its Content-Encoding says (corrupt, truncated).
+      return new ApiError('bad_request', 'Request body could not be decoded as its Content-Encoding says');
   }
   if (err instanceof SyntaxError && (err as FastifyError).statusCode === 400) {
     return new ApiError('bad_request', 'Malformed JSON in request body');
@@ -113,6 +117,14 @@ function toApiError(err: FastifyError | Error, request: FastifyRequest): ApiErro
   if (isForeignKeyViolation(err)) return new ApiError('bad_request', 'A referenced record does not exist');
   if (pgErrorCode(err) === '22P02' || pgErrorCode(err) === '22003') {
     return new ApiError('bad_request', 'Invalid value in request');
+  }
+  if (isUnstorableText(err)) {
+    // The schemas refuse these (schemas.ts `inputString`); reaching here means one missed it.
+    request.log.warn({ err }, 'a value the database cannot store passed validation');
+    return new ApiError(
+      'bad_request',
+      'A text value contains a character the database cannot store (U+0000)',
+    );
   }
   if (isDatabaseUnavailable(err)) {
     request.log.error({ err: { message: err.message, code: pgErrorCode(err) } }, 'database unavailable');

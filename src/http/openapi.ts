@@ -4,6 +4,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-pro
 import { ZodType, type z } from 'zod';
 import { WEBHOOK_EVENTS } from '../modules/events/events.schemas.js';
 import { CREATE_LEAD_EXAMPLE, CREATED_LEAD_EXAMPLE } from '../modules/leads/leads.schemas.js';
+import { PATH_ID_MARK } from './path-ids.js';
 import { DOCUMENTED_AS } from './schemas.js';
 
 // The OpenAPI 3.1 document (GET /v1/openapi.json). Routes declare their own schemas, summaries
@@ -254,11 +255,30 @@ const SHARED_RESPONSES: Record<string, { name: string; description: string }> = 
   503: { name: 'Unavailable', description: 'The server is shutting down, or the database is unavailable' },
 };
 
+/**
+ * A path id (src/http/path-ids.ts) is parsed from the path's text, so Zod documents it as a
+ * string; clients may send either the integer id or the uuid, and the document says so.
+ */
+function documentPathIds(op: Json): void {
+  for (const param of (op.parameters as Json[] | undefined) ?? []) {
+    const schema = param.schema as Json | undefined;
+    if (param.in !== 'path' || !schema || schema[PATH_ID_MARK] !== true) continue;
+    param.schema = {
+      description: schema.description,
+      oneOf: [
+        { type: 'integer', minimum: 1, examples: [789] },
+        { type: 'string', format: 'uuid', examples: ['5d0c7e2a-3f1b-4c55-9a1e-2b8f4e6d7c90'] },
+      ],
+    };
+  }
+}
+
 function finishOperation(path: string, method: string, op: Json, shared: Record<string, Json>): void {
   const responses = (op.responses ?? {}) as Record<string, Json>;
   const requestBody = op.requestBody as Json | undefined;
   if (requestBody && op[OPTIONAL_BODY]) requestBody.required = false;
   delete op[OPTIONAL_BODY];
+  documentPathIds(op);
   // /v1 operations authenticate; the probes opt out with `security: []`.
   const authenticated = !(Array.isArray(op.security) && op.security.length === 0);
 

@@ -11,7 +11,13 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as 
  */
 export class RouteTable {
   private readonly router = FindMyWay({ ignoreTrailingSlash: true, maxParamLength: 200 });
-  readonly routes: { method: string; url: string; hidden: boolean; role: RouteRole | undefined }[] = [];
+  readonly routes: {
+    method: string;
+    url: string;
+    hidden: boolean;
+    role: RouteRole | undefined;
+    schema: RouteOptions['schema'];
+  }[] = [];
 
   add(route: RouteOptions): void {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -24,6 +30,9 @@ export class RouteTable {
         role: route.config?.role,
         get hidden() {
           return Boolean(route.schema?.hide);
+        },
+        get schema() {
+          return route.schema;
         },
       });
       if (!this.router.find(method as 'GET', route.url)) {

@@ -1,25 +1,114 @@
 import { z } from 'zod';
 
-// Shared wire types. Timestamps travel as ISO 8601 UTC strings and are Dates in code.
-export const isoDateTime = z.codec(z.iso.datetime({ offset: true }), z.date(), {
+// Shared wire types.
+
+// ---- text a request may carry ----
+// PostgreSQL cannot store U+0000 (text: SQLSTATE 22021, jsonb: 22P05), and an unpaired UTF-16
+// surrogate (which JSON's \uD800 escapes can produce) would be stored as U+FFFD without a word.
+// Every string a request body or query string carries is checked here, once: `inputString()`
+// instead of `z.string()`, `storableText` on string formats (z.email(), z.url(), …), and
+// `storableJson` on free-form JSON. tests/http/text-values.test.ts walks every route's schemas
+// and fails on a string that bypasses them.
+
+export const TEXT_MESSAGES = {
+  nul: 'must not contain the NUL character (U+0000)',
+  surrogate: 'must be valid Unicode (it contains an unpaired surrogate)',
+  nulKey: 'must not have a key containing the NUL character (U+0000)',
+  surrogateKey: 'must not have a key that is invalid Unicode (an unpaired surrogate)',
+} as const;
+
+const SUSPECT = /[\0\uD800-\uDFFF]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why PostgreSQL cannot store `s` as sent, or undefined when it can. */
+function textProblem(s: string): 'nul' | 'surrogate' | undefined {
+  if (!SUSPECT.test(s)) return undefined;
+  if (s.includes('\0')) return 'nul';
+  return LONE_SURROGATE.test(s) ? 'surrogate' : undefined;
+}
+
+/** The check every request string carries (first, and it stops the others). */
+export const storableText = z.superRefine<string>((s, ctx) => {
+  const problem = textProblem(s);
+  if (problem) ctx.addIssue({ code: 'custom', message: TEXT_MESSAGES[problem], input: s, continue: false });
+});
+
+/** A request string: `z.string()` that PostgreSQL can store. Use it for every request string. */
+export const inputString = (params?: Parameters<typeof z.string>[0]) => z.string(params).check(storableText);
+
+/** At most this many text problems are reported for one free-form value. */
+const MAX_JSON_PROBLEMS = 20;
+
+/** A position in a JSON value: its key and its parent's position (paths are built only when needed). */
+interface JsonPosition {
+  key: PropertyKey;
+  parent: JsonPosition | undefined;
+}
+
+function pathOf(position: JsonPosition | undefined): PropertyKey[] {
+  const path: PropertyKey[] = [];
+  for (let p = position; p; p = p.parent) path.push(p.key);
+  return path.reverse();
+}
+
+/**
+ * The check free-form JSON carries (z.unknown(), z.record(…, z.unknown())): every string in it,
+ * object keys included, at any depth, each problem named by its path. Iterative and linear, so
+ * a 1 MiB value nested 100,000 levels deep is walked quickly and cannot exhaust the stack.
+ */
+export const storableJson = z.superRefine<unknown>((value, ctx) => {
+  let found = 0;
+  const report = (at: JsonPosition | undefined, message: string, input: string) => {
+    found++;
+    ctx.addIssue({ code: 'custom', path: pathOf(at), message, input });
+  };
+  const stack: { value: unknown; at: JsonPosition | undefined }[] = [{ value, at: undefined }];
+  while (stack.length > 0 && found < MAX_JSON_PROBLEMS) {
+    const { value: v, at } = stack.pop() as (typeof stack)[number];
+    if (typeof v === 'string') {
+      const problem = textProblem(v);
+      if (problem) report(at, TEXT_MESSAGES[problem], v);
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], at: { key: i, parent: at } });
+    } else if (typeof v === 'object' && v !== null) {
+      const keys = Object.keys(v);
+      for (const key of keys) {
+        const problem = textProblem(key);
+        if (problem && found < MAX_JSON_PROBLEMS) {
+          report(at, problem === 'nul' ? TEXT_MESSAGES.nulKey : TEXT_MESSAGES.surrogateKey, key);
+        }
+      }
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const key = keys[i] as string;
+        if (!textProblem(key)) {
+          stack.push({ value: (v as Record<string, unknown>)[key], at: { key, parent: at } });
+        }
+      }
+    }
+  }
+});
+
+/** Timestamps travel as ISO 8601 UTC strings and are Dates in code. */
+export const isoDateTime = z.codec(z.iso.datetime({ offset: true }).check(storableText), z.date(), {
   decode: (s) => new Date(s),
   encode: (d) => d.toISOString(),
 });
 
 /** A CSS hex color: #RGB or #RRGGBB. */
-export const hexColor = z
-  .string()
-  .regex(/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, { error: 'must be a hex color such as #6B7280' });
+export const hexColor = inputString().regex(/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, {
+  error: 'must be a hex color such as #6B7280',
+});
 
 const ID_MESSAGE = 'must be a positive integer id';
-/** A path id: a positive 32-bit integer (a larger one cannot exist, so it is a 400, not a 404). */
+/** An id in a query string or header: a positive 32-bit integer (else a 400 naming it). */
 export const positiveId = z.coerce
   .number({ error: ID_MESSAGE })
   .int({ error: ID_MESSAGE })
   .min(1, { error: ID_MESSAGE })
   .max(2_147_483_647, { error: ID_MESSAGE });
 
-export const idParam = () => z.object({ id: positiveId });
+/** Path ids (a canonical id or a uuid, else 404): see path-ids.ts. */
+export { idParam, idParams } from './path-ids.js';
 
 /** A message for a wrong value, and "is required" when the field is missing altogether. */
 export const orRequired = (message: string) => (issue: { input?: unknown }) =>

@@ -3,9 +3,10 @@ import { type RequestOptions, uniq, useTestApp } from '../helpers/app.js';
 import { makeTenant } from '../helpers/factories.js';
 import { countUsers, countUsersWithEmail } from '../helpers/queries.js';
 
-// Contract row "content type": JSON bodies only (415 otherwise, charset fine), malformed JSON
-// 400, over 1 MiB 413, nothing written by a refused request, and every response
-// `application/json; charset=utf-8`.
+// Contract row "content type": JSON bodies only (415 otherwise), in UTF-8 only (another charset
+// 415, invalid bytes 400), malformed JSON 400, over 1 MiB 413, nothing written by a refused
+// request, and every response `application/json; charset=utf-8`. Content-Encoding:
+// content-encoding.test.ts.
 
 const ctx = useTestApp();
 
@@ -55,6 +56,57 @@ describe('content type: request bodies', () => {
     expect(res.body).toEqual(UNSUPPORTED);
   });
 
+  it.each([
+    'application/json; charset=latin1',
+    'application/json; charset=ISO-8859-1',
+    'application/json; charset="iso-8859-1"',
+    'application/json; charset=utf-16',
+    'application/json; charset=utf8',
+    'application/json; charset=us-ascii',
+    'application/json; charset=',
+    'application/json; charset',
+  ])('POST with %s → 415, nothing stored', async (contentType) => {
+    const { writeKey, company } = await makeTenant(ctx.t.database.db);
+    const email = newEmail();
+    const res = await ctx.t.api.post('/v1/users', {
+      key: writeKey,
+      rawBody: Buffer.from(JSON.stringify({ email, first_name: 'café' }), 'latin1'),
+      headers: { 'content-type': contentType },
+    });
+    expect(res.status).toBe(415);
+    expect(res.body).toEqual(UNSUPPORTED);
+    expect(await countUsersWithEmail(ctx.t.database.db, company.id, email)).toBe(0);
+  });
+
+  const prefix = [...Buffer.from('{"email":"a@b.test","first_name":"')];
+  it.each([
+    ['latin1 café sent as UTF-8', Buffer.from('{"email":"a@b.test","first_name":"caf\xe9"}', 'latin1')],
+    ['a stray continuation byte', Buffer.from([...prefix, 0x80, 0x22, 0x7d])],
+    ['an overlong encoding', Buffer.from([...prefix, 0xc0, 0xaf, 0x22, 0x7d])],
+    ['an encoded surrogate', Buffer.from([...prefix, 0xed, 0xa0, 0x80, 0x22, 0x7d])],
+    ['a truncated sequence', Buffer.from([...prefix, 0xe2, 0x82, 0x22, 0x7d])],
+  ])('invalid UTF-8 (%s) → 400', async (_name, rawBody) => {
+    const { writeKey } = await makeTenant(ctx.t.database.db);
+    const res = await ctx.t.api.post('/v1/users', {
+      key: writeKey,
+      rawBody,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ error: 'Request body is not valid UTF-8', code: 'bad_request' });
+  });
+
+  it('UTF-8 text is stored as sent, multi-byte characters included', async () => {
+    const { writeKey } = await makeTenant(ctx.t.database.db);
+    const res = await ctx.t.api.post('/v1/users', {
+      key: writeKey,
+      rawBody: Buffer.from(JSON.stringify({ email: newEmail(), first_name: 'café 日本 \u{1F41D}' }), 'utf8'),
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.first_name).toBe('café 日本 \u{1F41D}');
+  });
+
   it('PATCH with text/plain → 415 and the user is unchanged', async () => {
     const { writeKey, admin } = await makeTenant(ctx.t.database.db);
     const res = await ctx.t.api.patch(`/v1/users/${admin.id}`, {
@@ -71,6 +123,8 @@ describe('content type: request bodies', () => {
     'application/json',
     'application/json; charset=utf-8',
     'application/json;charset=UTF-8',
+    'application/json; charset="utf-8"',
+    'application/json; charset="UTF-8"; foo=bar',
     'Application/JSON',
   ])('POST with %s is accepted', async (contentType) => {
     const { writeKey, company } = await makeTenant(ctx.t.database.db);

@@ -13,9 +13,10 @@ import { countUsers } from '../helpers/queries.js';
 
 // Contract row "rate limit": 100 requests per minute per API key (RATE_LIMIT_PER_MINUTE),
 // headers on every authenticated response, 429 with Retry-After, failed-auth requests limited
-// per IP (RATE_LIMIT_IP_PER_MINUTE), health probes never limited, and — with REDIS_URL — one
-// budget shared exactly by several server processes. No test waits for a window to pass:
-// each uses fresh keys, or its own app (own counters) when it spends an IP budget.
+// per IP (RATE_LIMIT_IP_PER_MINUTE), health probes, /docs and the OpenAPI document never
+// limited, and — with REDIS_URL — one budget shared exactly by several server processes. No
+// test waits for a window to pass: each uses fresh keys, or its own app (own counters) when it
+// spends an IP budget.
 
 const ctx = useTestApp();
 
@@ -162,7 +163,6 @@ describe('rate limit: per client IP for unauthenticated and failed requests', ()
       for (const attempt of attempts) expect429(await attempt(), 100);
       // Other unauthenticated requests from the same IP share that budget…
       expect429(await app.api.get('/v1/no-such-route'), 100);
-      expect429(await app.api.get('/v1/openapi.json'), 100);
       // …and a spoofed X-Forwarded-For does not buy a new one (TRUST_PROXY is off by default).
       expect429(await app.api.get('/v1/users', { headers: { 'x-forwarded-for': '203.0.113.9' } }), 100);
 
@@ -194,6 +194,34 @@ describe('rate limit: per client IP for unauthenticated and failed requests', ()
       }
       expect429(await app.api.get('/v1/users', { key: generateApiKey() }), 3);
       expect((await app.api.get('/v1/users', { key: readKey })).status).toBe(200);
+    });
+  });
+
+  it('never limits the reference (/docs and everything under it) or the OpenAPI document', async () => {
+    await withApp({ RATE_LIMIT_IP_PER_MINUTE: '2' }, async (app) => {
+      for (let i = 0; i < 2; i++)
+        expect((await app.api.get('/v1/users', { key: generateApiKey() })).status).toBe(401);
+      expect429(await app.api.get('/v1/users', { key: generateApiKey() }), 2);
+      const docs = await app.api.get('/docs');
+      expect(docs.status).toBe(200);
+      expect(docs.text).toMatch(/swagger/i);
+      const paths = [
+        '/docs/',
+        '/docs/json',
+        '/docs/static/index.html',
+        '/v1/openapi.json',
+        '/api/v1/openapi.json',
+      ];
+      for (let round = 0; round < 3; round++) {
+        for (const path of paths) {
+          const res = await app.api.get(path);
+          expect(res.status, path).toBe(200);
+          expect(res.headers.get('x-ratelimit-limit'), path).toBeNull();
+        }
+      }
+      expect((await app.api.get('/v1/openapi.json')).body.openapi).toMatch(/^3\.1/);
+      // The lockout itself still holds.
+      expect429(await app.api.get('/v1/users'), 2);
     });
   });
 

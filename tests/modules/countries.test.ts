@@ -19,7 +19,7 @@ describe('countries', () => {
     const first = await getOk(ctx.t.api, readKey, '/v1/countries?pageSize=50');
     expect(first.meta).toEqual({ 'record-count': total, 'page-count': Math.ceil(total / 50) });
     expect(first.data).toHaveLength(50);
-    expect(Object.keys(first.data[0]).sort()).toEqual(['code', 'id', 'label']);
+    expect(Object.keys(first.data[0]).sort()).toEqual(['code', 'id', 'label', 'uuid']);
     // By name (the exact place of "Åland Islands" depends on the database's collation).
     expect(first.data[0].label).toBe('Afghanistan');
 
@@ -40,7 +40,9 @@ describe('countries', () => {
   it('searches names and codes, case-insensitively, with % and _ taken literally', async () => {
     const { readKey } = await makeTenant(ctx.t.database.db);
     const swiss = await getOk(ctx.t.api, readKey, '/v1/countries?search=SWITZ');
-    expect(swiss.data).toEqual([{ id: expect.any(Number), code: 'CH', label: 'Switzerland' }]);
+    expect(swiss.data).toEqual([
+      { id: expect.any(Number), uuid: expect.any(String), code: 'CH', label: 'Switzerland' },
+    ]);
     expect(swiss.meta).toEqual({ 'record-count': 1, 'page-count': 1 });
     const byCode = await getOk(ctx.t.api, readKey, '/v1/countries?search=fr');
     expect(byCode.data.map((c: { code: string }) => c.code)).toContain('FR');

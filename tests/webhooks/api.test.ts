@@ -239,11 +239,12 @@ describe('webhook endpoints: validation', () => {
     expect((await ctx.s.api.get(path, { key: writeKey })).body.url).toBe(URL_A);
   });
 
-  it('refuses malformed ids in the path', async () => {
+  it('answers malformed ids in the path with a 404, like ids that name nothing', async () => {
     const { writeKey } = await makeTenant(ctx.db);
     for (const path of ['/v1/webhooks/abc', '/v1/webhooks/1/deliveries/0', '/v1/webhooks/0/deliveries/x']) {
       const res = await ctx.s.api.get(path, { key: writeKey });
-      expect(res.status, path).toBe(400);
+      expect(res.status, path).toBe(404);
+      expect(res.body.code, path).toBe('not_found');
     }
   });
 });

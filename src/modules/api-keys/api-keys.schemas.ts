@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { API_KEY_PERMISSIONS } from '../../db/schema/index.js';
 import { paginationQuery } from '../../http/pagination.js';
-import { emailAddress, isoDateTime, objectId } from '../../http/schemas.js';
+import { emailAddress, inputString, isoDateTime, objectId } from '../../http/schemas.js';
 import type { ApiKeyListRow } from './api-keys.repository.js';
 
 export const ApiKey = z
@@ -33,8 +33,7 @@ export const CreatedApiKey = ApiKey.extend({
 
 export const CreateApiKeyBody = z
   .strictObject({
-    name: z
-      .string()
+    name: inputString()
       .trim()
       .min(1, { error: 'must not be empty' })
       .max(100, { error: 'must be at most 100 characters' })

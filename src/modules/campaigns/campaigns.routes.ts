@@ -9,6 +9,7 @@ export const campaignsRoutes: FastifyPluginAsyncZod<{ campaigns: CampaignService
 ) => {
   catalogueRoutes(app, {
     path: '/campaigns',
+    table: 'campaigns',
     tag: 'Campaigns',
     noun: 'campaign',
     plural: 'campaigns',

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { CAMPAIGN_STATUSES } from '../../db/schema/index.js';
+import { inputString, storableText } from '../../http/schemas.js';
 import { catalogueSchemas, oneOf, requiredText } from '../catalogues/catalogue.schemas.js';
 
-const date = z.iso.date({ error: 'must be a date as YYYY-MM-DD' });
+const date = z.iso.date({ error: 'must be a date as YYYY-MM-DD' }).check(storableText);
 const status = oneOf(CAMPAIGN_STATUSES);
 
 export const campaignSchemas = catalogueSchemas('Campaign', {
@@ -15,8 +16,7 @@ export const campaignSchemas = catalogueSchemas('Campaign', {
   },
   create: {
     title: requiredText(200),
-    description: z
-      .string({ error: 'must be a string' })
+    description: inputString({ error: 'must be a string' })
       .trim()
       .max(5000, { error: 'must be at most 5000 characters' })
       .nullable()

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { listOf } from '../../http/pagination.js';
+import type { AddressableTable } from '../../http/path-ids.js';
 import { errorBody, idParam, readErrors, writeErrors } from '../../http/schemas.js';
 import { bulkUpdateResult } from './catalogue.schemas.js';
 
@@ -28,6 +29,8 @@ export interface CatalogueEndpoints<
 > {
   /** '/tags' */
   path: string;
+  /** The table its `{id}` (or uuid) addresses. */
+  table: AddressableTable;
   /** The OpenAPI tag. */
   tag: string;
   /** 'tag', 'partner stage': in summaries and descriptions. */
@@ -100,7 +103,7 @@ export function catalogueRoutes<
         operationId: `get${Noun}`,
         tags,
         summary: `Get a ${noun}`,
-        params: idParam(),
+        params: idParam(spec.table),
         response: { 200: schemas.entity, ...readErrors, ...notFound },
       },
     },
@@ -136,7 +139,7 @@ export function catalogueRoutes<
         tags,
         summary: `Update a ${noun}`,
         description: ['Only the fields sent are changed.', notes.update].filter(Boolean).join(' '),
-        params: idParam(),
+        params: idParam(spec.table),
         body: schemas.update,
         response: { 200: schemas.entity, ...writeErrors, ...notFound, ...updateConflict },
       },
@@ -153,7 +156,7 @@ export function catalogueRoutes<
         tags,
         summary: `Delete a ${noun}`,
         description: `A ${noun} still in use (referred to by any record) cannot be deleted: 409.`,
-        params: idParam(),
+        params: idParam(spec.table),
         response: {
           204: z.undefined().describe('Deleted'),
           ...writeErrors,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PARTNER_TYPES } from '../../db/schema/index.js';
 import { paginationQuery } from '../../http/pagination.js';
-import { hexColor, isoDateTime, objectId, positiveId } from '../../http/schemas.js';
+import { hexColor, inputString, isoDateTime, objectId, positiveId } from '../../http/schemas.js';
 
 // Zod pieces every catalogue (tags, tiers, categories, stages, custom fields, campaigns) shares.
 
@@ -15,8 +15,7 @@ export const oneOf = <const T extends EnumValues>(values: T) =>
 
 /** Trimmed text of 1 to `max` characters. */
 export const requiredText = (max: number) =>
-  z
-    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+  inputString({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
     .trim()
     .min(1, { error: 'must not be empty' })
     .max(max, { error: `must be at most ${max} characters` });

@@ -9,6 +9,7 @@ export const categoriesRoutes: FastifyPluginAsyncZod<{ categories: CategoryServi
 ) => {
   catalogueRoutes(app, {
     path: '/categories',
+    table: 'categories',
     tag: 'Categories',
     noun: 'category',
     plural: 'categories',

@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { bodyId, isoDateTime, objectId } from '../../http/schemas.js';
+import { bodyId, inputString, isoDateTime, objectId, storableText } from '../../http/schemas.js';
 
 // ISO 4217 codes as this Node knows them (Intl), e.g. USD, EUR, GBP.
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 
-export const currencyCode = z
-  .string()
+export const currencyCode = inputString()
   .refine((code) => CURRENCIES.has(code), { error: 'must be an ISO 4217 currency code such as USD' })
   .meta({ example: 'USD' });
 
@@ -28,8 +27,7 @@ export const Company = z
   .meta({ id: 'Company' });
 
 const optionalText = (max: number) =>
-  z
-    .string()
+  inputString()
     .trim()
     .max(max, { error: `must be at most ${max} characters` })
     .nullable()
@@ -37,14 +35,12 @@ const optionalText = (max: number) =>
 
 export const UpdateCompanyBody = z
   .strictObject({
-    name: z
-      .string()
+    name: inputString()
       .trim()
       .min(1, { error: 'must not be empty' })
       .max(200, { error: 'must be at most 200 characters' })
       .optional(),
-    domain: z
-      .string()
+    domain: inputString()
       .trim()
       .toLowerCase()
       .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
@@ -54,6 +50,7 @@ export const UpdateCompanyBody = z
       .optional(),
     website_url: z
       .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .check(storableText)
       .max(2048, { error: 'must be at most 2048 characters' })
       .nullable()
       .optional(),

@@ -34,7 +34,7 @@ export const countriesRoutes: FastifyPluginAsyncZod<{ countries: CountryService 
         operationId: 'getCountry',
         tags,
         summary: 'Get a country',
-        params: idParam(),
+        params: idParam('countries'),
         response: { 200: Country, ...readErrors, 404: errorBody.describe('No such country') },
       },
     },

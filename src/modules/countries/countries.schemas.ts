@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { paginationQuery } from '../../http/pagination.js';
-import { objectId } from '../../http/schemas.js';
+import { inputString, objectId } from '../../http/schemas.js';
 
 export const Country = z
   .object({
     id: objectId.describe('Stable: what `countryId` fields take'),
+    uuid: z.string(),
     code: z.string().describe('ISO 3166-1 alpha-2'),
     label: z.string(),
   })
@@ -12,7 +13,7 @@ export const Country = z
 
 export const ListCountriesQuery = z.strictObject({
   ...paginationQuery,
-  search: z.string().trim().max(100).optional().describe('Matches the name or the code'),
+  search: inputString().trim().max(100).optional().describe('Matches the name or the code'),
 });
 
 export type ListCountriesInput = z.output<typeof ListCountriesQuery>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CUSTOM_FIELD_TYPES, type CustomFieldType } from '../../db/schema/index.js';
-import { bodyId, documentAs, objectId, orRequired } from '../../http/schemas.js';
+import { bodyId, documentAs, objectId, orRequired, storableJson } from '../../http/schemas.js';
 
 // The wire format of custom field values, shared by every resource that carries them
 // (partners now, leads and deals next). Structure is checked here; whether a value fits its
@@ -26,7 +26,9 @@ export const CustomFieldValueInput = z
     // Checked against the field's type by the service (its messages name the field); the
     // document shows the shapes it accepts.
     value: documentAs(
-      z.record(z.string(), z.unknown(), { error: 'must be an object such as {"text": "…"}, or null' }),
+      z
+        .record(z.string(), z.unknown(), { error: 'must be an object such as {"text": "…"}, or null' })
+        .check(storableJson),
       'CustomFieldValueData',
     )
       .nullable()

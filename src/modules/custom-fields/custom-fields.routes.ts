@@ -9,6 +9,7 @@ export const customFieldsRoutes: FastifyPluginAsyncZod<{ customFields: CustomFie
 ) => {
   catalogueRoutes(app, {
     path: '/custom-fields',
+    table: 'custom_fields',
     tag: 'Custom fields',
     noun: 'custom field',
     plural: 'custom fields',

@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { paginationQuery } from '../../http/pagination.js';
-import { bodyId, isoDateTime, objectId, orRequired, positiveId } from '../../http/schemas.js';
+import {
+  bodyId,
+  idParam,
+  idParams,
+  isoDateTime,
+  objectId,
+  orRequired,
+  storableJson,
+  storableText,
+} from '../../http/schemas.js';
 import { documentProblems, MAX_BYTES, MAX_NODE_DEPTH } from './note-document.js';
 
 const MAX_ATTACHMENTS = 50;
@@ -34,13 +43,14 @@ const NoteDocumentInput = z
       ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
     }
   })
+  .check(storableJson)
   .meta({ description: documentDescription, examples: [documentExample] });
 
 const NoteDocument = z.record(z.string(), z.unknown()).meta({ description: documentDescription });
 
 const noteFields = {
   attachments: z
-    .array(z.uuid({ error: 'must be a file attachment UUID' }))
+    .array(z.uuid({ error: 'must be a file attachment UUID' }).check(storableText))
     .max(MAX_ATTACHMENTS, { error: `must list at most ${MAX_ATTACHMENTS} attachments` })
     .optional()
     .describe('File attachment UUIDs, stored as sent'),
@@ -81,8 +91,8 @@ export const UpdatedLeadNote = z
   .object({ id: objectId, updated_at: isoDateTime })
   .meta({ id: 'UpdatedLeadNote' });
 
-export const LeadParams = z.object({ id: positiveId });
-export const NoteParams = z.object({ id: positiveId, noteId: positiveId });
+export const LeadParams = idParam('leads');
+export const NoteParams = idParams({ id: 'leads', noteId: 'lead_notes' });
 export const ListLeadNotesQuery = z.strictObject({ ...paginationQuery });
 
 export type CreateLeadNoteInput = z.infer<typeof CreateLeadNoteBody>;

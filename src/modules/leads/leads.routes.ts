@@ -107,7 +107,7 @@ export const leadsRoutes: FastifyPluginAsyncZod<{ leads: LeadService }> = async 
         summary: 'Get a lead',
         description:
           'The list item plus custom fields, attributions, notes and the stored integration and partnership input.',
-        params: idParam(),
+        params: idParam('leads'),
         response: { 200: Lead, ...readErrors, ...notFoundResponse },
       },
     },
@@ -124,7 +124,7 @@ export const leadsRoutes: FastifyPluginAsyncZod<{ leads: LeadService }> = async 
         summary: 'Update a lead',
         description:
           "Only the fields sent change. `assignedUsers` and `tags` replace their lists; `customFields` are upserted. A partner's copy is its own lead: changes stay on the side that makes them.",
-        params: idParam(),
+        params: idParam('leads'),
         body: UpdateLeadBody,
         response: {
           200: UpdatedLead,
@@ -146,7 +146,7 @@ export const leadsRoutes: FastifyPluginAsyncZod<{ leads: LeadService }> = async 
         tags,
         summary: 'Delete a lead',
         description: 'Soft delete: the lead leaves every read and its email is free for a new lead.',
-        params: idParam(),
+        params: idParam('leads'),
         response: {
           204: z.undefined().describe('Deleted'),
           ...writeErrors,

@@ -7,7 +7,17 @@ import {
   PARTNER_TYPES,
 } from '../../db/schema/index.js';
 import { paginationQuery } from '../../http/pagination.js';
-import { bodyId, emailAddress, isoDateTime, objectId, orRequired, positiveId } from '../../http/schemas.js';
+import {
+  bodyId,
+  emailAddress,
+  inputString,
+  isoDateTime,
+  objectId,
+  orRequired,
+  positiveId,
+  storableJson,
+  storableText,
+} from '../../http/schemas.js';
 import { nestsDeeper } from '../../lib/json.js';
 import { oneOf } from '../catalogues/catalogue.schemas.js';
 import {
@@ -25,9 +35,12 @@ import { emailField, enumCsv, flag, idCsv, TagRefList, text } from '../partners/
 // Free-form JSON stored as sent, bounded: a 1 MiB body can nest far deeper than JSON.stringify
 // (and so the driver and jsonb) can take, which would otherwise end in a 500.
 const MAX_JSON_DEPTH = 32;
-const freeJson = z.unknown().refine((v) => !nestsDeeper(v, MAX_JSON_DEPTH), {
-  error: `must nest at most ${MAX_JSON_DEPTH} levels`,
-});
+const freeJson = z
+  .unknown()
+  .refine((v) => !nestsDeeper(v, MAX_JSON_DEPTH), {
+    error: `must nest at most ${MAX_JSON_DEPTH} levels`,
+  })
+  .check(storableJson);
 
 export const LEAD_MESSAGES = {
   missingRequired: 'Missing required fields or invalid association type',
@@ -84,6 +97,7 @@ const externalId = z
 
 const isoInput = z.iso
   .datetime({ offset: true, error: orRequired('must be an ISO 8601 date-time such as 2024-01-15T10:30:00Z') })
+  .check(storableText)
   .transform((s) => new Date(s));
 
 const PartnershipLeadInput = z
@@ -227,6 +241,7 @@ const SORT_VALUES = [...LEAD_SORTS, ...LEAD_SORTS.map((s) => `-${s}` as const)] 
 
 const isoQuery = z.iso
   .datetime({ offset: true, error: 'must be an ISO 8601 date-time such as 2024-01-15T10:30:00Z' })
+  .check(storableText)
   .transform((s) => new Date(s))
   .optional();
 
@@ -253,8 +268,7 @@ export const ListLeadsQuery = z.strictObject({
     .describe(
       '`created_at`, `updated_at` or `company_name` (case-insensitive; leads without one last), `-` prefix for the exact reverse',
     ),
-  userId: z
-    .string()
+  userId: inputString()
     .optional()
     .describe('Accepted for Journeybee compatibility and ignored: the key identifies the caller'),
 });

@@ -109,7 +109,7 @@ export const notificationsRoutes: FastifyPluginAsyncZod<{
         tags,
         summary: 'Mark a notification read',
         description: 'Idempotent: a notification already read keeps its first `read_at`.',
-        params: idParam(),
+        params: idParam('notifications'),
         body: NoBody,
         response: { 200: Notification, ...writeErrors, ...notFoundResponse },
       },

@@ -78,7 +78,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
           operationId: `get${noun}`,
           tags,
           summary: `Get a partner${alias}`,
-          params: idParam(),
+          params: idParam('company_partnerships'),
           response: { 200: Partner, ...readErrors, ...notFoundResponse },
         },
       },
@@ -95,7 +95,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
           summary: `Update your side of a partnership${alias}`,
           description:
             'Only the fields sent change. `tags` and `assignedUsers` replace their lists; `customFields` are upserted.',
-          params: idParam(),
+          params: idParam('company_partnerships'),
           body: UpdatePartnerBody,
           response: {
             200: Partner,
@@ -119,7 +119,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
           summary: `End a partnership${alias}`,
           description:
             "Either company may end it. It ends for both: both sides' records, contacts, tags, assigned users and custom field values are deleted.",
-          params: idParam(),
+          params: idParam('company_partnerships'),
           response: { 204: z.undefined().describe('Ended'), ...writeErrors, ...notFoundResponse },
         },
       },
@@ -139,7 +139,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
             tags,
             summary: `${answer === 'accept' ? 'Accept' : 'Decline'} a partnership invitation${alias}`,
             description: `Only the invited company may ${answer}, with its own key, while the invitation is pending.`,
-            params: idParam(),
+            params: idParam('company_partnerships'),
             body: NoBody,
             response: {
               200: Partner,
@@ -166,7 +166,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
           summary: `List the partner company's users${alias}`,
           description:
             'Active users of the partner company. Until the partnership is accepted, only those among your contacts for it.',
-          params: idParam(),
+          params: idParam('company_partnerships'),
           querystring: z.strictObject(paginationQuery),
           response: { 200: listOf(PartnerUser), ...readErrors, ...notFoundResponse },
         },

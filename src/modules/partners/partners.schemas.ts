@@ -5,9 +5,11 @@ import {
   bodyId,
   EMAIL_DOC,
   emailAddress,
+  inputString,
   isoDateTime,
   objectId,
   orRequired,
+  storableText,
   wholeNumber,
 } from '../../http/schemas.js';
 import { DOMAIN_PATTERN } from '../companies/companies.service.js';
@@ -31,20 +33,18 @@ export const idArray = z
   });
 
 export const text = (max: number) =>
-  z
-    .string({ error: orRequired('must be a string') })
+  inputString({ error: orRequired('must be a string') })
     .trim()
     .max(max, { error: `must be at most ${max} characters` });
 export const optionalText = (max: number) => text(max).nullable().optional();
 
-const uuidRef = z.guid({ error: 'must be a UUID' });
+const uuidRef = z.guid({ error: 'must be a UUID' }).check(storableText);
 const partnerType = z.enum(PARTNER_TYPES, {
   error: orRequired(`must be one of: ${PARTNER_TYPES.join(', ')}`),
 });
 
 /** An email address in a request body ("is required" when missing). */
-export const emailField = z
-  .string({ error: orRequired('must be a valid email address') })
+export const emailField = inputString({ error: orRequired('must be a valid email address') })
   .pipe(email)
   .meta(EMAIL_DOC);
 
@@ -52,8 +52,7 @@ const businessEmail = emailField.refine((address) => !isFreeMailDomain(emailDoma
   error: 'must be a business email address: free email providers (gmail.com, outlook.com, …) name no company',
 });
 
-const domain = z
-  .string({ error: 'must be a string' })
+const domain = inputString({ error: 'must be a string' })
   .trim()
   .toLowerCase()
   .regex(DOMAIN_PATTERN, { error: 'must be a domain name such as acme.com' })
@@ -111,6 +110,7 @@ const FallbackData = z.strictObject({
   logo_square_uuid: uuidRef.nullable().optional(),
   website_url: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .check(storableText)
     .max(2048, { error: 'must be at most 2048 characters' })
     .nullable()
     .optional(),
@@ -145,8 +145,7 @@ export const UpdatePartnerBody = z
 // ---- list query ----
 
 /** `1,2,3` → [1, 2, 3]; anything that is not a list of ids is a 400 naming the parameter. */
-export const idCsv = z
-  .string()
+export const idCsv = inputString()
   .transform((raw, ctx) => {
     const parts = raw.split(',').map((p) => p.trim());
     const bad = parts.find((p) => !/^\d{1,10}$/.test(p) || Number(p) < 1 || Number(p) > 2_147_483_647);
@@ -163,8 +162,7 @@ export const idCsv = z
 
 /** `a,b` → ['a', 'b'], each one of `values`; anything else is a 400 naming the parameter. */
 export const enumCsv = <const T extends readonly [string, ...string[]]>(values: T) =>
-  z
-    .string()
+  inputString()
     .transform((raw, ctx) => {
       const parts = raw.split(',').map((p) => p.trim());
       const bad = parts.find((p) => !(values as readonly string[]).includes(p));
@@ -214,8 +212,7 @@ export const ListPartnersQuery = z.strictObject({
     .enum(SORT_VALUES, { error: `must be one of: ${SORT_VALUES.join(', ')}` })
     .default('-created_at')
     .describe('`created_at`, `name`, `stage` (by series), `tier`, `category`; `-` prefix for descending'),
-  userId: z
-    .string()
+  userId: inputString()
     .optional()
     .describe('Accepted for Journeybee compatibility and ignored: the key identifies the caller'),
 });

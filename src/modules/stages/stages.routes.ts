@@ -18,6 +18,7 @@ function pipelineRoutes<P extends StagePipeline>(
   const plural = `${noun}s`;
   catalogueRoutes(app, {
     path,
+    table: 'stages',
     tag: 'Stages',
     noun,
     plural,

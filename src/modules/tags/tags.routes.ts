@@ -6,6 +6,7 @@ import type { TagService } from './tags.service.js';
 export const tagsRoutes: FastifyPluginAsyncZod<{ tags: TagService }> = async (app, { tags }) => {
   catalogueRoutes(app, {
     path: '/tags',
+    table: 'tags',
     tag: 'Tags',
     noun: 'tag',
     plural: 'tags',

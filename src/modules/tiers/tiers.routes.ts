@@ -6,6 +6,7 @@ import type { TierService } from './tiers.service.js';
 export const tiersRoutes: FastifyPluginAsyncZod<{ tiers: TierService }> = async (app, { tiers }) => {
   catalogueRoutes(app, {
     path: '/tiers',
+    table: 'tiers',
     tag: 'Tiers',
     noun: 'tier',
     plural: 'tiers',

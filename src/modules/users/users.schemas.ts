@@ -1,17 +1,23 @@
 import { z } from 'zod';
 import { USER_ROLES } from '../../db/schema/index.js';
 import { paginationQuery } from '../../http/pagination.js';
-import { EMAIL_DOC, emailAddress, hexColor, isoDateTime, objectId } from '../../http/schemas.js';
+import {
+  EMAIL_DOC,
+  emailAddress,
+  hexColor,
+  inputString,
+  isoDateTime,
+  objectId,
+  storableText,
+} from '../../http/schemas.js';
 
 const trimmed = (max: number) =>
-  z
-    .string()
+  inputString()
     .trim()
     .max(max, { error: `must be at most ${max} characters` });
 const optionalText = (max: number) => trimmed(max).nullable().optional();
 
-export const email = z
-  .string()
+export const email = inputString()
   .trim()
   .max(254, { error: 'must be at most 254 characters' })
   .pipe(z.email({ error: 'must be a valid email address' }))
@@ -19,6 +25,7 @@ export const email = z
 
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+  .check(storableText)
   .max(2048, { error: 'must be at most 2048 characters' });
 
 export const User = z
@@ -73,10 +80,9 @@ export const UpdateProfileBody = z
 
 export const ListUsersQuery = z.strictObject({
   ...paginationQuery,
-  search: z.string().trim().max(200).optional().describe('Matches email, first or last name'),
+  search: inputString().trim().max(200).optional().describe('Matches email, first or last name'),
   role: z.enum(USER_ROLES, { error: `must be one of: ${USER_ROLES.join(', ')}` }).optional(),
-  indirect: z
-    .string()
+  indirect: inputString()
     .optional()
     .describe('Any value also returns deactivated users (Journeybee compatibility)'),
 });

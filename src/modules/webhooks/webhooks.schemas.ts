@@ -1,14 +1,13 @@
 import { z } from 'zod';
 import { DELIVERY_STATUSES } from '../../db/schema/index.js';
 import { paginationQuery } from '../../http/pagination.js';
-import { isoDateTime, objectId, orRequired, positiveId, wholeNumber } from '../../http/schemas.js';
+import { idParams, inputString, isoDateTime, objectId, orRequired, wholeNumber } from '../../http/schemas.js';
 import { EVENT_TYPES } from '../events/events.js';
 
 /** The event `POST /v1/webhooks/{id}/test` sends; nobody subscribes to it. */
 export const TEST_EVENT_TYPE = 'webhooks.test';
 
-const url = z
-  .string({ error: orRequired('must be a string') })
+const url = inputString({ error: orRequired('must be a string') })
   .trim()
   .min(1, { error: 'is required' })
   .max(2048, { error: 'must be at most 2048 characters' })
@@ -22,8 +21,7 @@ const events = z
   .transform((list) => [...new Set(list)])
   .describe('Event types to receive');
 
-const description = z
-  .string()
+const description = inputString()
   .trim()
   .max(500, { error: 'must be at most 500 characters' })
   .nullable()
@@ -105,15 +103,7 @@ export const WebhookDelivery = z
   })
   .meta({ id: 'WebhookDelivery' });
 
-const DELIVERY_ID_MESSAGE = 'must be a positive integer id';
-export const DeliveryParams = z.object({
-  id: positiveId,
-  deliveryId: z.coerce
-    .number({ error: DELIVERY_ID_MESSAGE })
-    .int({ error: DELIVERY_ID_MESSAGE })
-    .min(1, { error: DELIVERY_ID_MESSAGE })
-    .max(Number.MAX_SAFE_INTEGER, { error: DELIVERY_ID_MESSAGE }),
-});
+export const DeliveryParams = idParams({ id: 'webhook_endpoints', deliveryId: 'webhook_deliveries' });
 
 export const ListQuery = z.strictObject({ ...paginationQuery });
 
