@@ -407,7 +407,8 @@ describe('journeybee CLI: errors', () => {
         expect(res.stderr, label).not.toContain('    at '); // no stack trace
       }
     });
-  });
+    // Dozens of CLI processes, four at a time: more than the 30 s default on a loaded machine.
+  }, 120_000);
 
   it('an option swallowing the next flag is refused, not stored (`--name --json`)', async () => {
     const r = await cli('companies', 'create', '--name', '--json');
