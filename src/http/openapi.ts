@@ -80,6 +80,11 @@ const IDEMPOTENCY_CONFLICT =
   'the Idempotency-Key was used with another request, or a request with it is still being processed';
 
 const TAGS: [string, string][] = [
+  [
+    'Accounts',
+    'Sign up, log in and out, passwords, and invitation links: the way people (and the console) get in.',
+  ],
+  ['Invitations', 'Invite teammates by email, with a role (admins only).'],
   ['Me', 'Who is calling: your company, the user you act as and its role, and your own profile.'],
   ['Company', "Your company's settings: name, website, domain, default currency."],
   ['API keys', 'Settings → API Keys: list, create (the key is shown once) and revoke keys (admins only).'],
@@ -107,6 +112,7 @@ const DESCRIPTION = [
   'Self-hostable implementation of the Journeybee partner-relationship API.',
   '',
   '* **Auth**: `Authorization: Bearer jb_api_…` (or `Authorization: Api-Key jb_api_…`). Read keys may call GET/HEAD only.',
+  '* **Sessions** (the console): `POST /v1/auth/login` or `/v1/auth/signup` sets the `jb_session` cookie, which authenticates every route like a write key of its user (600 requests per minute per user). With the cookie, POST/PUT/PATCH/DELETE also need `Origin` (this server) and `X-CSRF-Token` (the `csrf_token` of the Session), else 403. The Authorization header wins when both are sent.',
   '* **Base path**: every operation is served under `/v1` and, identically, under `/api/v1`.',
   '* **Errors**: always JSON, `{"error": "<message>", "code": "<code>", "details"?: [{"path", "message"}]}`.',
   '* **Pagination**: `page` (≥ 1) and `pageSize` (1–50, default 10); lists return `{"data", "meta": {"record-count", "page-count"}}`.',
@@ -193,12 +199,19 @@ export function openApiDocumentOptions(): OpenApiOptions {
           description:
             'An API key: `Authorization: Bearer jb_api_…`. The server also accepts the same key as `Authorization: Api-Key jb_api_…`.',
         },
+        sessionCookie: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'jb_session',
+          description:
+            'The console session set by log-in, sign-up or an accepted invitation; unsafe methods also need `Origin` and `X-CSRF-Token`',
+        },
       },
       // `as never`: openapi-types reads these literals' `type: string` as wider than its enums.
       headers: HEADERS as never,
       parameters: { IdempotencyKey: IDEMPOTENCY_KEY as never },
     },
-    security: [{ bearerAuth: [] }],
+    security: [{ bearerAuth: [] }, { sessionCookie: [] }],
     tags: TAGS.map(([name, description]) => ({ name, description })),
     webhooks: webhooksSection() as never,
   };
@@ -279,8 +292,14 @@ function finishOperation(path: string, method: string, op: Json, shared: Record<
   if (requestBody && op[OPTIONAL_BODY]) requestBody.required = false;
   delete op[OPTIONAL_BODY];
   documentPathIds(op);
-  // /v1 operations authenticate; the probes opt out with `security: []`.
+  // /v1 operations authenticate; the probes and the account routes (sign-up, log-in, invitation
+  // links) opt out with `security: []`. Those under /v1 are still limited per IP.
   const authenticated = !(Array.isArray(op.security) && op.security.length === 0);
+  const limited = authenticated || path.startsWith('/v1/');
+  if (!authenticated && limited) {
+    responses[429] ??= errorResponse(SHARED_RESPONSES[429]!.description);
+    responses[503] ??= errorResponse(SHARED_RESPONSES[503]!.description);
+  }
 
   if (requestBody) {
     responses[413] ??= errorResponse(SHARED_RESPONSES[413]!.description);
@@ -314,7 +333,10 @@ function finishOperation(path: string, method: string, op: Json, shared: Record<
 
   for (const [status, response] of Object.entries(responses)) {
     if (response.description === 'Default Response') response.description = SUCCESS_TEXT[status] ?? 'OK';
-    response.headers = { ...(response.headers as Json), ...responseHeaders(status, method, authenticated) };
+    response.headers = {
+      ...(response.headers as Json),
+      ...responseHeaders(status, method, authenticated, limited),
+    };
     const common = SHARED_RESPONSES[status];
     if (authenticated && common && response.description === common.description) {
       shared[common.name] ??= response;
@@ -335,10 +357,10 @@ const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const lowerFirst = (s: string) => (/^[A-Z][a-z]/.test(s) ? s.charAt(0).toLowerCase() + s.slice(1) : s);
 
 /** Which headers a response carries (src/http/auth.ts, rate-limit.ts, idempotency.ts, app.ts). */
-function responseHeaders(status: string, method: string, authenticated: boolean): Json {
+function responseHeaders(status: string, method: string, authenticated: boolean, limited: boolean): Json {
   const headers: Json = { 'X-Request-Id': header('X-Request-Id') };
   // Counted per key, or per IP before (and when) authentication fails; a shutdown answers first.
-  if (authenticated && status !== '503') {
+  if (limited && status !== '503') {
     for (const name of ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'])
       headers[name] = header(name);
   }

@@ -17,6 +17,8 @@ export class RouteTable {
     hidden: boolean;
     role: RouteRole | undefined;
     schema: RouteOptions['schema'];
+    /** Callable without a key or session (sign-up, log-in, invitation links). */
+    public: boolean;
   }[] = [];
 
   add(route: RouteOptions): void {
@@ -28,6 +30,7 @@ export class RouteTable {
         method,
         url: route.url,
         role: route.config?.role,
+        public: route.config?.public === true,
         get hidden() {
           return Boolean(route.schema?.hide);
         },

@@ -94,10 +94,20 @@ describe('openapi: the document', () => {
 
   it('documents auth errors on authenticated operations and JSON bodies on writes', async () => {
     const doc = await fetchDoc();
+    const publicRoutes = new Set(
+      ctx.t.app.routeTable.routes
+        .filter((r) => r.public)
+        .map((r) => `${r.method.toLowerCase()} ${toOpenApiPath(r.url)}`),
+    );
+    expect(publicRoutes.has('post /v1/auth/login')).toBe(true);
     for (const [path, operations] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(operations)) {
         const what = `${method} ${path}`;
-        if (path.startsWith('/v1/')) {
+        if (publicRoutes.has(what)) {
+          // Sign-up, log-in and invitation links take no credentials, and are limited per IP.
+          expect(op.security, what).toEqual([]);
+          expect(Object.keys(op.responses ?? {}), what).toEqual(expect.arrayContaining(['429']));
+        } else if (path.startsWith('/v1/')) {
           expect(op.security, `${what} must not opt out of auth`).not.toEqual([]);
           expect(Object.keys(op.responses ?? {}), what).toEqual(expect.arrayContaining(['401', '429']));
         } else {
@@ -209,7 +219,11 @@ function schemaNodes(doc: Json): { name: string; schema: Json }[] {
 }
 
 /** The action endpoints: POSTs that take no body. */
+/** Operations callable without a key or session (sign-up, log-in, invitation links) say `security: []`. */
+const isPublic = (op: Json) => Array.isArray(op.security) && op.security.length === 0;
+
 const ACTIONS = [
+  '/v1/auth/logout',
   '/v1/partners/{id}/accept',
   '/v1/partners/{id}/decline',
   '/v1/partnerships/{id}/accept',
@@ -257,6 +271,14 @@ describe('openapi: for code generators', () => {
       const statuses = Object.keys(op.responses);
       if (op.requestBody) expect(statuses, what).toEqual(expect.arrayContaining(['413', '415']));
       if (!path.startsWith('/v1/')) continue;
+      if (isPublic(op)) {
+        // Limited per IP, never authenticated (a 401 there is a wrong password), no Idempotency-Key.
+        expect(statuses, what).toEqual(expect.arrayContaining(['400', '429', '503']));
+        expect(op.parameters ?? [], what).not.toContainEqual({
+          $ref: '#/components/parameters/IdempotencyKey',
+        });
+        continue;
+      }
       expect(statuses, what).toEqual(expect.arrayContaining(['400', '401', '429', '503']));
       if (method !== 'get') expect(op.responses['403'].description, what).toMatch(/^Write access required/);
       if (path.includes('{')) expect(statuses, what).toContain('404');
@@ -289,7 +311,7 @@ describe('openapi: for code generators', () => {
         }
         if (status === '429' || status === '503')
           expect(headers['Retry-After'], what).toEqual(ref('Retry-After'));
-        if (method === 'post' && status.startsWith('2') && path.startsWith('/v1/'))
+        if (method === 'post' && status.startsWith('2') && path.startsWith('/v1/') && !isPublic(op))
           expect(headers['Idempotent-Replayed'], what).toEqual(ref('Idempotent-Replayed'));
       }
     }
@@ -329,7 +351,7 @@ describe('openapi: for code generators', () => {
     const emails = nodes.filter(({ name, schema }) => /email$/i.test(name) && schema.type === 'string');
     expect(emails.length).toBeGreaterThan(20);
     for (const { name, schema } of emails) {
-      expect(schema.format, name).toBe('email');
+      expect(schema.format, `${name} ${JSON.stringify(schema)}`).toBe('email');
       expect(schema.examples?.[0] ?? schema.example, name).toMatch(/^[^@\s]+@[^@\s]+\.[a-z]+$/);
     }
   });
@@ -411,7 +433,12 @@ describe('openapi: for code generators', () => {
     }
     expect(doc.info.license).toMatchObject({ name: 'MIT', identifier: 'MIT' });
     expect(doc.info.contact.name).toBeTruthy();
-    expect(Object.keys(doc.components.securitySchemes)).toEqual(['bearerAuth']);
+    expect(Object.keys(doc.components.securitySchemes)).toEqual(['bearerAuth', 'sessionCookie']);
+    expect(doc.components.securitySchemes.sessionCookie).toMatchObject({
+      type: 'apiKey',
+      in: 'cookie',
+      name: 'jb_session',
+    });
     expect(doc.components.securitySchemes.bearerAuth.description).toMatch(/Api-Key/);
   });
 });

@@ -112,6 +112,10 @@ beforeAll(async () => {
     webhook_deliveries: ['webhook_deliveries', delivery],
     notifications: ['notifications', Number(rows[0]!.id)],
     api_keys: ['api_keys', (await api().get('/v1/api-keys', { key })).body.data[0].id],
+    invitations: [
+      'invitations',
+      await created(post('/v1/invitations', { email: `i-${uniq()}@example.test`, role: 'partnerships' })),
+    ],
   };
   for (const [name, [table, id]] of Object.entries(ids))
     objects.set(name, { id, uuid: await uuidOf(table, id) });
@@ -119,13 +123,16 @@ beforeAll(async () => {
 
 /** Every route with path parameters, with what each parameter addresses. */
 function routesWithIds() {
-  return ctx.t.app.routeTable.routes
-    .filter((r) => r.url.includes('/:'))
-    .map((r) => ({
-      ...r,
-      tables: pathIdTables(r.schema?.params) ?? {},
-      params: [...r.url.matchAll(/:(\w+)/g)].map((m) => m[1]!),
-    }));
+  return (
+    ctx.t.app.routeTable.routes
+      // Public routes' parameters are one-time link tokens, not ids.
+      .filter((r) => r.url.includes('/:') && !r.public)
+      .map((r) => ({
+        ...r,
+        tables: pathIdTables(r.schema?.params) ?? {},
+        params: [...r.url.matchAll(/:(\w+)/g)].map((m) => m[1]!),
+      }))
+  );
 }
 
 /** The URL with each parameter replaced: by `forms[name]` when given, else the object's id. */
