@@ -80,11 +80,18 @@ export async function loadWebConsole(dir = CONSOLE_DIR): Promise<WebConsole> {
         maxAge: '365d',
         index: false,
         dotfiles: 'deny',
-        // .br / .gz siblings written at build time, when the browser accepts them.
+        // One route per file (not /assets/*): an unknown asset is a plain 404, and the route
+        // table (405s) knows exactly what is served.
+        wildcard: false,
+        // .br / .gz siblings written at build time, sent to browsers that accept them.
         preCompressed: true,
+        globIgnore: ['**/*.br', '**/*.gz'],
         decorateReply: false,
         schemaHide: true,
-        setHeaders: (res) => res.setHeader('x-content-type-options', 'nosniff'),
+        setHeaders: (res) => {
+          res.setHeader('x-content-type-options', 'nosniff');
+          res.setHeader('vary', 'accept-encoding');
+        },
       });
     },
     servePage(request, reply) {

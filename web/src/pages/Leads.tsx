@@ -88,6 +88,9 @@ export function Leads() {
     setQuery({ search: String(data.get('search') ?? '').trim() || undefined });
   };
   const filtered = FILTER_KEYS.some((k) => query[k]);
+  const activeFilters = FILTER_KEYS.filter((k) => k !== 'search' && k !== 'sort' && query[k]).length;
+  // On a phone the filters fold away under their summary; on a wider screen they are all shown.
+  const wide = typeof matchMedia === 'function' && matchMedia('(min-width: 721px)').matches;
 
   return (
     <Page
@@ -112,74 +115,79 @@ export function Leads() {
             Search
           </button>
         </div>
-        <SelectField
-          label="Status"
-          value={query.status ?? ''}
-          onChange={(e) => setQuery({ status: e.currentTarget.value })}
-        >
-          <option value="">Any status</option>
-          {LEAD_STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {STATUS_LABELS[s]}
-            </option>
-          ))}
-        </SelectField>
-        <SelectField
-          label="View"
-          value={query.view ?? ''}
-          onChange={(e) => setQuery({ view: e.currentTarget.value })}
-        >
-          {VIEWS.map(([value, label]) => (
-            <option key={value} value={value}>
-              {label}
-            </option>
-          ))}
-        </SelectField>
-        <SelectField
-          label="Tag"
-          value={query.tags ?? ''}
-          onChange={(e) => setQuery({ tags: e.currentTarget.value })}
-        >
-          <option value="">Any tag</option>
-          {tags.data?.data.map((t) => (
-            <option key={t.id} value={String(t.id)}>
-              {t.label}
-            </option>
-          ))}
-        </SelectField>
-        <SelectField
-          label="Assigned"
-          value={assignment}
-          onChange={(e) => setQuery({ assignment: e.currentTarget.value })}
-        >
-          <option value="">Anyone or no one</option>
-          <option value="me">Assigned to me</option>
-          <option value="assigned">Assigned to someone</option>
-          <option value="unassigned">Unassigned</option>
-        </SelectField>
-        <TextField
-          label="Created after"
-          type="date"
-          value={query.created_after ?? ''}
-          onChange={(e) => setQuery({ created_after: e.currentTarget.value })}
-        />
-        <TextField
-          label="Created before"
-          type="date"
-          value={query.created_before ?? ''}
-          onChange={(e) => setQuery({ created_before: e.currentTarget.value })}
-        />
-        <SelectField
-          label="Sort"
-          value={query.sort ?? '-created_at'}
-          onChange={(e) => setQuery({ sort: e.currentTarget.value })}
-        >
-          {SORTS.map(([value, label]) => (
-            <option key={value} value={value}>
-              {label}
-            </option>
-          ))}
-        </SelectField>
+        <details class="filters-more" open={wide}>
+          <summary>Filters{activeFilters ? ` (${activeFilters} on)` : ''}</summary>
+          <div class="filters-more-grid">
+            <SelectField
+              label="Status"
+              value={query.status ?? ''}
+              onChange={(e) => setQuery({ status: e.currentTarget.value })}
+            >
+              <option value="">Any status</option>
+              {LEAD_STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {STATUS_LABELS[s]}
+                </option>
+              ))}
+            </SelectField>
+            <SelectField
+              label="View"
+              value={query.view ?? ''}
+              onChange={(e) => setQuery({ view: e.currentTarget.value })}
+            >
+              {VIEWS.map(([value, label]) => (
+                <option key={value} value={value}>
+                  {label}
+                </option>
+              ))}
+            </SelectField>
+            <SelectField
+              label="Tag"
+              value={query.tags ?? ''}
+              onChange={(e) => setQuery({ tags: e.currentTarget.value })}
+            >
+              <option value="">Any tag</option>
+              {tags.data?.data.map((t) => (
+                <option key={t.id} value={String(t.id)}>
+                  {t.label}
+                </option>
+              ))}
+            </SelectField>
+            <SelectField
+              label="Assigned"
+              value={assignment}
+              onChange={(e) => setQuery({ assignment: e.currentTarget.value })}
+            >
+              <option value="">Anyone</option>
+              <option value="me">Assigned to me</option>
+              <option value="assigned">Assigned to someone</option>
+              <option value="unassigned">Unassigned</option>
+            </SelectField>
+            <TextField
+              label="Created after"
+              type="date"
+              value={query.created_after ?? ''}
+              onChange={(e) => setQuery({ created_after: e.currentTarget.value })}
+            />
+            <TextField
+              label="Created before"
+              type="date"
+              value={query.created_before ?? ''}
+              onChange={(e) => setQuery({ created_before: e.currentTarget.value })}
+            />
+            <SelectField
+              label="Sort"
+              value={query.sort ?? '-created_at'}
+              onChange={(e) => setQuery({ sort: e.currentTarget.value })}
+            >
+              {SORTS.map(([value, label]) => (
+                <option key={value} value={value}>
+                  {label}
+                </option>
+              ))}
+            </SelectField>
+          </div>
+        </details>
         {filtered && (
           <a class="button button-quiet filters-clear" href="/leads">
             Clear filters
