@@ -23,6 +23,8 @@ import { RequestLogController } from './http/request-log.js';
 import { RouteTable } from './http/route-table.js';
 import { errorBody } from './http/schemas.js';
 import { SecretBox } from './lib/secret-box.js';
+import { sessionRoutes } from './modules/accounts/accounts.routes.js';
+import { createAccountServices, publicRoutes, registerCookies } from './modules/accounts/index.js';
 import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.js';
 import { ApiKeyService } from './modules/api-keys/api-keys.service.js';
 import { cataloguesRoutes, createCatalogueServices } from './modules/catalogues/index.js';
@@ -30,6 +32,7 @@ import { companyRoutes } from './modules/companies/companies.routes.js';
 import { CompanyService } from './modules/companies/companies.service.js';
 import { contactsRoutes } from './modules/contacts/contacts.routes.js';
 import { ContactService } from './modules/contacts/contacts.service.js';
+import { invitationsRoutes } from './modules/invitations/invitations.routes.js';
 import { leadNotesRoutes } from './modules/lead-notes/lead-notes.routes.js';
 import { LeadNoteService } from './modules/lead-notes/lead-notes.service.js';
 import { leadsRoutes } from './modules/leads/leads.routes.js';
@@ -76,7 +79,15 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 export const loggerOptions = (config: Config) => ({
   level: config.logLevel,
   // Fastify logs no headers by default; this keeps it so if a serializer ever changes.
-  redact: { paths: ['req.headers.authorization', 'req.headers["idempotency-key"]'], remove: true },
+  redact: {
+    paths: [
+      'req.headers.authorization',
+      'req.headers.cookie',
+      'req.headers["idempotency-key"]',
+      'req.headers["x-csrf-token"]',
+    ],
+    remove: true,
+  },
 });
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -128,6 +139,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const limiters = createRateLimiters({
     perKeyPerMinute: config.rateLimitPerMinute,
     perIpPerMinute: config.rateLimitIpPerMinute,
+    perUserPerMinute: config.rateLimitSessionPerMinute,
+    loginFailuresPerAccount: 10,
+    loginFailuresPerIp: 100,
     redis: deps.redis,
     keyPrefix: config.redisKeyPrefix,
   });
@@ -157,7 +171,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const me = new MeService(database.db);
   const companies = new CompanyService(database.db);
   const catalogues = createCatalogueServices(database.db);
-  const partners = new PartnerService(database.db);
+  const people = createAccountServices({ config, db: database.db, limiters, logger: app.log });
+  app.addHook('onClose', () => people.close());
+  await registerCookies(app);
+  const partners = new PartnerService(database.db, people.invitations);
   const contacts = new ContactService(database.db);
   const leads = new LeadService(database.db);
   const leadNotes = new LeadNoteService(database.db);
@@ -213,9 +230,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
             };
           }
         });
-        v1.addHook('onRequest', authenticate(keys, limiters));
+        v1.addHook('onRequest', authenticate(keys, people.sessions, limiters, people.csrf));
         v1.addHook('preHandler', idempotency.reserve);
         v1.addHook('onSend', idempotency.record);
+        await v1.register(sessionRoutes, { accounts: people.accounts, csrf: people.csrf });
+        await v1.register(invitationsRoutes, { invitations: people.invitations });
         await v1.register(meRoutes, { me });
         await v1.register(companyRoutes, { companies });
         await v1.register(apiKeysRoutes, { keys });
@@ -223,13 +242,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         await v1.register(cataloguesRoutes, { catalogues });
         await v1.register(partnersRoutes, { partners });
         await v1.register(contactsRoutes, { contacts });
-        await v1.register(notificationsRoutes, { notifications, hub });
+        await v1.register(notificationsRoutes, { notifications, hub, sessions: people.sessions });
         await v1.register(leadsRoutes, { leads });
         await v1.register(leadNotesRoutes, { leadNotes });
         await v1.register(webhooksRoutes, { webhooks });
       },
       { prefix },
     );
+    await app.register((scope) => publicRoutes(scope, { services: people, limiters }), { prefix });
   }
 
   await app.register(fastifySwaggerUi, {

@@ -168,6 +168,33 @@ users
     },
   );
 
+users
+  .command('reset-password')
+  .description(
+    'Print a one-time password reset link for a user (valid 1 hour); it also activates a user without a password',
+  )
+  .requiredOption('--company <id>', 'company id', positiveInt('--company'))
+  .requiredOption('--email <email>', "the user's email address", text('--email'))
+  .option('--json', 'machine-readable output')
+  .action(async (opts: { company: number; email: string; json?: boolean }) => {
+    const config = loadConfig();
+    const link = await withDatabase(async (d) => {
+      const { resetLinkFor } = await import('../modules/accounts/reset-link.js');
+      return resetLinkFor(d.db, config, opts.company, opts.email);
+    });
+    print(
+      Boolean(opts.json),
+      {
+        user_id: link.userId,
+        company_id: opts.company,
+        email: link.email,
+        reset_url: link.url,
+        expires_at: link.expiresAt.toISOString(),
+      },
+      `Password reset link for <${link.email}> (company ${opts.company}), valid until ${link.expiresAt.toISOString()}:\n\n  ${link.url}\n\nIt works once. Hand it to the person over a channel you trust.`,
+    );
+  });
+
 program
   .command('seed')
   .description('Load demo data: two companies in an accepted referral partnership, with keys')

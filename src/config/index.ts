@@ -75,7 +75,33 @@ const EnvSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().positive().default(10_000)),
   // Seconds between the comment lines that keep an idle notification stream (SSE) open.
   SSE_HEARTBEAT_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(0.05).max(300).default(15)),
+  JOURNEYBEE_SIGNUP: z.preprocess(
+    emptyToUndefined,
+    z.enum(['open', 'invite'], { message: "must be 'open' or 'invite'" }).default('open'),
+  ),
+  PUBLIC_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .url({ protocol: /^https?$/, message: 'must be an http(s) URL such as https://journeybee.example.com' })
+      .refine((u) => !/[?#]/.test(u), { message: 'must not have a query or fragment' })
+      .optional(),
+  ),
+  SMTP_URL: z.preprocess(
+    emptyToUndefined,
+    z.url({ protocol: /^smtps?$/, message: 'must be an smtp:// or smtps:// URL' }).optional(),
+  ),
+  SMTP_FROM: z.preprocess(emptyToUndefined, z.string().min(3).optional()),
+  RATE_LIMIT_SESSION_PER_MINUTE: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().int().positive().default(600),
+  ),
 });
+
+// Where people reach the server by default: its listen address (a wildcard is not an address).
+function defaultPublicUrl(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+}
 
 export interface Config {
   databaseUrl: string | undefined;
@@ -103,6 +129,14 @@ export interface Config {
   webhookPollIntervalMs: number;
   shutdownTimeoutMs: number;
   sseHeartbeatMs: number;
+  /** `open`: anyone may sign up; `invite`: accounts come only from invitations and the CLI. */
+  signup: 'open' | 'invite';
+  /** The console's address, without a trailing slash: invitation and reset links, the CSRF origin. */
+  publicUrl: string;
+  /** Invitations and reset links are e-mailed through it; unset, links are shown to the inviter. */
+  smtpUrl: string | undefined;
+  smtpFrom: string;
+  rateLimitSessionPerMinute: number;
 }
 
 export class ConfigError extends Error {}
@@ -114,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const publicUrl = (e.PUBLIC_URL ?? defaultPublicUrl(e.HOST, e.PORT)).replace(/\/+$/, '');
   return {
     databaseUrl: e.DATABASE_URL,
     dataDir: path.resolve(e.JOURNEYBEE_DATA_DIR),
@@ -135,5 +170,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookPollIntervalMs: e.WEBHOOK_POLL_INTERVAL_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     sseHeartbeatMs: Math.round(e.SSE_HEARTBEAT_SECONDS * 1000),
+    signup: e.JOURNEYBEE_SIGNUP,
+    publicUrl,
+    smtpUrl: e.SMTP_URL,
+    smtpFrom: e.SMTP_FROM ?? `Journeybee <no-reply@${new URL(publicUrl).hostname.replace(/^\[|\]$/g, '')}>`,
+    rateLimitSessionPerMinute: e.RATE_LIMIT_SESSION_PER_MINUTE,
   };
 }

@@ -1,5 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { VerifiedSession } from '../modules/accounts/sessions.service.js';
 import type { ApiKeyService } from '../modules/api-keys/api-keys.service.js';
+import { type CsrfGuard, clearSessionCookie, sessionCookieOf } from './csrf.js';
 import { ApiError, MESSAGES } from './errors.js';
 import { type RateLimiters, rateLimitedError, rateLimitHeaders } from './rate-limit.js';
 
@@ -14,7 +16,12 @@ export type RouteRole = 'admin' | 'member';
 export const ROUTE_ROLES: readonly RouteRole[] = ['admin', 'member'];
 
 export interface AuthContext {
-  keyId: number;
+  /** An API key in the Authorization header, or the console's session cookie. */
+  method: 'api_key' | 'session';
+  /** The API key; null for a session. */
+  keyId: number | null;
+  /** The session; null for an API key. */
+  sessionId: number | null;
   companyId: number;
   /** The user the key acts as (the one who created it); null for an operator's key made without one. */
   userId: number | null;
@@ -29,6 +36,8 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     role?: RouteRole;
+    /** A route anyone may call (sign-up, log-in, invitations): outside the authenticated scope. */
+    public?: boolean;
   }
 }
 
@@ -58,11 +67,54 @@ export function accessError(auth: AuthContext, method: string, role: RouteRole |
   return null;
 }
 
-// Composed small steps (STYLE): authenticate → limit per key → require permission and role.
-// All of it runs on `onRequest`, before the body is read: a refusal reveals nothing about it.
-export function authenticate(keys: ApiKeyService, limiters: RateLimiters) {
-  return async function authenticateHook(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+/** A verified caller: who it is, the budget it spends, and (sessions) its CSRF secret. */
+interface Caller {
+  auth: AuthContext;
+  limit: () => ReturnType<RateLimiters['perKey']['consume']>;
+  session?: VerifiedSession;
+}
+
+export interface SessionVerifier {
+  verify(token: string): Promise<VerifiedSession | null>;
+}
+
+const sessionAuth = (s: VerifiedSession): AuthContext => ({
+  method: 'session',
+  keyId: null,
+  sessionId: s.sessionId,
+  companyId: s.companyId,
+  userId: s.userId,
+  role: s.role,
+  // A session acts exactly as a write key of its user: its role alone limits it.
+  permission: 'write',
+});
+
+// Composed small steps (STYLE): authenticate → limit per key or per user → require permission
+// and role → CSRF (sessions only). All of it runs on `onRequest`, before the body is read: a
+// refusal reveals nothing about it.
+export function authenticate(
+  keys: ApiKeyService,
+  sessions: SessionVerifier,
+  limiters: RateLimiters,
+  csrf: CsrfGuard,
+) {
+  /** The Authorization header wins; without one, the session cookie. */
+  async function identify(request: FastifyRequest, reply: FastifyReply): Promise<Caller> {
     const header = request.headers.authorization;
+    const cookie = header === undefined ? sessionCookieOf(request) : undefined;
+    if (header === undefined && cookie !== undefined) {
+      const session = await sessions.verify(cookie);
+      if (session) {
+        return {
+          auth: sessionAuth(session),
+          session,
+          limit: () => limiters.perUser.consume(String(session.userId)),
+        };
+      }
+      await limitByIp(request, reply, limiters);
+      clearSessionCookie(reply, csrf.secureCookie(request));
+      throw new ApiError('unauthorized', MESSAGES.invalidSession);
+    }
     const match = header ? SCHEME.exec(header) : null;
     const verified = match?.[1] ? await keys.verify(match[1]) : null;
     if (!verified) {
@@ -72,14 +124,27 @@ export function authenticate(keys: ApiKeyService, limiters: RateLimiters) {
         'WWW-Authenticate': 'Bearer',
       });
     }
-    request.auth = verified;
-    request.log = request.log.child({ companyId: verified.companyId, apiKeyId: verified.keyId });
+    const { keyUuid, ...auth } = verified;
+    return { auth, limit: () => limiters.perKey.consume(keyUuid) };
+  }
 
-    const outcome = await limiters.perKey.consume(verified.keyUuid);
+  return async function authenticateHook(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const caller = await identify(request, reply);
+    const { auth } = caller;
+    request.auth = auth;
+    request.log = request.log.child(
+      auth.method === 'session'
+        ? { companyId: auth.companyId, sessionId: auth.sessionId }
+        : { companyId: auth.companyId, apiKeyId: auth.keyId },
+    );
+
+    const outcome = await caller.limit();
     if (!outcome.allowed) throw rateLimitedError(outcome);
     reply.headers(rateLimitHeaders(outcome));
 
-    const refused = accessError(verified, request.method, request.routeOptions.config.role);
+    const refused = accessError(auth, request.method, request.routeOptions.config.role);
     if (refused) throw refused;
+
+    if (caller.session) csrf.check(request, caller.session.csrfSecret);
   };
 }

@@ -52,6 +52,8 @@ export class ApiError extends Error {
 export const MESSAGES = {
   missingKey: 'Missing API key',
   invalidKey: 'Invalid API key',
+  invalidSession: 'Your session has ended: log in again',
+  csrf: 'CSRF check failed',
   writeRequired: 'Write access required for this operation',
   adminRequired: 'Admin role required for this operation',
   lastAdmin: 'The last active admin of a company can be neither deactivated nor demoted',

@@ -18,8 +18,11 @@ import { ApiError } from './errors.js';
 export const IDEMPOTENCY_TTL_HOURS = 24;
 const MAX_KEY_LENGTH = 255;
 
+/** Whose keys: an API key's, or (the console) a session's. */
+type Owner = { apiKeyId: number; sessionId?: undefined } | { sessionId: number; apiKeyId?: undefined };
+
 interface Reservation {
-  apiKeyId: number;
+  owner: Owner;
   key: string;
   box: SecretBox;
 }
@@ -30,8 +33,22 @@ declare module 'fastify' {
   }
 }
 
-const reservationRow = (r: Reservation) =>
-  and(eq(idempotencyKeys.api_key_id, r.apiKeyId), eq(idempotencyKeys.key, r.key));
+const ownedBy = (owner: Owner) =>
+  owner.apiKeyId !== undefined
+    ? eq(idempotencyKeys.api_key_id, owner.apiKeyId)
+    : eq(idempotencyKeys.session_id, owner.sessionId);
+
+const ownerColumns = (owner: Owner) =>
+  owner.apiKeyId !== undefined ? { api_key_id: owner.apiKeyId } : { session_id: owner.sessionId };
+
+function ownerOf(request: FastifyRequest): Owner {
+  const { keyId, sessionId } = request.auth;
+  if (keyId !== null) return { apiKeyId: keyId };
+  if (sessionId !== null) return { sessionId };
+  throw new Error('an authenticated request has neither an API key nor a session');
+}
+
+const reservationRow = (r: Reservation) => and(ownedBy(r.owner), eq(idempotencyKeys.key, r.key));
 
 function requestHash(request: FastifyRequest): string {
   // /api/v1/x and /v1/x are the same endpoint, so the same request.
@@ -50,12 +67,12 @@ export function idempotencyHooks(db: Db, box: SecretBox) {
     if (!key || key.length > MAX_KEY_LENGTH) {
       throw new ApiError('bad_request', `Idempotency-Key must be 1 to ${MAX_KEY_LENGTH} characters`);
     }
-    const apiKeyId = request.auth.keyId;
+    const owner = ownerOf(request);
     const hash = requestHash(request);
 
     const inserted = await db
       .insert(idempotencyKeys)
-      .values({ api_key_id: apiKeyId, key, request_hash: hash })
+      .values({ ...ownerColumns(owner), key, request_hash: hash })
       .onConflictDoNothing()
       .returning({ key: idempotencyKeys.key });
     if (inserted.length === 0) {
@@ -65,7 +82,7 @@ export function idempotencyHooks(db: Db, box: SecretBox) {
         .set({ request_hash: hash, response_status: null, response_body: null, created_at: sql`now()` })
         .where(
           and(
-            eq(idempotencyKeys.api_key_id, apiKeyId),
+            ownedBy(owner),
             eq(idempotencyKeys.key, key),
             lt(idempotencyKeys.created_at, sql`now() - make_interval(hours => ${IDEMPOTENCY_TTL_HOURS})`),
           ),
@@ -75,7 +92,7 @@ export function idempotencyHooks(db: Db, box: SecretBox) {
         const [stored] = await db
           .select()
           .from(idempotencyKeys)
-          .where(and(eq(idempotencyKeys.api_key_id, apiKeyId), eq(idempotencyKeys.key, key)));
+          .where(and(ownedBy(owner), eq(idempotencyKeys.key, key)));
         if (!stored) throw new ApiError('conflict', 'Idempotency-Key is being reused concurrently; retry');
         if (stored.request_hash !== hash) {
           throw new ApiError(
@@ -93,7 +110,7 @@ export function idempotencyHooks(db: Db, box: SecretBox) {
         return reply.send(stored.response_body === null ? '' : await box.decrypt(stored.response_body));
       }
     }
-    request.idempotency = { apiKeyId, key, box };
+    request.idempotency = { owner, key, box };
   }
 
   async function record(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {

@@ -12,6 +12,7 @@ export function openApiDocumentOptions(): OpenApiOptions {
         'Self-hostable implementation of the Journeybee partner-relationship API.',
         '',
         '* **Auth**: `Authorization: Bearer jb_api_…` (or `Api-Key jb_api_…`). Read keys may call GET/HEAD only.',
+        '* **Sessions** (the console): `POST /v1/auth/login` or `/v1/auth/signup` sets the `jb_session` cookie, which authenticates every route like a write key of its user (600 requests per minute per user). With the cookie, POST/PUT/PATCH/DELETE also need `Origin` (this server) and `X-CSRF-Token` (the `csrf_token` of the Session), else 403. The Authorization header wins when both are sent.',
         '* **Base path**: every operation is served under `/v1` and, identically, under `/api/v1`.',
         '* **Errors**: always JSON, `{"error": "<message>", "code": "<code>", "details"?: [{"path", "message"}]}`.',
         '* **Pagination**: `page` (≥ 1) and `pageSize` (1–50, default 10); lists return `{"data", "meta": {"record-count", "page-count"}}`.',
@@ -30,11 +31,20 @@ export function openApiDocumentOptions(): OpenApiOptions {
           name: 'Authorization',
           description: 'The same key as `Api-Key jb_api_…`',
         },
+        sessionCookie: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'jb_session',
+          description:
+            'The console session set by log-in, sign-up or an accepted invitation; unsafe methods also need `Origin` and `X-CSRF-Token`',
+        },
       },
     },
-    security: [{ bearerAuth: [] }, { apiKeyAuth: [] }],
+    security: [{ bearerAuth: [] }, { apiKeyAuth: [] }, { sessionCookie: [] }],
     // Operations are grouped by resource in the document, in this order.
     tags: [
+      'Accounts',
+      'Invitations',
       'Users',
       'Partners',
       'Contacts',

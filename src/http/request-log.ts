@@ -1,5 +1,11 @@
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 
+// Paths that carry a one-time token (invitation and reset links): the token is a bearer secret.
+const TOKEN_PATH = /^((?:\/api)?\/v1\/auth\/invitations\/|\/invite\/|\/reset-password\/)[^/]+/;
+
+/** The path with any invitation or reset token replaced by `:token`. */
+export const withoutTokens = (path: string) => path.replace(TOKEN_PATH, '$1:token');
+
 /**
  * One log line per request, when it completes (Fastify's default writes two). It carries the
  * request id (`requestId`), and `companyId` once the API key is known (see auth.ts). Headers
@@ -20,7 +26,7 @@ export class RequestLogController extends LogController {
     const line = {
       method: request.method,
       // The path only: a query string could carry something a client should not have sent.
-      path: request.url.split('?')[0],
+      path: withoutTokens(request.url.split('?')[0] ?? ''),
       statusCode: reply.statusCode,
       responseTimeMs: Math.round(reply.elapsedTime * 10) / 10,
     };

@@ -11,7 +11,14 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as 
  */
 export class RouteTable {
   private readonly router = FindMyWay({ ignoreTrailingSlash: true, maxParamLength: 200 });
-  readonly routes: { method: string; url: string; hidden: boolean; role: RouteRole | undefined }[] = [];
+  readonly routes: {
+    method: string;
+    url: string;
+    hidden: boolean;
+    role: RouteRole | undefined;
+    /** Callable without a key or session (sign-up, log-in, invitation links). */
+    public: boolean;
+  }[] = [];
 
   add(route: RouteOptions): void {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -22,6 +29,7 @@ export class RouteTable {
         method,
         url: route.url,
         role: route.config?.role,
+        public: route.config?.public === true,
         get hidden() {
           return Boolean(route.schema?.hide);
         },

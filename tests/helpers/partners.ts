@@ -14,7 +14,10 @@ export function partnerBody(domain: string = newDomain(), overrides: Record<stri
   };
 }
 
-/** POST /v1/partners that must succeed; returns the created partner object. */
+/**
+ * POST /v1/partners that must succeed; returns the created partner object as GET shows it
+ * (without the `invitations` that only the creating response carries).
+ */
 export async function invitePartner(
   api: ApiClient,
   key: string,
@@ -23,7 +26,9 @@ export async function invitePartner(
 ) {
   const res = await api.post('/v1/partners', { key, body: partnerBody(domain, overrides) });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body;
+  const { invitations, ...partner } = res.body;
+  expect(Array.isArray(invitations)).toBe(true);
+  return partner;
 }
 
 /** The ids of a list response's items, in order. */

@@ -90,10 +90,20 @@ describe('openapi: the document', () => {
 
   it('documents auth errors on authenticated operations and JSON bodies on writes', async () => {
     const doc = await fetchDoc();
+    const publicRoutes = new Set(
+      ctx.t.app.routeTable.routes
+        .filter((r) => r.public)
+        .map((r) => `${r.method.toLowerCase()} ${toOpenApiPath(r.url)}`),
+    );
+    expect(publicRoutes.has('post /v1/auth/login')).toBe(true);
     for (const [path, operations] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(operations)) {
         const what = `${method} ${path}`;
-        if (path.startsWith('/v1/')) {
+        if (publicRoutes.has(what)) {
+          // Sign-up, log-in and invitation links take no credentials, and are limited per IP.
+          expect(op.security, what).toEqual([]);
+          expect(Object.keys(op.responses ?? {}), what).toEqual(expect.arrayContaining(['429']));
+        } else if (path.startsWith('/v1/')) {
           expect(op.security, `${what} must not opt out of auth`).not.toEqual([]);
           expect(Object.keys(op.responses ?? {}), what).toEqual(expect.arrayContaining(['401', '429']));
         } else {

@@ -126,6 +126,11 @@ describe('partners: inviting a company that does not exist yet', () => {
           custom_field_value_id: expect.any(Number),
         },
       ],
+      // The new company's people are invited (no SMTP here: the one-time links are in the answer).
+      invitations: [
+        { email: `Ann@${domain.toUpperCase()}`, invite_url: expect.stringMatching(/\/invite\/[A-Za-z0-9_-]{43}$/) },
+        { email: `bob@${domain}`, invite_url: expect.stringMatching(/\/invite\/[A-Za-z0-9_-]{43}$/) },
+      ],
       created_at: ISO,
       updated_at: ISO,
     });
@@ -154,9 +159,10 @@ describe('partners: inviting a company that does not exist yet', () => {
     ]);
     expect(mine.body.data[0]).toMatchObject({ company_name: 'Acme Partners', partnership_id: res.body.id });
 
-    // GET returns the same object.
+    // GET returns the same object (the invitation links are in the creating response only).
     const got = await ctx.t.api.get(`/v1/partners/${res.body.id}`, { key: me.readKey });
-    expect(got.body).toEqual(res.body);
+    const { invitations: _sentOnce, ...partner } = res.body;
+    expect(got.body).toEqual(partner);
   });
 
   it('has no stage when the caller has no partner stage for the type, and a reseller side defaults to the partner', async () => {

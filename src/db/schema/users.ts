@@ -22,6 +22,9 @@ export const users = pgTable(
     meeting_link: text('meeting_link'),
     color: text('color'),
     disabled_at: tstz('disabled_at'),
+    // argon2id (PHC string). Null until the person sets a password: users made through the API,
+    // the CLI or a partner invitation cannot log in before they activate their account.
+    password_hash: text('password_hash'),
     ...timestamps(),
   },
   (t) => [

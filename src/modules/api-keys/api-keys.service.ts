@@ -49,7 +49,9 @@ export class ApiKeyService {
     if (row.user_id !== null && (!row.user_role || row.user_disabled_at)) return null;
     await this.touch(row.id);
     return {
+      method: 'api_key',
       keyId: row.id,
+      sessionId: null,
       keyUuid: row.uuid,
       companyId: row.company_id,
       userId: row.user_id,

@@ -27,6 +27,8 @@ export interface NewEvent {
   /** The event's `data`, e.g. `{ "lead": { … } }` (Journeybee's webhook payload shapes). */
   payload: Record<string, unknown>;
   apiKeyId?: number | null | undefined;
+  /** The user who made the change (a key's user, or a session's); their own notices are skipped. */
+  actorUserId?: number | null | undefined;
   /** Internal instructions for side effects; never stored in the payload nor sent to webhooks. */
   meta?: EventMeta | undefined;
 }

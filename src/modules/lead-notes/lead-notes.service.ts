@@ -28,6 +28,7 @@ function noteEvent(type: EventType, actor: Actor, note: NoteRecord) {
     companyId: actor.companyId,
     type,
     apiKeyId: actor.keyId,
+    actorUserId: actor.userId,
     payload: {
       note: {
         uuid: note.uuid,

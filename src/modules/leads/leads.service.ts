@@ -241,7 +241,7 @@ export class LeadService {
             })
           : null;
         await this.recordLeadEvents(tx, 'leads.create', [
-          { id: mine.id, apiKeyId: caller.keyId },
+          { id: mine.id, apiKeyId: caller.keyId, actorUserId: caller.userId },
           ...(theirs ? [{ id: theirs.id, apiKeyId: null }] : []),
         ]);
         const response = { id: mine.id, uuid: mine.uuid, partnershipLeadId };
@@ -419,7 +419,9 @@ export class LeadService {
         const added = assignedUsers && (await repo.setUsers(tx, id, assignedUsers));
         if (fields) await saveCustomFieldValues(tx, target, id, fields);
         const meta = added && { notifyUserIds: added };
-        await this.recordLeadEvents(tx, 'leads.update', [{ id, apiKeyId: caller.keyId, meta }]);
+        await this.recordLeadEvents(tx, 'leads.update', [
+          { id, apiKeyId: caller.keyId, actorUserId: caller.userId, meta },
+        ]);
         return updated;
       }),
     );
@@ -439,7 +441,12 @@ export class LeadService {
   private async recordLeadEvents(
     tx: Tx,
     type: NewEvent['type'],
-    list: { id: number; apiKeyId: number | null; meta?: EventMeta | undefined }[],
+    list: {
+      id: number;
+      apiKeyId: number | null;
+      actorUserId?: number | null;
+      meta?: EventMeta | undefined;
+    }[],
   ): Promise<void> {
     const payloads = await leadPayloads(
       tx,
@@ -447,9 +454,9 @@ export class LeadService {
     );
     await recordEvents(
       tx,
-      list.map(({ id, apiKeyId, meta }) => {
+      list.map(({ id, apiKeyId, actorUserId, meta }) => {
         const { companyId, lead } = payloads.get(id)!;
-        return { companyId, type, payload: { lead }, apiKeyId, meta };
+        return { companyId, type, payload: { lead }, apiKeyId, actorUserId, meta };
       }),
     );
   }

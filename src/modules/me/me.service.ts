@@ -1,6 +1,7 @@
 import type { Db } from '../../db/database.js';
 import type { AuthContext } from '../../http/auth.js';
 import { badRequest, notFound } from '../../http/errors.js';
+import { sessionsRepository } from '../accounts/sessions.repository.js';
 import { apiKeysRepository } from '../api-keys/api-keys.repository.js';
 import { companiesRepository } from '../companies/companies.repository.js';
 import { type UserRow, usersRepository } from '../users/users.repository.js';
@@ -14,27 +15,29 @@ export class MeService {
   constructor(private readonly db: Db) {}
 
   async get(auth: AuthContext) {
-    const [company, user, key] = await Promise.all([
+    const [company, user, key, session] = await Promise.all([
       companiesRepository.findById(this.db, auth.companyId),
       auth.userId === null ? undefined : usersRepository.findById(this.db, auth.companyId, auth.userId),
-      apiKeysRepository.findOne(this.db, auth.companyId, auth.keyId),
+      auth.keyId === null ? undefined : apiKeysRepository.findOne(this.db, auth.companyId, auth.keyId),
+      auth.sessionId === null ? undefined : sessionsRepository.findById(this.db, auth.sessionId),
     ]);
-    if (!company || !key) throw notFound('Company');
-    return {
-      company,
-      user: user ?? null,
-      role: auth.role,
-      authentication: {
-        type: 'api_key' as const,
-        api_key: {
-          id: key.id,
-          name: key.name,
-          prefix: key.prefix,
-          permission: key.permission,
-          expires_at: key.expires_at,
-        },
-      },
-    };
+    if (!company || !(key || session)) throw notFound('Company');
+    const authentication = session
+      ? {
+          type: 'session' as const,
+          session: { id: session.id, created_at: session.created_at, expires_at: session.expires_at },
+        }
+      : {
+          type: 'api_key' as const,
+          api_key: {
+            id: key!.id,
+            name: key!.name,
+            prefix: key!.prefix,
+            permission: key!.permission,
+            expires_at: key!.expires_at,
+          },
+        };
+    return { company, user: user ?? null, role: auth.role, authentication };
   }
 
   async updateProfile(auth: AuthContext, input: UpdateProfileInput): Promise<UserRow> {

@@ -35,7 +35,9 @@ const STREAM_DESCRIPTION = [
 export const notificationsRoutes: FastifyPluginAsyncZod<{
   notifications: NotificationService;
   hub: NotificationHub;
-}> = async (app, { notifications, hub }) => {
+  /** A stream opened with a session ends once the session does (logout, deactivation). */
+  sessions: { usable(id: number): Promise<boolean> };
+}> = async (app, { notifications, hub, sessions }) => {
   app.get(
     '/notifications',
     {
@@ -92,7 +94,10 @@ export const notificationsRoutes: FastifyPluginAsyncZod<{
       const stream = await hub.open(userId, {
         lastEventId: req.headers['last-event-id'],
         response: reply.raw,
-        stillAllowed: () => notifications.keyUsable(req.auth.keyId),
+        stillAllowed: () =>
+          req.auth.sessionId !== null
+            ? sessions.usable(req.auth.sessionId)
+            : notifications.keyUsable(req.auth.keyId ?? 0),
       });
       return reply.send(stream.body as never);
     },

@@ -203,8 +203,8 @@ async function recipients(tx: Executor, event: RecordedEvent, plan: Plan): Promi
   }
   if (ids.length === 0) return [];
   const skip = await alreadyNotified(tx, plan, ids);
-  if (plan.skipActor && event.apiKeyId) {
-    const actor = await repo.keyUserId(tx, event.apiKeyId);
+  if (plan.skipActor) {
+    const actor = event.actorUserId ?? (event.apiKeyId ? await repo.keyUserId(tx, event.apiKeyId) : null);
     if (actor !== null) skip.add(actor);
   }
   return [...new Set(ids)].filter((id) => !skip.has(id)).sort((a, b) => a - b);

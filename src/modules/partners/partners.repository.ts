@@ -216,8 +216,12 @@ export const partnersRepository = {
     return { company: existing, created: false };
   },
 
-  async insertUsers(db: Executor, rows: (typeof users.$inferInsert)[]): Promise<void> {
-    if (rows.length > 0) await db.insert(users).values(rows);
+  async insertUsers(db: Executor, rows: (typeof users.$inferInsert)[]) {
+    if (rows.length === 0) return [];
+    return db
+      .insert(users)
+      .values(rows)
+      .returning({ id: users.id, company_id: users.company_id, email: users.email, role: users.role });
   },
 
   // ---- partnerships ----

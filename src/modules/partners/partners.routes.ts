@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { listOf, paginationQuery } from '../../http/pagination.js';
 import { errorBody, idParam, readErrors, writeErrors } from '../../http/schemas.js';
 import {
+  CreatedPartner,
   CreatePartnerBody,
   ListPartnersQuery,
   Partner,
@@ -54,10 +55,12 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
             'Finds the partner company by email domain (case-insensitive) or creates it, with the emails as its users',
             '(the first an admin). An existing company keeps its users. The emails become your contacts. The',
             'partnership is `pending` until the partner accepts with its own key, or `inactive` with `inactive: true`.',
+            'Each user of a partner company created here gets a one-time invitation link (7 days) to set a password',
+            'and accept: e-mailed when the server has SMTP, otherwise returned once in `invitations[].invite_url`.',
           ].join(' '),
           body: CreatePartnerBody,
           response: {
-            201: Partner,
+            201: CreatedPartner,
             ...writeErrors,
             409: errorBody.describe('A partnership of this type with this company already exists'),
           },

@@ -285,6 +285,20 @@ export const Partner = z
   })
   .meta({ id: 'Partner' });
 
+export const CreatedPartner = Partner.extend({
+  invitations: z
+    .array(
+      z.object({
+        email: z.string(),
+        invite_url: z
+          .string()
+          .optional()
+          .describe('The one-time link, only when the server has no SMTP (otherwise it was e-mailed)'),
+      }),
+    )
+    .describe('The invitations sent to the users of a partner company created by this request (else empty)'),
+}).meta({ id: 'CreatedPartner' });
+
 export const PartnerUser = z
   .object({
     id: z.number().int(),

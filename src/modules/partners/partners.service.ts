@@ -5,6 +5,7 @@ import type { AuthContext } from '../../http/auth.js';
 import { ApiError, notFound } from '../../http/errors.js';
 import { FieldProblems } from '../../http/field-problems.js';
 import { type Page, pageMeta } from '../../http/pagination.js';
+import { companiesRepository } from '../companies/companies.repository.js';
 import { contactsRepository } from '../contacts/contacts.repository.js';
 import { recordContactEvents } from '../contacts/contacts.service.js';
 import {
@@ -14,6 +15,7 @@ import {
   saveCustomFieldValues,
 } from '../custom-field-values/custom-field-values.service.js';
 import { type EventMeta, type EventType, type NewEvent, recordEvents } from '../events/events.js';
+import type { InvitationService, PartnerInvitationOut } from '../invitations/invitations.service.js';
 import { emailDomain } from './business-email.js';
 import { partnershipPayload } from './partners.events.js';
 import { checkClassification } from './partners.references.js';
@@ -79,8 +81,17 @@ function toPartner(
   };
 }
 
+/** What POST /v1/partners answers: the partner, and the invitations its new users were sent. */
+export type CreatedPartnerOut = PartnerOut & { invitations: PartnerInvitationOut[] };
+
+type PartnerInviter = Pick<InvitationService, 'issuePartnerInvitations' | 'deliverPartnerInvitations'>;
+
 export class PartnerService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    // Without one (the demo seed), a partner company's users get no invitation.
+    private readonly inviter?: PartnerInviter,
+  ) {}
 
   /** Full partner objects for rows of one company, with tags, users and custom fields batched. */
   private async hydrate(
@@ -180,7 +191,7 @@ export class PartnerService {
    * creates it with the emails as its users, then writes the partnership, both sides' records,
    * the caller's contacts, tags, assigned users and custom field values in one transaction.
    */
-  async create(caller: Caller, input: CreatePartnerInput): Promise<PartnerOut> {
+  async create(caller: Caller, input: CreatePartnerInput): Promise<CreatedPartnerOut> {
     const { companyId } = caller;
     const problems = new FieldProblems();
     const domain = input.emailDomain ?? emailDomain(input.emails[0]!.email);
@@ -218,6 +229,9 @@ export class PartnerService {
         ? ((await repo.firstPartnerStage(this.db, companyId, input.partnerType)) ?? null)
         : (classification.stage_id ?? null);
     let id: number;
+    let invited:
+      | { issued: Awaited<ReturnType<PartnerInviter['issuePartnerInvitations']>>; partnerName: string }
+      | undefined;
     try {
       id = await this.db.transaction(async (tx) => {
         const found = await repo.companyByDomain(tx, domain);
@@ -227,18 +241,18 @@ export class PartnerService {
         if (partner.id === companyId) throw ownCompany(new FieldProblems(), domainPath, domain).toError();
         // People of a company we just created become its users; an existing company (another
         // tenant) keeps its own users untouched.
-        if (created) {
-          await repo.insertUsers(
-            tx,
-            input.emails.map((e, i) => ({
-              company_id: partner.id,
-              email: e.email,
-              first_name: e.firstName ?? null,
-              last_name: e.lastName ?? null,
-              role: i === 0 ? ('admin' as const) : ('partnerships' as const),
-            })),
-          );
-        }
+        const partnerUsers = !created
+          ? []
+          : await repo.insertUsers(
+              tx,
+              input.emails.map((e, i) => ({
+                company_id: partner.id,
+                email: e.email,
+                first_name: e.firstName ?? null,
+                last_name: e.lastName ?? null,
+                role: i === 0 ? ('admin' as const) : ('partnerships' as const),
+              })),
+            );
         const partnership = await repo.insertPartnership(tx, {
           company_id: companyId,
           partner_company_id: partner.id,
@@ -284,6 +298,16 @@ export class PartnerService {
         await this.recordSideEvents(tx, 'partners.create', partnership.id, viewers, caller.keyId);
         const contactIds = contacts.map((c) => c.id);
         await recordContactEvents(tx, 'partners.contact_create', companyId, contactIds, caller.keyId ?? null);
+        // The people of a company made here have no password yet: each gets a one-time link
+        // (an inactive partnership invites nobody, so neither does it send links).
+        if (this.inviter && partnerUsers.length > 0 && partnership.status === 'pending') {
+          const issued = await this.inviter.issuePartnerInvitations(tx, {
+            partnershipId: partnership.id,
+            invitedBy: caller.userId,
+            users: partnerUsers,
+          });
+          invited = { issued, partnerName: partner.name };
+        }
         return mine.id;
       });
     } catch (err) {
@@ -292,7 +316,14 @@ export class PartnerService {
       }
       throw err;
     }
-    return this.getOrThrow(companyId, id);
+    const out = await this.getOrThrow(companyId, id);
+    if (!invited || !this.inviter) return { ...out, invitations: [] };
+    const inviting = await companiesRepository.findById(this.db, companyId);
+    const invitations = await this.inviter.deliverPartnerInvitations(invited.issued, {
+      partnerCompanyName: invited.partnerName,
+      invitingCompanyName: inviting?.name ?? 'A company',
+    });
+    return { ...out, invitations };
   }
 
   /** PATCH: only what is sent changes; tags and assigned users are replaced, custom fields upserted. */

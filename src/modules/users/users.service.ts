@@ -3,6 +3,7 @@ import type { Db, Tx } from '../../db/database.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { ApiError, MESSAGES, notFound } from '../../http/errors.js';
 import { type Page, pageMeta } from '../../http/pagination.js';
+import { sessionsRepository } from '../accounts/sessions.repository.js';
 import { recordEvents } from '../events/events.js';
 import { type UserRow, usersRepository } from './users.repository.js';
 import { type CreateUserInput, type ListUsersInput, type UpdateUserInput, User } from './users.schemas.js';
@@ -52,6 +53,8 @@ export class UserService {
         if (demotes) await this.keepAnAdmin(tx, companyId, id);
         const row = await usersRepository.update(tx, companyId, id, input);
         if (!row) throw notFound('User');
+        // A deactivation ends the user's sessions for good (reactivating does not revive them).
+        if (input.disabled_at) await sessionsRepository.revokeAllOfUser(tx, id);
         return row;
       });
     } catch (err) {
@@ -77,6 +80,7 @@ export class UserService {
       if (!row || row.disabled_at) throw notFound('User');
       await this.keepAnAdmin(tx, companyId, id);
       await usersRepository.update(tx, companyId, id, { disabled_at: new Date() });
+      await sessionsRepository.revokeAllOfUser(tx, id);
     });
   }
 }
