@@ -12,7 +12,14 @@ import {
   useBrowser,
   watchedPage,
 } from './helpers/browser.js';
-import { createKeyInConsole, csrfToken, fetchInPage, newPerson, signUp } from './helpers/console.js';
+import {
+  createKeyInConsole,
+  csrfToken,
+  fetchInPage,
+  newPerson,
+  onServer,
+  signUp,
+} from './helpers/console.js';
 
 // Every main page of a company with real data (a partner, tags, custom fields, leads, notes,
 // a webhook, a notification): axe-core finds no serious or critical violation, nothing scrolls
@@ -52,10 +59,10 @@ beforeAll(async () => {
   });
   const partnerContext = await chrome.browser.newContext();
   const jo = await partnerContext.newPage();
-  await jo.goto(partner.invitations[0].invite_url);
+  await jo.goto(onServer(partner.invitations[0].invite_url, base));
   await jo.getByLabel('Password').fill(`Honeycomb-${uniq()}-Lattice`);
   await jo.getByRole('button', { name: /^Join/ }).click();
-  await jo.getByRole('heading', { level: 1, name: 'Partners' }).waitFor();
+  await jo.getByRole('heading', { level: 1, name: 'Partners', exact: true }).waitFor();
   const joCsrf = await csrfToken(jo);
   const joSide = await fetchInPage(jo, 'GET', '/v1/partners');
   const accepted = await fetchInPage(jo, 'POST', `/v1/partnerships/${joSide.body.data[0].id}/accept`, {
@@ -159,7 +166,7 @@ const PAGES = [
 
 async function open(path: string, heading: string) {
   await page.goto(ctx.t.api.baseUrl + path);
-  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+  await page.getByRole('heading', { level: 1, name: heading, exact: true }).waitFor();
   // Settle: every list on the page has loaded.
   await expect.poll(() => page.locator('output.loading').count()).toBe(0);
 }

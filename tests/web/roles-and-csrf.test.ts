@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniq, useTestApp } from '../helpers/app.js';
 import { useBrowser } from './helpers/browser.js';
-import { fetchInPage, newPerson, openSettingsTab, signUp } from './helpers/console.js';
+import { fetchInPage, newPerson, onServer, openSettingsTab, signUp } from './helpers/console.js';
 
 const ctx = useTestApp();
 const chrome = useBrowser();
@@ -21,7 +21,10 @@ describe('console: a partnerships teammate', () => {
     await form.getByLabel('Email').fill(email);
     await form.getByLabel('Role').selectOption('partnerships');
     await form.getByRole('button', { name: 'Invite' }).click();
-    const link = await form.getByLabel(new RegExp(`^Invitation link for ${email}`)).inputValue();
+    const link = onServer(
+      await form.getByLabel(new RegExp(`^Invitation link for ${email}`)).inputValue(),
+      base,
+    );
     await page.getByRole('region', { name: 'Pending invitations' }).getByText(email).waitFor();
 
     const teammate = await chrome.browser.newContext();
@@ -31,7 +34,7 @@ describe('console: a partnerships teammate', () => {
     await sam.getByLabel('First name').fill('Sam');
     await sam.getByLabel('Password').fill(`Honeycomb-${uniq()}-Lattice`);
     await sam.getByRole('button', { name: `Join ${person.company}` }).click();
-    await sam.getByRole('heading', { level: 1, name: 'Leads' }).waitFor();
+    await sam.getByRole('heading', { level: 1, name: 'Leads', exact: true }).waitFor();
 
     await sam.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
     const tabs = sam.getByRole('navigation', { name: 'Settings' });
@@ -97,7 +100,7 @@ describe('console: CSRF', () => {
     expect(await response.json()).toEqual({ error: 'CSRF check failed', code: 'forbidden' });
 
     await page.goto(`${base}/leads`);
-    await page.getByRole('heading', { level: 1, name: 'Leads' }).waitFor();
+    await page.getByRole('heading', { level: 1, name: 'Leads', exact: true }).waitFor();
     const after = await fetchInPage(page, 'GET', '/v1/api-keys');
     expect(after.body.meta['record-count']).toBe(before.body.meta['record-count']);
     await context.close();

@@ -38,7 +38,7 @@ export function SessionProvider({ children }: { children: ComponentChildren }) {
 
   const signOut = useCallback(async () => {
     try {
-      await ok(api.POST('/v1/auth/logout'), { quiet401: true });
+      await ok(api.POST('/v1/auth/logout', { body: {} }), { quiet401: true });
     } finally {
       apply(null);
     }

@@ -73,11 +73,18 @@ export const DESKTOP = { width: 1280, height: 800 };
 
 /** The page is no wider than its viewport (nothing to scroll sideways at 375 px). */
 export async function expectNoHorizontalScroll(page: Page): Promise<void> {
-  const { scroll, client } = await page.evaluate(() => {
-    const { document } = globalThis as any; // runs in the page (these tests compile without DOM types)
-    return { scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth };
+  const { scroll, client, culprits } = await page.evaluate(() => {
+    const { document, getComputedStyle } = globalThis as any; // runs in the page (compiled without DOM types)
+    const width = document.documentElement.clientWidth;
+    // The outermost elements that stick out, to say what overflows.
+    const out: string[] = [];
+    for (const el of [document.body, ...document.querySelectorAll('body *')]) {
+      if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX === 'visible')
+        out.push(`${el.tagName.toLowerCase()}.${el.className}:${el.scrollWidth}`);
+    }
+    return { scroll: document.documentElement.scrollWidth, client: width, culprits: out.slice(-5) };
   });
-  expect(scroll, 'page scrolls sideways').toBeLessThanOrEqual(client);
+  expect(scroll, `page scrolls sideways: ${culprits.join(', ')}`).toBeLessThanOrEqual(client);
 }
 
 const require = createRequire(import.meta.url);

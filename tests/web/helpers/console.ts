@@ -29,7 +29,7 @@ export async function signUp(page: Page, baseUrl: string, person: Person): Promi
   await page.getByLabel('Work email').fill(person.email);
   await page.getByLabel('Password').fill(person.password);
   await page.getByRole('button', { name: 'Sign up' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Leads' }).waitFor();
+  await page.getByRole('heading', { level: 1, name: 'Leads', exact: true }).waitFor();
 }
 
 /** Opens a Settings tab by clicking Settings, then the tab. */
@@ -96,4 +96,18 @@ export async function csrfToken(page: Page): Promise<string> {
 /** The bell's accessible name ("Notifications" or "Notifications, 2 unread"). */
 export function bellLabel(page: Page): Promise<string | null> {
   return page.getByTestId('bell').getAttribute('aria-label');
+}
+
+/**
+ * An invitation or reset link as this test server serves it: the server builds links from
+ * PUBLIC_URL (http://HOST:PORT by default), and a test server listens on a port of its own.
+ */
+export function onServer(
+  link: string,
+  baseUrl: string,
+  kind: 'invite' | 'reset-password' = 'invite',
+): string {
+  const url = new URL(link);
+  expect(url.pathname).toMatch(new RegExp(`^/${kind}/[A-Za-z0-9_-]{20,}$`));
+  return baseUrl + url.pathname;
 }

@@ -1,9 +1,9 @@
 import createClient, { type Middleware } from 'openapi-fetch';
-import type { paths } from './pending-contract';
-import type { components } from './schema';
+import type { components, paths } from './schema';
 
 export type Schemas = components['schemas'];
-export type { Invitation, InvitationPreview, Session } from './pending-contract';
+export type Session = Schemas['Session'];
+export type Invitation = Schemas['Invitation'];
 
 /** The API's error body: `{"error", "code"?, "details"?: [{path, message}]}`. */
 export interface ErrorBody {

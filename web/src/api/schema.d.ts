@@ -408,6 +408,782 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/invitations/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Look at an invitation
+         * @description Who is invited, to which company, with which role (and, for a partner, by whom).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The token of the invitation link (`/invite/{token}`) */
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["InvitationPreview"];
+                    };
+                };
+                /** @description Invalid request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `Origin` names another site (CSRF check failed) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The link is invalid, used, revoked or expired */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Content-Type must be application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests from this IP address */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/invitations/{token}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept an invitation: set your password and log in
+         * @description Joins the company with the invitation's role and sets the `jb_session` cookie. The link works once. A partner then sees the pending partnership in `GET /v1/partners` and can accept it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The token of the invitation link (`/invite/{token}`) */
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["AcceptInvitationInput"];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Session"];
+                    };
+                };
+                /** @description Invalid request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `Origin` names another site (CSRF check failed) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The link is invalid, used, revoked or expired */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The account is already active: log in instead */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Content-Type must be application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests from this IP address */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log in
+         * @description Sets the `jb_session` cookie (HttpOnly, SameSite=Lax, Secure over HTTPS). With that cookie every /v1 route answers as it would to a write key of the user; POST, PUT, PATCH and DELETE then also need `Origin` (this server) and `X-CSRF-Token` (the `csrf_token` returned here). After 10 failed attempts for an email (or 100 from an IP address) within 15 minutes, log-ins are refused (429, `Retry-After`) until the window ends.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["LoginInput"];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Session"];
+                    };
+                };
+                /** @description Invalid request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Invalid email or password */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `Origin` names another site (CSRF check failed) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The email and password are valid in several companies: send `company_id` */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChooseCompany"];
+                    };
+                };
+                /** @description Content-Type must be application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many failed attempts, or too many requests from this IP address */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log out
+         * @description Ends this session on every server process and clears the cookie.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            /** @description No body is needed */
+            requestBody: {
+                content: {
+                    "application/json": Record<string, never> | null;
+                };
+            };
+            responses: {
+                /** @description Logged out */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid session cookie (an API key cannot use this route) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description CSRF check failed: `Origin` is not this server, or `X-CSRF-Token` is missing or wrong */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Content-Type must be application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limit exceeded */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change your password
+         * @description Needs the current password. Ends the user's other sessions; this one goes on.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ChangePasswordInput"];
+                };
+            };
+            responses: {
+                /** @description Changed */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description The current password is wrong, or the new one is not allowed */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid session cookie (an API key cannot use this route) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description CSRF check failed: `Origin` is not this server, or `X-CSRF-Token` is missing or wrong */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Content-Type must be application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limit exceeded */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for a password reset link
+         * @description Always 202, whether or not the email has an account. When the server has SMTP, each active account with this email is sent a one-time link (valid 1 hour); without SMTP nothing is sent (an operator prints a link with `journeybee users reset-password`).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PasswordResetInput"];
+                };
+            };
+            responses: {
+                /** @description Accepted */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `Origin` names another site (CSRF check failed) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Content-Type must be application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests from this IP address */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/password-reset/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with a reset link
+         * @description Uses the link up, ends every session of the user and opens a new one. Sets the `jb_session` cookie (HttpOnly, SameSite=Lax, Secure over HTTPS). With that cookie every /v1 route answers as it would to a write key of the user; POST, PUT, PATCH and DELETE then also need `Origin` (this server) and `X-CSRF-Token` (the `csrf_token` returned here).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CompletePasswordResetInput"];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Session"];
+                    };
+                };
+                /** @description Invalid request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description `Origin` names another site (CSRF check failed) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The link is invalid, used or expired */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Content-Type must be application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests from this IP address */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The current session
+         * @description The logged-in user and company, with a fresh CSRF token. 401 without a session cookie.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Session"];
+                    };
+                };
+                /** @description Invalid request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid session cookie (an API key cannot use this route) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description CSRF check failed: `Origin` is not this server, or `X-CSRF-Token` is missing or wrong */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limit exceeded */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/signup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign up: a new company and its first admin
+         * @description Sets the `jb_session` cookie (HttpOnly, SameSite=Lax, Secure over HTTPS). With that cookie every /v1 route answers as it would to a write key of the user; POST, PUT, PATCH and DELETE then also need `Origin` (this server) and `X-CSRF-Token` (the `csrf_token` returned here). The company's domain is the email's, unless it is a free-mail provider or another company has it. Refused (403) when the server is invitation-only (`JOURNEYBEE_SIGNUP=invite`).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SignupInput"];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Session"];
+                    };
+                };
+                /** @description Invalid request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Sign-up is by invitation only, or CSRF check failed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Content-Type must be application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests from this IP address */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/campaigns": {
         parameters: {
             query?: never;
@@ -2421,6 +3197,288 @@ export interface paths {
         };
         trace?: never;
     };
+    "/v1/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List your company's invitations
+         * @description Newest first; pending ones unless `status` says otherwise. Links are never shown again.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page number, from 1 */
+                    page?: number;
+                    /** @description Items per page, 1 to 50 */
+                    pageSize?: number;
+                    /** @description Which invitations: pending ones (default), accepted, revoked, expired, or all */
+                    status?: "pending" | "accepted" | "revoked" | "expired" | "all";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Invitation"][];
+                            meta: {
+                                /** @description ceil(record-count / pageSize) */
+                                "page-count": number;
+                                /** @description Exact number of matching records */
+                                "record-count": number;
+                            };
+                        };
+                    };
+                };
+                /** @description Invalid request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Write access required (read key), or admin role required (partnerships user) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limit exceeded */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Invite a teammate
+         * @description A one-time link (valid 7 days) lets the person set a password and join your company with this role. With SMTP it is e-mailed; otherwise it is in this response only (`invite_url`). A new invitation replaces the earlier pending ones of the same email.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateInvitationInput"];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Invitation"];
+                    };
+                };
+                /** @description Invalid request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Write access required (read key), or admin role required (partnerships user) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The email already has an active account in your company */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Content-Type must be application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limit exceeded */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The invitation e-mail could not be sent (nothing was created) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invitations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an invitation
+         * @description Its link stops working at once. Revoking twice is fine.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Revoked */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing or invalid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Write access required (read key), or admin role required (partnerships user) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such invitation in your company */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The invitation was accepted */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Content-Type must be application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limit exceeded */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/leads": {
         parameters: {
             query?: never;
@@ -3874,7 +4932,7 @@ export interface paths {
         put?: never;
         /**
          * Invite a partner
-         * @description Finds the partner company by email domain (case-insensitive) or creates it, with the emails as its users (the first an admin). An existing company keeps its users. The emails become your contacts. The partnership is `pending` until the partner accepts with its own key, or `inactive` with `inactive: true`.
+         * @description Finds the partner company by email domain (case-insensitive) or creates it, with the emails as its users (the first an admin). An existing company keeps its users. The emails become your contacts. The partnership is `pending` until the partner accepts with its own key, or `inactive` with `inactive: true`. Each user of a partner company created here gets a one-time invitation link (7 days) to set a password and accept: e-mailed when the server has SMTP, otherwise returned once in `invitations[].invite_url`.
          */
         post: {
             parameters: {
@@ -3895,7 +4953,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Partner"];
+                        "application/json": components["schemas"]["CreatedPartner"];
                     };
                 };
                 /** @description Invalid request */
@@ -4609,7 +5667,7 @@ export interface paths {
         put?: never;
         /**
          * Invite a partner (alias of /v1/partners)
-         * @description Finds the partner company by email domain (case-insensitive) or creates it, with the emails as its users (the first an admin). An existing company keeps its users. The emails become your contacts. The partnership is `pending` until the partner accepts with its own key, or `inactive` with `inactive: true`.
+         * @description Finds the partner company by email domain (case-insensitive) or creates it, with the emails as its users (the first an admin). An existing company keeps its users. The emails become your contacts. The partnership is `pending` until the partner accepts with its own key, or `inactive` with `inactive: true`. Each user of a partner company created here gets a one-time invitation link (7 days) to set a password and accept: e-mailed when the server has SMTP, otherwise returned once in `invitations[].invite_url`.
          */
         post: {
             parameters: {
@@ -4630,7 +5688,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Partner"];
+                        "application/json": components["schemas"]["CreatedPartner"];
                     };
                 };
                 /** @description Invalid request */
@@ -8353,6 +9411,18 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AcceptInvitation: {
+            first_name?: string;
+            last_name?: string | null;
+            /** @description 10 to 200 characters, not one of the most common passwords (stored as an argon2id hash) */
+            password: string;
+        };
+        AcceptInvitationInput: {
+            first_name?: string;
+            last_name?: string | null;
+            /** @description 10 to 200 characters, not one of the most common passwords (stored as an argon2id hash) */
+            password: string;
+        };
         ApiKey: {
             /** Format: date-time */
             created_at: string;
@@ -8525,6 +9595,32 @@ export interface components {
             updated_at: string;
             uuid: string;
         };
+        ChangePassword: {
+            current_password: string;
+            /** @description 10 to 200 characters, not one of the most common passwords (stored as an argon2id hash) */
+            new_password: string;
+        };
+        ChangePasswordInput: {
+            current_password: string;
+            /** @description 10 to 200 characters, not one of the most common passwords (stored as an argon2id hash) */
+            new_password: string;
+        };
+        ChooseCompany: {
+            code: string;
+            companies: {
+                id: number;
+                name: string;
+            }[];
+            error: string;
+        };
+        ChooseCompanyInput: {
+            code: string;
+            companies: {
+                id: number;
+                name: string;
+            }[];
+            error: string;
+        };
         Company: {
             country_id: number | null;
             /** Format: date-time */
@@ -8556,6 +9652,18 @@ export interface components {
             updated_at: string;
             uuid: string;
             website_url: string | null;
+        };
+        CompletePasswordReset: {
+            /** @description 10 to 200 characters, not one of the most common passwords (stored as an argon2id hash) */
+            password: string;
+            /** @description The token of the reset link */
+            token: string;
+        };
+        CompletePasswordResetInput: {
+            /** @description 10 to 200 characters, not one of the most common passwords (stored as an argon2id hash) */
+            password: string;
+            /** @description The token of the reset link */
+            token: string;
         };
         Contact: {
             /** @description The partner company's name */
@@ -8823,6 +9931,191 @@ export interface components {
             /** @description The partnership lead recorded for a referral or reseller lead; null for a campaign lead */
             partnershipLeadId: number | null;
             uuid: string;
+        };
+        CreatedPartner: {
+            assigned_users: {
+                email: string;
+                first_name: string | null;
+                id: number;
+                last_name: string | null;
+            }[];
+            category: {
+                id: number;
+                label: string;
+                uuid: string;
+            } | null;
+            /** Format: date-time */
+            created_at: string;
+            custom_fields: components["schemas"]["CustomFieldValue"][];
+            /**
+             * @description `invited`: your company sent the invitation
+             * @enum {string}
+             */
+            direction: "invited" | "received";
+            /** @description Your company partnership id (Journeybee's company_partnerships_id) */
+            id: number;
+            /** @description The invitations sent to the users of a partner company created by this request (else empty) */
+            invitations: {
+                email: string;
+                /** @description The one-time link, only when the server has no SMTP (otherwise it was e-mailed) */
+                invite_url?: string;
+            }[];
+            partner: {
+                country: {
+                    code: string;
+                    id: number;
+                    label: string;
+                } | null;
+                email_domain: string | null;
+                fallback_data: {
+                    country_label?: string | null;
+                    logo_square_uuid?: string | null;
+                    name?: string | null;
+                    website_url?: string | null;
+                } | null;
+                id: number;
+                name: string;
+                uuid: string;
+                website_url: string | null;
+            };
+            partnership: {
+                accepted_at: string | null;
+                /** Format: date-time */
+                created_at: string;
+                declined_at: string | null;
+                id: number;
+                invited_by_company_id: number;
+                /** @enum {string} */
+                partner_type: "referral" | "reseller";
+                /** @description Reseller partnerships: who resells, seen from you (`company` = your company) */
+                reseller: ("company" | "partner") | null;
+                /** @enum {string} */
+                status: "pending" | "accepted" | "declined" | "inactive";
+                uuid: string;
+            };
+            /** @description The partnership both companies share */
+            partnership_id: number;
+            stage: {
+                id: number;
+                label: string;
+                phase: string;
+                series: number;
+                uuid: string;
+            } | null;
+            tags: {
+                background_color: string;
+                id: number;
+                label: string;
+                text_color: string;
+            }[];
+            tier: {
+                background_color: string;
+                id: number;
+                label: string;
+                text_color: string;
+                uuid: string;
+            } | null;
+            /** Format: date-time */
+            updated_at: string;
+            uuid: string;
+        };
+        CreatedPartnerInput: {
+            assigned_users: {
+                email: string;
+                first_name: string | null;
+                id: number;
+                last_name: string | null;
+            }[];
+            category: {
+                id: number;
+                label: string;
+                uuid: string;
+            } | null;
+            /** Format: date-time */
+            created_at: string;
+            custom_fields: components["schemas"]["CustomFieldValueInput"][];
+            /**
+             * @description `invited`: your company sent the invitation
+             * @enum {string}
+             */
+            direction: "invited" | "received";
+            /** @description Your company partnership id (Journeybee's company_partnerships_id) */
+            id: number;
+            /** @description The invitations sent to the users of a partner company created by this request (else empty) */
+            invitations: {
+                email: string;
+                /** @description The one-time link, only when the server has no SMTP (otherwise it was e-mailed) */
+                invite_url?: string;
+            }[];
+            partner: {
+                country: {
+                    code: string;
+                    id: number;
+                    label: string;
+                } | null;
+                email_domain: string | null;
+                fallback_data: {
+                    country_label?: string | null;
+                    logo_square_uuid?: string | null;
+                    name?: string | null;
+                    website_url?: string | null;
+                } | null;
+                id: number;
+                name: string;
+                uuid: string;
+                website_url: string | null;
+            };
+            partnership: {
+                accepted_at: string | null;
+                /** Format: date-time */
+                created_at: string;
+                declined_at: string | null;
+                id: number;
+                invited_by_company_id: number;
+                /** @enum {string} */
+                partner_type: "referral" | "reseller";
+                /** @description Reseller partnerships: who resells, seen from you (`company` = your company) */
+                reseller: ("company" | "partner") | null;
+                /** @enum {string} */
+                status: "pending" | "accepted" | "declined" | "inactive";
+                uuid: string;
+            };
+            /** @description The partnership both companies share */
+            partnership_id: number;
+            stage: {
+                id: number;
+                label: string;
+                phase: string;
+                series: number;
+                uuid: string;
+            } | null;
+            tags: {
+                background_color: string;
+                id: number;
+                label: string;
+                text_color: string;
+            }[];
+            tier: {
+                background_color: string;
+                id: number;
+                label: string;
+                text_color: string;
+                uuid: string;
+            } | null;
+            /** Format: date-time */
+            updated_at: string;
+            uuid: string;
+        };
+        CreateInvitation: {
+            /** Format: email */
+            email: string;
+            /** @enum {string} */
+            role: "admin" | "partnerships";
+        };
+        CreateInvitationInput: {
+            email: string;
+            /** @enum {string} */
+            role: "admin" | "partnerships";
         };
         CreateLead: {
             /** @enum {string} */
@@ -9370,6 +10663,94 @@ export interface components {
             /** @description Human-readable message */
             error: string;
         };
+        Invitation: {
+            accepted_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            email: string;
+            /** Format: date-time */
+            expires_at: string;
+            id: number;
+            /** @description The one-time link, in the response that created the invitation only, and only when no SMTP server is configured (otherwise it is e-mailed) */
+            invite_url?: string;
+            /** @description The user of your company who invited (null for partner invitations and removed users) */
+            invited_by: {
+                email: string;
+                id: number;
+            } | null;
+            /**
+             * @description `team`: a teammate; `partner`: a contact of a partner company
+             * @enum {string}
+             */
+            kind: "team" | "partner";
+            revoked_at: string | null;
+            /** @enum {string} */
+            role: "admin" | "partnerships";
+            uuid: string;
+        };
+        InvitationInput: {
+            accepted_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            email: string;
+            /** Format: date-time */
+            expires_at: string;
+            id: number;
+            /** @description The one-time link, in the response that created the invitation only, and only when no SMTP server is configured (otherwise it is e-mailed) */
+            invite_url?: string;
+            /** @description The user of your company who invited (null for partner invitations and removed users) */
+            invited_by: {
+                email: string;
+                id: number;
+            } | null;
+            /**
+             * @description `team`: a teammate; `partner`: a contact of a partner company
+             * @enum {string}
+             */
+            kind: "team" | "partner";
+            revoked_at: string | null;
+            /** @enum {string} */
+            role: "admin" | "partnerships";
+            uuid: string;
+        };
+        InvitationPreview: {
+            /** @description The company the person joins */
+            company: {
+                id: number;
+                name: string;
+            };
+            email: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** @enum {string} */
+            kind: "team" | "partner";
+            /** @description Partner invitations: the company that invites yours to partner */
+            partner_company?: {
+                id: number;
+                name: string;
+            };
+            /** @enum {string} */
+            role: "admin" | "partnerships";
+        };
+        InvitationPreviewInput: {
+            /** @description The company the person joins */
+            company: {
+                id: number;
+                name: string;
+            };
+            email: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** @enum {string} */
+            kind: "team" | "partner";
+            /** @description Partner invitations: the company that invites yours to partner */
+            partner_company?: {
+                id: number;
+                name: string;
+            };
+            /** @enum {string} */
+            role: "admin" | "partnerships";
+        };
         Lead: {
             assigned_users: {
                 color: string | null;
@@ -9696,7 +11077,21 @@ export interface components {
             updated_at: string;
             uuid: string;
         };
+        Login: {
+            /** @description Which company to log in to, when the email has accounts in several */
+            company_id?: number;
+            /** Format: email */
+            email: string;
+            password: string;
+        };
+        LoginInput: {
+            /** @description Which company to log in to, when the email has accounts in several */
+            company_id?: number;
+            email: string;
+            password: string;
+        };
         Me: {
+            /** @description An API key (its prefix and permission), or the console session (a session acts as a write key) */
             authentication: {
                 api_key: {
                     expires_at: string | null;
@@ -9706,8 +11101,21 @@ export interface components {
                     permission: "read" | "write";
                     prefix: string;
                 };
-                /** @enum {string} */
+                /** @constant */
                 type: "api_key";
+            } | {
+                session: {
+                    /** Format: date-time */
+                    created_at: string;
+                    /**
+                     * Format: date-time
+                     * @description When it ends if unused (14 days idle)
+                     */
+                    expires_at: string;
+                    id: number;
+                };
+                /** @constant */
+                type: "session";
             };
             company: components["schemas"]["Company"];
             /**
@@ -9719,6 +11127,7 @@ export interface components {
             user: components["schemas"]["User"] | null;
         };
         MeInput: {
+            /** @description An API key (its prefix and permission), or the console session (a session acts as a write key) */
             authentication: {
                 api_key: {
                     expires_at: string | null;
@@ -9728,8 +11137,21 @@ export interface components {
                     permission: "read" | "write";
                     prefix: string;
                 };
-                /** @enum {string} */
+                /** @constant */
                 type: "api_key";
+            } | {
+                session: {
+                    /** Format: date-time */
+                    created_at: string;
+                    /**
+                     * Format: date-time
+                     * @description When it ends if unused (14 days idle)
+                     */
+                    expires_at: string;
+                    id: number;
+                };
+                /** @constant */
+                type: "session";
             };
             company: components["schemas"]["CompanyInput"];
             /**
@@ -10008,6 +11430,35 @@ export interface components {
             phone_number: string | null;
             position: string | null;
         };
+        PasswordReset: {
+            /** Format: email */
+            email: string;
+        };
+        PasswordResetInput: {
+            email: string;
+        };
+        Session: {
+            company: components["schemas"]["Company"];
+            /** @description Send it as `X-CSRF-Token` with every POST, PUT, PATCH and DELETE made with the session cookie */
+            csrf_token: string;
+            /**
+             * Format: date-time
+             * @description When the session ends if unused (14 days idle; each use extends it)
+             */
+            expires_at: string;
+            user: components["schemas"]["User"];
+        };
+        SessionInput: {
+            company: components["schemas"]["CompanyInput"];
+            /** @description Send it as `X-CSRF-Token` with every POST, PUT, PATCH and DELETE made with the session cookie */
+            csrf_token: string;
+            /**
+             * Format: date-time
+             * @description When the session ends if unused (14 days idle; each use extends it)
+             */
+            expires_at: string;
+            user: components["schemas"]["UserInput"];
+        };
         SetCustomFieldValue: {
             /** @description A custom field definition of your company */
             customFieldId: number;
@@ -10033,6 +11484,23 @@ export interface components {
             value: {
                 [key: string]: unknown;
             } | null;
+        };
+        Signup: {
+            company_name: string;
+            /** Format: email */
+            email: string;
+            first_name: string;
+            last_name?: string | null;
+            /** @description 10 to 200 characters, not one of the most common passwords (stored as an argon2id hash) */
+            password: string;
+        };
+        SignupInput: {
+            company_name: string;
+            email: string;
+            first_name: string;
+            last_name?: string | null;
+            /** @description 10 to 200 characters, not one of the most common passwords (stored as an argon2id hash) */
+            password: string;
         };
         Tag: {
             /** @enum {string} */

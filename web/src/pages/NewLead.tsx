@@ -11,10 +11,10 @@ import { useLoad } from '../lib/hooks';
 import { LEAD_STATUSES, type LeadStatus, STATUS_LABELS } from '../lib/leads';
 
 type Association = 'referral' | 'reseller' | 'campaigns';
-const ASSOCIATIONS: [Association, string, string][] = [
-  ['referral', 'Referral', 'a lead that goes through a referral partnership'],
-  ['reseller', 'Reseller', 'a lead that goes through a reseller partnership'],
-  ['campaigns', 'Campaign', 'a lead from one of your campaigns'],
+const ASSOCIATIONS: [Association, string][] = [
+  ['referral', 'Referral'],
+  ['reseller', 'Reseller'],
+  ['campaigns', 'Campaign'],
 ];
 
 function PartnerUsers({ partnerId, error }: { partnerId: number; error?: string | undefined }) {
@@ -139,7 +139,7 @@ export function NewLead() {
         <form class="card stack form-wide" onSubmit={submit} noValidate>
           <FormError message={form.error} />
           <Choices legend="Association" inline error={form.fields.associationType}>
-            {ASSOCIATIONS.map(([value, label, description]) => (
+            {ASSOCIATIONS.map(([value, label]) => (
               <Radio
                 key={value}
                 name="associationType"
@@ -149,11 +149,7 @@ export function NewLead() {
                   setAssociation(value);
                   setPartnerId(undefined);
                 }}
-                label={
-                  <>
-                    {label} <span class="visually-hidden">: {description}</span>
-                  </>
-                }
+                label={label}
               />
             ))}
           </Choices>

@@ -51,8 +51,8 @@ function InvitePartner({ onClose, onInvited }: { onClose: () => void; onInvited:
           },
         }),
       );
-      // The contract adds `invitations` (with one-time links when the server sends no email).
-      const invitations = (created as Partner & { invitations?: SentInvitation[] }).invitations ?? [];
+      // One-time links for the partner's new users, when the server sends no email.
+      const invitations: SentInvitation[] = created.invitations;
       setSent({ name: created.partner.name, invitations });
       onInvited();
     });
