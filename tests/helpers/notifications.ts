@@ -69,7 +69,12 @@ export class SseClient {
         url,
         {
           agent: false,
-          headers: { authorization: `Bearer ${key}`, accept: 'text/event-stream', ...headers },
+          // No key (''): a browser's EventSource, authenticated by the cookie in `headers`.
+          headers: {
+            ...(key ? { authorization: `Bearer ${key}` } : {}),
+            accept: 'text/event-stream',
+            ...headers,
+          },
         },
         (res) => resolve(new SseClient(req, res)),
       );

@@ -15,7 +15,12 @@ import { sendLead } from '../helpers/notifications.js';
 // The table below must list every route: a route added without a row here (or declared with
 // another role) fails the first test, and a route declared without a role cannot be registered.
 
-const ctx = useTestApp({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', RATE_LIMIT_PER_MINUTE: '100000' });
+const ctx = useTestApp({
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+  RATE_LIMIT_PER_MINUTE: '100000',
+  // Every failed-auth request spends the IP's budget, and this file makes hundreds.
+  RATE_LIMIT_IP_PER_MINUTE: '100000',
+});
 
 const MISSING = 2_147_483_647;
 const WRITE_REQUIRED = { error: 'Write access required for this operation', code: 'forbidden' };
@@ -39,6 +44,7 @@ interface World {
   customField: number;
   campaign: number;
   apiKey: number;
+  invitation: number;
 }
 
 type Params = (w: World) => Record<string, number>;
@@ -79,6 +85,15 @@ const ROUTES: Record<string, Row> = {
   'POST /v1/api-keys': { role: 'admin' },
   'GET /v1/api-keys/:id': { role: 'admin', params: (w) => ({ id: w.apiKey }) },
   'DELETE /v1/api-keys/:id': { role: 'admin', params: (w) => ({ id: w.apiKey }) },
+  'GET /v1/auth/session': { role: 'member' },
+  'POST /v1/auth/logout': { role: 'member' },
+  'POST /v1/auth/password': {
+    role: 'member',
+    body: () => ({ current_password: 'x', new_password: 'a much longer passphrase' }),
+  },
+  'GET /v1/invitations': { role: 'admin' },
+  'POST /v1/invitations': { role: 'admin' },
+  'DELETE /v1/invitations/:id': { role: 'admin', params: (w) => ({ id: w.invitation }) },
   'GET /v1/users': { role: 'member' },
   'POST /v1/users': { role: 'admin' },
   'GET /v1/users/:id': { role: 'member', params: (w) => ({ id: w.user }) },
@@ -151,6 +166,16 @@ const ROUTES: Record<string, Row> = {
   'POST /v1/notifications/read-all': { role: 'member' },
 };
 
+// The routes anyone may call: outside the authenticated scope, limited per IP, role-less.
+const PUBLIC_ROUTES = [
+  'POST /v1/auth/signup',
+  'POST /v1/auth/login',
+  'POST /v1/auth/password-reset',
+  'POST /v1/auth/password-reset/complete',
+  'GET /v1/auth/invitations/:token',
+  'POST /v1/auth/invitations/:token/accept',
+];
+
 const entries = Object.entries(ROUTES).map(([route, row]) => {
   const [method, url] = route.split(' ') as [string, string];
   return { route, method, url, ...row };
@@ -163,7 +188,7 @@ const fill = (url: string, values: Record<string, number>) =>
 /** One request; a stream is closed as soon as its status is known. */
 async function call(method: string, path: string, key: string, body?: unknown) {
   const abort = new AbortController();
-  const headers: Record<string, string> = { authorization: `Bearer ${key}` };
+  const headers: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(ctx.t.api.baseUrl + path, {
     method,
@@ -206,6 +231,10 @@ beforeAll(async () => {
   await sendLead(api, partner.keys.write, partner.partners[0]!.partnership_id, [me.users[0]!.id]);
   const notifications = await api.get('/v1/notifications', { key });
   const keys = await api.get('/v1/api-keys', { key });
+  const invitation = await post('/v1/invitations', {
+    email: `inv-${uniq()}@example.test`,
+    role: 'partnerships',
+  });
   world = {
     user: (await makeUser(db, me.id)).id,
     lead: lead.id,
@@ -223,18 +252,40 @@ beforeAll(async () => {
     customField: me.customFields[0]!.id,
     campaign: me.campaigns[0]!.id,
     apiKey: keys.body.data[0].id,
+    invitation: invitation.id,
   };
   for (const [name, id] of Object.entries(world)) expect(id, name).toBeGreaterThan(0);
 });
 
 describe('roles: the route table', () => {
-  it('lists every /v1 route with the role it declares, and nothing else', () => {
+  it('lists every authenticated /v1 route with the role it declares, and nothing else', () => {
     const served = ctx.t.app.routeTable.routes
-      .filter((r) => r.url.startsWith('/v1/') && r.method !== 'HEAD' && r.url !== '/v1/openapi.json')
+      .filter(
+        (r) => r.url.startsWith('/v1/') && r.method !== 'HEAD' && r.url !== '/v1/openapi.json' && !r.public,
+      )
       .map((r) => `${r.method} ${r.url} ${r.role}`)
       .sort();
     const expected = entries.map((e) => `${e.route} ${e.role}`).sort();
     expect(served).toEqual(expected);
+  });
+
+  it('has exactly the public routes, without a role, and they answer without a key', async () => {
+    const publicRoutes = ctx.t.app.routeTable.routes
+      .filter((r) => r.url.startsWith('/v1/') && r.method !== 'HEAD' && r.public)
+      .map((r) => `${r.method} ${r.url} ${r.role}`)
+      .sort();
+    expect(publicRoutes).toEqual(PUBLIC_ROUTES.map((r) => `${r} undefined`).sort());
+    for (const route of PUBLIC_ROUTES) {
+      const [method, url] = route.split(' ') as [string, string];
+      const res = await call(
+        method,
+        url.replace(':token', 'x'.repeat(43)),
+        '',
+        method === 'GET' ? undefined : {},
+      );
+      // Invalid bodies or unknown links, never "Missing API key".
+      expect({ route, status: res.status }).toEqual({ route, status: method === 'GET' ? 404 : 400 });
+    }
   });
 
   it('mirrors every route under /api/v1 with the same role', () => {

@@ -128,7 +128,10 @@ describe('partners: inviting a company that does not exist yet', () => {
       ],
       // The new company's people are invited (no SMTP here: the one-time links are in the answer).
       invitations: [
-        { email: `Ann@${domain.toUpperCase()}`, invite_url: expect.stringMatching(/\/invite\/[A-Za-z0-9_-]{43}$/) },
+        {
+          email: `Ann@${domain.toUpperCase()}`,
+          invite_url: expect.stringMatching(/\/invite\/[A-Za-z0-9_-]{43}$/),
+        },
         { email: `bob@${domain}`, invite_url: expect.stringMatching(/\/invite\/[A-Za-z0-9_-]{43}$/) },
       ],
       created_at: ISO,
