@@ -4,6 +4,7 @@ import { defineConfig } from 'vite';
 // The console: built into dist/console/ by `npm run build`, served by the API process
 // (src/web/console.ts). Everything it needs is bundled: no CDN, no external fonts.
 const root = fileURLToPath(new URL('.', import.meta.url));
+const API = 'http://127.0.0.1:3000';
 
 export default defineConfig({
   root,
@@ -22,5 +23,12 @@ export default defineConfig({
     target: 'es2022',
     reportCompressedSize: false,
   },
-  server: { proxy: { '/v1': 'http://127.0.0.1:3000' } },
+  // `npm run web:dev`: the console with hot reload on :5173, the API of `npm start` behind it.
+  // The API checks a session's Origin: the proxy presents the API's own.
+  server: {
+    proxy: {
+      '/v1': { target: API, changeOrigin: true, headers: { origin: API } },
+      '/docs': { target: API, changeOrigin: true },
+    },
+  },
 });

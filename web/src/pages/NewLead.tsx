@@ -238,7 +238,7 @@ export function NewLead() {
                 ))}
               </SelectField>
               <SelectField
-                label="Campaign"
+                label="From campaign"
                 name="campaign"
                 required={association === 'campaigns'}
                 error={form.fields.companyCampaignId}
