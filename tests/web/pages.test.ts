@@ -214,6 +214,15 @@ describe('console: the main pages', () => {
     await page.keyboard.press('Escape');
   });
 
+  it('Mark all as read clears the bell', async () => {
+    await page.setViewportSize(DESKTOP);
+    await open('/notifications', 'Notifications');
+    expect(await page.getByTestId('bell').getAttribute('aria-label')).toBe('Notifications, 2 unread');
+    await page.getByRole('button', { name: 'Mark all as read' }).click();
+    await expect.poll(() => page.getByTestId('bell').getAttribute('aria-label')).toBe('Notifications');
+    expect(await page.locator('.notification.unread').count()).toBe(0);
+  });
+
   it('logged no script error and no CSP violation on the way', () => {
     expect(problems).toEqual([]);
     expect(cspViolations).toEqual([]);
