@@ -280,6 +280,60 @@ describe('journeybee CLI: happy paths', () => {
   });
 });
 
+describe('journeybee CLI: users reset-password', () => {
+  it('prints a one-time reset link (also the way in for a user made without a password)', async () => {
+    const company = await newCompany();
+    const email = `reset-${uniq()}@${company.domain}`;
+    const user = json(
+      await cli('users', 'create', '--company', String(company.id), '--email', email, '--json'),
+    );
+    const out = json(
+      await cli(
+        'users',
+        'reset-password',
+        '--company',
+        String(company.id),
+        '--email',
+        email.toUpperCase(),
+        '--json',
+      ),
+    );
+    expect(out).toEqual({
+      user_id: user.id,
+      company_id: company.id,
+      email,
+      reset_url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:3000\/reset-password\/[A-Za-z0-9_-]{43}$/),
+      expires_at: expect.any(String),
+    });
+    const token = out.reset_url.split('/reset-password/')[1];
+    const done = await t.api.post('/v1/auth/password-reset/complete', {
+      body: { token, password: 'set from the cli link' },
+    });
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    expect(done.body.user).toMatchObject({ id: user.id, role: 'admin' });
+    const login = await t.api.post('/v1/auth/login', { body: { email, password: 'set from the cli link' } });
+    expect(login.status).toBe(200);
+
+    const text = human(
+      await cli('users', 'reset-password', '--company', String(company.id), '--email', email),
+    );
+    expect(text).toMatch(/\/reset-password\/[A-Za-z0-9_-]{43}/);
+    const unknown = await cli(
+      'users',
+      'reset-password',
+      '--company',
+      String(company.id),
+      '--email',
+      'no@x.test',
+      '--json',
+    );
+    expect(unknown.code).toBe(1);
+    expect(JSON.parse(unknown.stderr)).toEqual({
+      error: `No active user <no@x.test> in company ${company.id}`,
+    });
+  });
+});
+
 describe('journeybee CLI: errors', () => {
   let company: { id: number; domain: string };
   let otherCompanyUser: number;

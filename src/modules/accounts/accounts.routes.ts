@@ -12,7 +12,7 @@ import {
   Session,
   SignupBody,
 } from './accounts.schemas.js';
-import type { AccountService, OpenedSession } from './accounts.service.js';
+import { ACCOUNT_MESSAGES, type AccountService, type OpenedSession } from './accounts.service.js';
 
 const tags = ['Accounts'];
 
@@ -30,10 +30,6 @@ const sessionOnlyErrors = {
     'CSRF check failed: `Origin` is not this server, or `X-CSRF-Token` is missing or wrong',
   ),
 } as const;
-
-export interface SessionReplies {
-  csrf: CsrfGuard;
-}
 
 /** Sets the session cookie and answers the `Session` object. */
 export function sendSession(
@@ -107,7 +103,7 @@ export const publicAccountRoutes: FastifyPluginAsyncZod<{
       const result = await accounts.login(req.body, req.ip);
       if (result.kind === 'choose') {
         return reply.code(409).send({
-          error: 'This email has accounts in several companies: choose one',
+          error: ACCOUNT_MESSAGES.chooseCompany,
           code: 'conflict',
           companies: result.companies,
         });
