@@ -45,6 +45,7 @@ import { usersRoutes } from './modules/users/users.routes.js';
 import { UserService } from './modules/users/users.service.js';
 import { webhooksRoutes } from './modules/webhooks/webhooks.routes.js';
 import { WebhookService } from './modules/webhooks/webhooks.service.js';
+import { loadWebConsole } from './web/console.js';
 
 export interface AppDeps {
   config: Config;
@@ -138,8 +139,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     keyPrefix: config.redisKeyPrefix,
   });
 
-  // Unknown routes (404) and known paths with another method (405), as JSON, IP-limited.
+  const web = await loadWebConsole();
+  // Unknown routes (404) and known paths with another method (405), as JSON, IP-limited;
+  // a browser asking for a page of the console (/leads/7) gets the console.
   app.setNotFoundHandler(async (request, reply) => {
+    if (web.servePage(request, reply)) return reply;
     await limitByIp(request, reply, limiters);
     const allowed = routeTable.methodsFor(request.url);
     if (allowed.length > 0) {
@@ -237,6 +241,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     uiConfig: { docExpansion: 'list', deepLinking: true },
     transformSpecificationClone: true,
   });
+  await web.routes(app);
 
   return app;
 }

@@ -461,7 +461,8 @@ describe('journeybee CLI: errors', () => {
         expect(res.stderr, label).not.toContain('    at '); // no stack trace
       }
     });
-    // Dozens of CLI processes, four at a time: more than the 30 s default on a loaded machine.
+    // Dozens of CLI processes, four at a time: beside the browser tests on two cores this takes
+    // well over the default 30 s.
   }, 120_000);
 
   it('an option swallowing the next flag is refused, not stored (`--name --json`)', async () => {

@@ -1,0 +1,15 @@
+// The event types an endpoint can subscribe to (the API's list; tests/web/api-types.test.ts
+// checks this one against the server's).
+export const WEBHOOK_EVENTS = [
+  'leads.create',
+  'leads.update',
+  'leads.delete',
+  'leads.notes_create',
+  'leads.notes_update',
+  'leads.notes_delete',
+  'partners.create',
+  'partners.update',
+  'partners.contact_create',
+  'partners.contact_update',
+  'users.create',
+] as const;
