@@ -4,6 +4,15 @@ type Definition = Schemas['CustomField'];
 type Value = Schemas['CustomFieldValue'];
 
 /** A stored custom value as text, with option labels from the field's definition. */
+/** The value shapes of API.md's custom fields, as the OpenAPI document types them. */
+type FieldValue =
+  | { text: string }
+  | { number: number }
+  | { date: string }
+  | { boolean: boolean }
+  | { select: number }
+  | { multi_select: number[] };
+
 export function customValueText(value: Value, definitions: Definition[] | undefined): string {
   const options = definitions?.find((d) => d.id === value.id)?.options ?? [];
   const optionLabel = (id: number) => options.find((o) => o.id === id)?.label ?? `#${id}`;
@@ -38,7 +47,7 @@ export function customFieldInputs(
   for (const d of definitions) {
     const name = `cf-${d.id}`;
     const raw = String(data.get(name) ?? '').trim();
-    let value: Record<string, unknown> | undefined;
+    let value: FieldValue | undefined;
     switch (d.type) {
       case 'text':
       case 'textarea':
