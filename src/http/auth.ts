@@ -1,34 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthContext, RouteRole } from '../core/auth-context.js';
 import type { VerifiedSession } from '../modules/accounts/sessions.service.js';
 import type { ApiKeyService } from '../modules/api-keys/api-keys.service.js';
 import { type CsrfGuard, clearSessionCookie, sessionCookieOf } from './csrf.js';
 import { ApiError, MESSAGES } from './errors.js';
 import { type RateLimiters, rateLimitedError, rateLimitHeaders } from './rate-limit.js';
 
-/** Journeybee's two roles: an administrator, or a partnerships team member. */
-export type UserRole = 'admin' | 'partnerships';
-
-/**
- * What a route requires of its caller's role, declared once per route as `config: { role }`:
- * `admin` routes refuse a partnerships user (403), `member` routes admit any user of the company.
- */
-export type RouteRole = 'admin' | 'member';
-export const ROUTE_ROLES: readonly RouteRole[] = ['admin', 'member'];
-
-export interface AuthContext {
-  /** An API key in the Authorization header, or the console's session cookie. */
-  method: 'api_key' | 'session';
-  /** The API key; null for a session. */
-  keyId: number | null;
-  /** The session; null for an API key. */
-  sessionId: number | null;
-  companyId: number;
-  /** The user the key acts as (the one who created it); null for an operator's key made without one. */
-  userId: number | null;
-  /** The acting user's role; an operator's key without a user acts as the company's admin. */
-  role: UserRole;
-  permission: 'read' | 'write';
-}
+export { type AuthContext, ROUTE_ROLES, type RouteRole, type UserRole } from '../core/auth-context.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,6 +1,6 @@
+import type { AuthContext } from '../../core/auth-context.js';
 import type { Db, Tx } from '../../db/database.js';
 import { companies } from '../../db/schema/index.js';
-import type { AuthContext } from '../../http/auth.js';
 import { ApiError, notFound } from '../../http/errors.js';
 import type { RateLimiters } from '../../http/rate-limit.js';
 import { hashToken, looksLikeToken, newToken } from '../../lib/tokens.js';

@@ -1,6 +1,6 @@
 import Tokens from '@fastify/csrf';
+import type { UserRole } from '../../core/auth-context.js';
 import type { Db, Executor } from '../../db/database.js';
-import type { UserRole } from '../../http/auth.js';
 import type { Logger } from '../../lib/logger.js';
 import { hashToken, looksLikeToken, newToken, sameHash } from '../../lib/tokens.js';
 import { sessionsRepository as repo, type SessionRow } from './sessions.repository.js';

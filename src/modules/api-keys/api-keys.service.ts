@@ -1,5 +1,5 @@
+import type { AuthContext } from '../../core/auth-context.js';
 import type { Db } from '../../db/database.js';
-import type { AuthContext } from '../../http/auth.js';
 import { ApiError, notFound } from '../../http/errors.js';
 import { type Page, pageMeta } from '../../http/pagination.js';
 import type { Logger } from '../../lib/logger.js';

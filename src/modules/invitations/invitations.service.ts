@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import type { AuthContext } from '../../core/auth-context.js';
 import type { Db, Executor, Tx } from '../../db/database.js';
 import { isUniqueViolation } from '../../db/errors.js';
-import type { AuthContext } from '../../http/auth.js';
 import { ApiError, notFound } from '../../http/errors.js';
 import { type Page, pageMeta } from '../../http/pagination.js';
 import type { Logger } from '../../lib/logger.js';

@@ -1,8 +1,8 @@
 import { and, eq, isNull, type SQL } from 'drizzle-orm';
+import type { AuthContext } from '../../core/auth-context.js';
 import type { Db, Executor, Tx } from '../../db/database.js';
 import { isUniqueViolation, pgConstraint } from '../../db/errors.js';
 import { campaigns, companyPartnerships, type PartnerType, tags, users } from '../../db/schema/index.js';
-import type { AuthContext } from '../../http/auth.js';
 import { ApiError } from '../../http/errors.js';
 import { FieldProblems } from '../../http/field-problems.js';
 import { type Page, pageMeta, pageOffset } from '../../http/pagination.js';

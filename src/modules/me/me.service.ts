@@ -1,5 +1,5 @@
+import type { AuthContext } from '../../core/auth-context.js';
 import type { Db } from '../../db/database.js';
-import type { AuthContext } from '../../http/auth.js';
 import { badRequest, notFound } from '../../http/errors.js';
 import { sessionsRepository } from '../accounts/sessions.repository.js';
 import { apiKeysRepository } from '../api-keys/api-keys.repository.js';

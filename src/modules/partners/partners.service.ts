@@ -1,7 +1,7 @@
+import type { AuthContext } from '../../core/auth-context.js';
 import type { Db, Executor } from '../../db/database.js';
 import { isUniqueViolation, pgConstraint } from '../../db/errors.js';
 import type { PartnershipStatus } from '../../db/schema/index.js';
-import type { AuthContext } from '../../http/auth.js';
 import { ApiError, notFound } from '../../http/errors.js';
 import { FieldProblems } from '../../http/field-problems.js';
 import { type Page, pageMeta } from '../../http/pagination.js';

@@ -1,5 +1,5 @@
+import type { AuthContext } from '../../core/auth-context.js';
 import type { Db, Executor } from '../../db/database.js';
-import type { AuthContext } from '../../http/auth.js';
 import { conflict, notFound } from '../../http/errors.js';
 import { FieldProblems } from '../../http/field-problems.js';
 import { type Page, pageMeta } from '../../http/pagination.js';
