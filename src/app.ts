@@ -19,6 +19,7 @@ import { BODY_LIMIT, registerRequestBodies } from './http/request-body.js';
 import { RequestLogController } from './http/request-log.js';
 import { RouteTable } from './http/route-table.js';
 import { errorBody } from './http/schemas.js';
+import { EventRelay } from './jobs/relay.js';
 import { SecretBox } from './lib/secret-box.js';
 import { sessionRoutes } from './modules/accounts/accounts.routes.js';
 import { createAccountServices, publicRoutes, registerCookies } from './modules/accounts/index.js';
@@ -53,6 +54,8 @@ export interface AppDeps {
   redis?: Redis | undefined;
   /** An existing pino logger; by default one is made from the config. */
   logger?: FastifyBaseLogger | undefined;
+  /** Run the outbox relay in this process (default true; tests that count statements turn it off). */
+  relay?: boolean | undefined;
 }
 
 export interface AppState {
@@ -63,6 +66,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     routeTable: RouteTable;
     appState: AppState;
+    /** Turns committed events into webhook deliveries and notifications. */
+    relay: EventRelay;
   }
 }
 
@@ -178,6 +183,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: app.log,
     heartbeatMs: config.sseHeartbeatMs,
   });
+  const relay = new EventRelay({ database, logger: app.log });
+  app.decorate('relay', relay);
+  if (deps.relay !== false) {
+    app.addHook('onReady', () => relay.start());
+    app.addHook('onClose', () => relay.stop());
+  }
   app.addHook('onReady', () => hub.start());
   // Open streams would hold server.close() forever: end them before it waits for connections.
   app.addHook('preClose', () => hub.closeStreams());

@@ -167,8 +167,23 @@ export async function latestEventId(db: Db): Promise<number> {
   return Number(row?.id ?? 0);
 }
 
-/** A user's notifications straight from the table, oldest first. */
+/**
+ * Resolves once the outbox relay (running in the test's server) has relayed every event committed
+ * so far: notifications and deliveries are written after the change's commit, not in it.
+ */
+export async function relayed(db: Db, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const pending = await db.execute(sql`SELECT 1 FROM events WHERE relayed_at IS NULL LIMIT 1`);
+    if (pending.rows.length === 0) return;
+    if (Date.now() > until) throw new Error('the outbox relay did not catch up');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** A user's notifications straight from the table, oldest first, once the relay has caught up. */
 export async function notificationsOf(db: Db, userId: number) {
+  await relayed(db);
   return db
     .select()
     .from(notifications)

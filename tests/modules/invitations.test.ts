@@ -5,6 +5,7 @@ import { invitations, users } from '../../src/db/schema/index.js';
 import { uniq, useTestApp } from '../helpers/app.js';
 import { type CustomTestApp, startCustomApp } from '../helpers/custom-app.js';
 import { makeTenant, makeUser } from '../helpers/factories.js';
+import { relayed } from '../helpers/notifications.js';
 import { newDomain } from '../helpers/partners.js';
 import { Browser, PASSWORD, signUp } from '../helpers/sessions.js';
 import { linkToken, TestSmtp } from '../helpers/smtp.js';
@@ -249,6 +250,7 @@ describe('invitations: partners, end to end', () => {
 
     const seen = await a.browser.get(`/v1/partners/${created.body.id}`);
     expect(seen.body.partnership.status).toBe('accepted');
+    await relayed(ctx.t.database.db);
     const bell = await a.browser.get('/v1/notifications');
     expect(bell.body.data.map((n: { type: string }) => n.type)).toContain('partnership_accepted');
 
@@ -261,6 +263,7 @@ describe('invitations: partners, end to end', () => {
       },
     });
     expect(lead.status, JSON.stringify(lead.body)).toBe(201);
+    await relayed(ctx.t.database.db);
     const theirs = await ann.get('/v1/notifications');
     expect(theirs.body.data.map((n: { type: string }) => n.type)).toContain('lead_received');
 

@@ -214,7 +214,16 @@ export const events = pgTable(
     type: text('type').notNull(),
     payload: jsonb('payload').notNull(),
     api_key_id: integer('api_key_id').references(() => apiKeys.id, { onDelete: 'set null' }),
+    /** The user who made the change (a key's user or a session's): their own notices are skipped. */
+    actor_user_id: integer('actor_user_id').references(() => users.id, { onDelete: 'set null' }),
+    /** Internal instructions for the relay (who to notify, and why); never sent to webhooks. */
+    meta: jsonb('meta'),
     created_at: tstz('created_at').notNull().defaultNow(),
+    /** Set by the relay once it has turned the event into deliveries and notifications. */
+    relayed_at: tstz('relayed_at'),
   },
-  (t) => [index('events_company_idx').on(t.company_id, t.id)],
+  (t) => [
+    index('events_company_idx').on(t.company_id, t.id),
+    index('events_unrelayed_idx').on(t.id).where(sql`${t.relayed_at} IS NULL`),
+  ],
 );

@@ -1,11 +1,10 @@
+import { sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.js';
-import { events } from '../../db/schema/index.js';
-import { type NotificationReason, notifyForEvents } from '../notifications/notifications.rules.js';
-import { enqueueWebhookDeliveries } from '../webhooks/webhooks.outbox.js';
+import { outboxInsert } from '../../db/outbox.js';
 
 // The outbox. A change and the event describing it are written in the same transaction, so a
-// crash can lose neither one without the other; webhook deliveries and notifications are built
-// from these rows afterwards. Names are Journeybee's.
+// crash can lose neither one without the other; the relay (src/jobs/relay.ts) builds webhook
+// deliveries and notifications from these rows after commit. Names are Journeybee's.
 export const EVENT_TYPES = [
   'leads.create',
   'leads.update',
@@ -20,6 +19,15 @@ export const EVENT_TYPES = [
   'users.create',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
+
+/** The notifications an event can call for (the relay writes them; see notifications.rules.ts). */
+export const NOTIFICATION_REASONS = [
+  'lead_received',
+  'lead_assigned',
+  'note_mention',
+  'partnership_accepted',
+] as const;
+export type NotificationReason = (typeof NOTIFICATION_REASONS)[number];
 
 export interface NewEvent {
   companyId: number;
@@ -46,25 +54,23 @@ export interface EventMeta {
 /** An event as stored: with its id. */
 export type RecordedEvent = NewEvent & { id: number };
 
-/** Records events; call it with the transaction that makes the change. */
+/**
+ * Records events in the transaction that makes the change, and wakes the relay at commit:
+ * nothing else. Deliveries and notifications are the relay's work (src/jobs/relay.ts).
+ */
 export async function recordEvents(tx: Executor, list: NewEvent[]): Promise<void> {
   if (list.length === 0) return;
-  const rows = await tx
-    .insert(events)
-    .values(
-      list.map((e) => ({
-        company_id: e.companyId,
-        type: e.type,
-        payload: e.payload,
-        api_key_id: e.apiKeyId ?? null,
-      })),
-    )
-    .returning({ id: events.id });
-  // RETURNING lists a multi-row VALUES insert in its order.
-  const recorded = list.map((e, i) => ({ ...e, id: rows[i]!.id }));
-  await notifyForEvents(tx, recorded);
-  await enqueueWebhookDeliveries(
-    tx,
-    rows.map((r) => r.id),
+  const rows = list.map((e) => ({
+    company_id: e.companyId,
+    type: e.type,
+    payload: e.payload,
+    api_key_id: e.apiKeyId ?? null,
+    actor_user_id: e.actorUserId ?? null,
+    meta: e.meta ?? null,
+  }));
+  await tx.execute(
+    outboxInsert(sql`SELECT r.company_id, r.type, r.payload, r.api_key_id, r.actor_user_id, r.meta
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        AS r(company_id int, type text, payload jsonb, api_key_id int, actor_user_id int, meta jsonb)`),
   );
 }

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { PassThrough } from 'node:stream';
 import type { Db } from '../../db/database.js';
+import { PgListener } from '../../db/pg-listener.js';
 import { ApiError, MESSAGES } from '../../http/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import {
@@ -9,7 +10,6 @@ import {
   notificationsRepository as repo,
 } from './notifications.repository.js';
 import { toNotification } from './notifications.service.js';
-import { PgListener } from './pg-listener.js';
 
 // Server-Sent Events for notifications, real time across server processes:
 //   writer's transaction ── INSERT notifications + pg_notify ──▶ COMMIT ──▶ NOTIFY {id, userId}

@@ -2,18 +2,13 @@ import { and, desc, eq, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-o
 import type { Executor } from '../../db/database.js';
 import { apiKeys, leadNotes, notifications, users } from '../../db/schema/index.js';
 import { type Page, pageOffset } from '../../http/pagination.js';
+import { NOTIFICATION_REASONS } from '../events/events.js';
 
 /** The channel every server process LISTENs on; the payload is `{"id": <notification>, "userId": <user>}`. */
 export const NOTIFICATIONS_CHANNEL = 'journeybee_notifications';
 
 /** What a notification is about. Producers outside this module add theirs here (`webhook_disabled`). */
-export const NOTIFICATION_TYPES = [
-  'lead_received',
-  'lead_assigned',
-  'note_mention',
-  'partnership_accepted',
-  'webhook_disabled',
-] as const;
+export const NOTIFICATION_TYPES = [...NOTIFICATION_REASONS, 'webhook_disabled'] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
 export type NotificationRow = typeof notifications.$inferSelect;

@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.js';
 import { notifications } from '../../db/schema/index.js';
-import type { EventType, RecordedEvent } from '../events/events.js';
+import type { EventType, NotificationReason, RecordedEvent } from '../events/events.js';
 import {
   insertNotifications,
   type NewNotification,
@@ -9,11 +9,12 @@ import {
   notificationsRepository as repo,
 } from './notifications.repository.js';
 
-// Which events notify whom. Runs inside the transaction that records the events, so a change,
-// its events and its notifications commit together (and the NOTIFYs go out at that commit).
+// Which events notify whom. The outbox relay (src/jobs/relay.ts) runs it after the change has
+// committed, in the transaction that marks the events relayed, so each event's notifications are
+// written exactly once (and their NOTIFYs go out at that commit).
 
 /** The notifications derived from events (`webhook_disabled` comes from the delivery worker). */
-export type NotificationReason = Exclude<NotificationType, 'webhook_disabled'>;
+export type { NotificationReason };
 
 type Json = Record<string, unknown>;
 

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Logger } from '../../lib/logger.js';
+import type { Logger } from '../lib/logger.js';
 
 export interface PgListenerOptions {
   connectionString: string;
@@ -9,12 +9,14 @@ export interface PgListenerOptions {
   onMessage(payload: string): void;
   /** After a lost connection came back: whatever was NOTIFYed meanwhile is lost; catch up from tables. */
   onReconnect(droppedAt: Date): void;
+  /** `application_name` of the connection (embedded PostgreSQL counts those starting `journeybee`). */
+  applicationName?: string;
   /** How often the connection proves it is alive with a query (a half-open TCP connection says nothing). */
   healthCheckMs?: number;
 }
 
 // Embedded PostgreSQL counts clients whose application_name starts with `journeybee`.
-const APPLICATION_NAME = 'journeybee-listener';
+const DEFAULT_APPLICATION_NAME = 'journeybee-listener';
 const MAX_RETRY_MS = 5_000;
 
 /**
@@ -69,7 +71,7 @@ export class PgListener {
   private async connect(): Promise<void> {
     const client = new pg.Client({
       connectionString: this.opts.connectionString,
-      application_name: APPLICATION_NAME,
+      application_name: this.opts.applicationName ?? DEFAULT_APPLICATION_NAME,
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
       connectionTimeoutMillis: 5_000,
@@ -78,7 +80,7 @@ export class PgListener {
     client.on('error', (err) => this.dropped(client, err));
     client.on('end', () => this.dropped(client));
     client.on('notification', (msg) => {
-      if (msg.channel === this.opts.channel && msg.payload) this.opts.onMessage(msg.payload);
+      if (msg.channel === this.opts.channel) this.opts.onMessage(msg.payload ?? '');
     });
     try {
       await client.connect();
