@@ -9,6 +9,7 @@ import { type Config, loadConfig } from '../../src/config/index.js';
 import { type Database, openDatabase } from '../../src/db/database.js';
 import { connectRedis } from '../../src/server.js';
 import { databaseUrl } from './global-setup.js';
+import { StatementCounter } from './statements.js';
 
 export const uniq = () => randomBytes(5).toString('hex');
 
@@ -81,7 +82,16 @@ export interface TestApp {
   database: Database;
   config: Config;
   redis: Redis | undefined;
+  /** Present when the app was started with `countStatements`. */
+  statements: StatementCounter | undefined;
   close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** Run the outbox relay (default true). */
+  relay?: boolean;
+  /** Count the statements the app's pool sends (see StatementCounter). */
+  countStatements?: boolean;
 }
 
 /**
@@ -92,6 +102,7 @@ export interface TestApp {
 export async function startTestApp(
   dbUrl: string,
   env: Record<string, string | undefined> = {},
+  options: TestAppOptions = {},
 ): Promise<TestApp> {
   const config = loadConfig({
     ...process.env,
@@ -102,8 +113,9 @@ export async function startTestApp(
   });
   const logger = pino({ level: config.logLevel });
   const database = await openDatabase(config, logger);
+  const statements = options.countStatements ? new StatementCounter(database.pool) : undefined;
   const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
-  const app = await buildApp({ config, database, redis, logger });
+  const app = await buildApp({ config, database, redis, logger, relay: options.relay });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     app,
@@ -111,6 +123,7 @@ export async function startTestApp(
     database,
     config,
     redis,
+    statements,
     async close() {
       await app.close();
       await database.close();
@@ -120,7 +133,10 @@ export async function startTestApp(
 }
 
 /** Starts the real app over a fresh database for this test file; `ctx.t` is it, once started. */
-export function useTestApp(env: Record<string, string | undefined> = {}): {
+export function useTestApp(
+  env: Record<string, string | undefined> = {},
+  options: TestAppOptions = {},
+): {
   readonly t: TestApp;
   /** The file's database, for a second app or a spawned server on the same data. */
   readonly dbUrl: string;
@@ -132,7 +148,7 @@ export function useTestApp(env: Record<string, string | undefined> = {}): {
     const db = await createTestDatabase();
     drop = db.drop;
     url = db.url;
-    app = await startTestApp(db.url, env);
+    app = await startTestApp(db.url, env, options);
   });
   afterAll(async () => {
     await app?.close();

@@ -66,6 +66,7 @@ export async function startCustomApp(
     database,
     config,
     redis,
+    statements: undefined,
     logs,
     async close() {
       await app.close();
