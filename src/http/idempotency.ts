@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { and, eq, isNotNull, lt, sql } from 'drizzle-orm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from '../core/errors.js';
 import type { Db, Executor } from '../db/database.js';
 import { idempotencyKeys } from '../db/schema/index.js';
 import { stableStringify } from '../lib/json.js';
 import type { SecretBox } from '../lib/secret-box.js';
-import { ApiError } from './errors.js';
 
 // `Idempotency-Key` on POST: the first request with a key reserves it; its response (any
 // status below 500) is stored and replayed for 24 h to retries with the same key and body.

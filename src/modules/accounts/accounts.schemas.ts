@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { inputString, isoDateTime, objectId, orRequired } from '../../http/schemas.js';
+import { inputString, isoDateTime, objectId, orRequired } from '../../core/schemas.js';
 import { Company } from '../companies/companies.schemas.js';
 import { emailField } from '../partners/partners.schemas.js';
 import { User } from '../users/users.schemas.js';

@@ -1,8 +1,8 @@
 import type { AuthContext } from '../../core/auth-context.js';
+import { ApiError, notFound } from '../../core/errors.js';
+import type { RateLimiters } from '../../core/rate-limit.js';
 import type { Db, Tx } from '../../db/database.js';
 import { companies } from '../../db/schema/index.js';
-import { ApiError, notFound } from '../../http/errors.js';
-import type { RateLimiters } from '../../http/rate-limit.js';
 import { hashToken, looksLikeToken, newToken } from '../../lib/tokens.js';
 import { type CompanyRow, companiesRepository } from '../companies/companies.repository.js';
 import { emailDomain, isFreeMailDomain } from '../partners/business-email.js';

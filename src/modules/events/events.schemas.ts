@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { emailAddress, objectId } from '../../core/schemas.js';
 import {
   CUSTOM_FIELD_TYPES,
   LEAD_SOURCES,
@@ -7,9 +8,8 @@ import {
   PARTNERSHIP_STATUSES,
   RESELLER_SIDES,
 } from '../../db/schema/index.js';
-import { emailAddress, objectId } from '../../http/schemas.js';
-import { Contact } from '../contacts/contacts.schemas.js';
 import { CustomFieldValue, StoredValue } from '../custom-field-values/custom-field-values.schemas.js';
+import { Contact } from '../partners/contacts/contacts.schemas.js';
 import { Partner } from '../partners/partners.schemas.js';
 import { User } from '../users/users.schemas.js';
 import { TEST_EVENT_TYPE } from '../webhooks/webhooks.schemas.js';

@@ -1,11 +1,11 @@
 import type { FastifySchemaValidationError } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { type IssueLike, validationError, validationIssues } from '../../http/error-handler.js';
-import { ApiError } from '../../http/errors.js';
+import { ApiError } from '../../core/errors.js';
+import { listOf } from '../../core/pagination.js';
+import { errorBody, idParam, readErrors, writeErrors } from '../../core/schemas.js';
+import { type IssueLike, validationError, validationIssues } from '../../core/validation.js';
 import { recordResponseInTransaction } from '../../http/idempotency.js';
-import { listOf } from '../../http/pagination.js';
-import { errorBody, idParam, readErrors, writeErrors } from '../../http/schemas.js';
 import {
   CreatedLead,
   CreateLeadBody,

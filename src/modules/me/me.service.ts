@@ -1,6 +1,6 @@
 import type { AuthContext } from '../../core/auth-context.js';
+import { badRequest, notFound } from '../../core/errors.js';
 import type { Db } from '../../db/database.js';
-import { badRequest, notFound } from '../../http/errors.js';
 import { sessionsRepository } from '../accounts/sessions.repository.js';
 import { apiKeysRepository } from '../api-keys/api-keys.repository.js';
 import { companiesRepository } from '../companies/companies.repository.js';

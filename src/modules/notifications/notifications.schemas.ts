@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { paginationQuery } from '../../http/pagination.js';
-import { isoDateTime, objectId, positiveId, wholeNumber } from '../../http/schemas.js';
+import { paginationQuery } from '../../core/pagination.js';
+import { isoDateTime, objectId, positiveId, wholeNumber } from '../../core/schemas.js';
 import { flag } from '../partners/partners.schemas.js';
 import { NOTIFICATION_TYPES } from './notifications.repository.js';
 

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { PARTNER_TYPES, PARTNERSHIP_STATUSES, RESELLER_SIDES } from '../../db/schema/index.js';
-import { paginationQuery } from '../../http/pagination.js';
+import { paginationQuery } from '../../core/pagination.js';
 import {
   bodyId,
   EMAIL_DOC,
@@ -11,7 +10,8 @@ import {
   orRequired,
   storableText,
   wholeNumber,
-} from '../../http/schemas.js';
+} from '../../core/schemas.js';
+import { PARTNER_TYPES, PARTNERSHIP_STATUSES, RESELLER_SIDES } from '../../db/schema/index.js';
 import { DOMAIN_PATTERN } from '../companies/companies.service.js';
 import {
   CustomFieldValue,
