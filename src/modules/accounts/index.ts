@@ -6,12 +6,12 @@ import { limitByIp, type RateLimiters } from '../../core/rate-limit.js';
 import type { Db } from '../../db/database.js';
 import type { Logger } from '../../lib/logger.js';
 import { createMailer } from '../../lib/mailer.js';
-import { publicInvitationRoutes } from './invitations/invitations.routes.js';
-import { InvitationService } from './invitations/invitations.service.js';
 import { AccountMail } from './account-mail.js';
 import { publicAccountRoutes } from './accounts.routes.js';
 import { AccountService } from './accounts.service.js';
 import { CsrfGuard, clearSessionCookie, sessionCookieOf } from './csrf.js';
+import { publicInvitationRoutes } from './invitations/invitations.routes.js';
+import { InvitationService } from './invitations/invitations.service.js';
 import { SessionService } from './sessions.service.js';
 
 // People: accounts, sessions and invitations (API.md §4), wired once for the app.
@@ -82,3 +82,5 @@ export async function publicRoutes(
   await scope.register(publicAccountRoutes, { accounts: services.accounts, csrf: services.csrf });
   await scope.register(publicInvitationRoutes, { invitations: services.invitations, csrf: services.csrf });
 }
+export type { InvitationService, PartnerInvitationOut } from './invitations/invitations.service.js';
+export { sessionsRepository } from './sessions.repository.js';

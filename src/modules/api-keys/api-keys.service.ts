@@ -3,8 +3,8 @@ import { ApiError, notFound } from '../../core/errors.js';
 import { type Page, pageMeta } from '../../core/pagination.js';
 import type { Db } from '../../db/database.js';
 import type { Logger } from '../../lib/logger.js';
-import { companiesRepository } from '../companies/companies.repository.js';
-import { usersRepository } from '../users/users.repository.js';
+import { companiesRepository } from '../companies/index.js';
+import { usersRepository } from '../users/index.js';
 import {
   displayPrefix,
   generateApiKey,

@@ -46,3 +46,5 @@ export const cataloguesRoutes: FastifyPluginAsyncZod<{ catalogues: CatalogueServ
   await app.register(campaignsRoutes, catalogues);
   await app.register(countriesRoutes, catalogues);
 };
+export { catalogueRepository, type OwnedTable } from './catalogue.repository.js';
+export { oneOf } from './catalogue.schemas.js';

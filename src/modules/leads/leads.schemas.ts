@@ -19,12 +19,9 @@ import {
   PARTNER_TYPES,
 } from '../../db/schema/index.js';
 import { nestsDeeper } from '../../lib/json.js';
-import { oneOf } from '../catalogues/catalogue.schemas.js';
-import {
-  CustomFieldValue,
-  CustomFieldValuesInput,
-} from '../custom-field-values/custom-field-values.schemas.js';
-import { emailField, enumCsv, flag, idCsv, TagRefList, text } from '../partners/partners.schemas.js';
+import { oneOf } from '../catalogues/index.js';
+import { CustomFieldValue, CustomFieldValuesInput } from '../custom-field-values/index.js';
+import { emailField, enumCsv, flag, idCsv, TagRefList, text } from '../partners/index.js';
 import { LeadNote } from './notes/lead-notes.schemas.js';
 
 // The Create Lead body is the seed's (003), spelled as it spells it: `company_name` next to

@@ -6,15 +6,15 @@ import { type Page, pageMeta, pageOffset } from '../../core/pagination.js';
 import type { Db, Executor, Tx } from '../../db/database.js';
 import { isUniqueViolation, pgConstraint } from '../../db/errors.js';
 import { campaigns, companyPartnerships, type PartnerType, tags, users } from '../../db/schema/index.js';
-import { catalogueRepository, type OwnedTable } from '../catalogues/catalogue.repository.js';
-import type { CustomFieldValueInputItem } from '../custom-field-values/custom-field-values.schemas.js';
+import { catalogueRepository, type OwnedTable } from '../catalogues/index.js';
+import type { CustomFieldValueInputItem } from '../custom-field-values/index.js';
 import {
   type CheckedValues,
   type CustomFieldTarget,
   checkCustomFieldValues,
   saveCustomFieldValues,
-} from '../custom-field-values/custom-field-values.service.js';
-import { type EventMeta, type NewEvent, recordEvents } from '../events/events.js';
+} from '../custom-field-values/index.js';
+import { type EventMeta, type NewEvent, recordEvents } from '../events/index.js';
 import { leadPayloads } from './leads.payload.js';
 import { getLead, listLeads } from './leads.reads.js';
 import {

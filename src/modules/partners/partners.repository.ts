@@ -20,7 +20,7 @@ import {
   users,
 } from '../../db/schema/index.js';
 import { likePattern } from '../../lib/sql.js';
-import { usersRepository } from '../users/users.repository.js';
+import { usersRepository } from '../users/index.js';
 import type { TagRef } from './partners.schemas.js';
 
 export type CompanyPartnershipRow = typeof companyPartnerships.$inferSelect;

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { paginationQuery } from '../../../core/pagination.js';
 import { emailAddress, inputString, isoDateTime, objectId, orRequired } from '../../../core/schemas.js';
 import { INVITATION_KINDS, USER_ROLES } from '../../../db/schema/index.js';
+import { emailField } from '../../partners/index.js';
 import { newPassword } from '../accounts.schemas.js';
-import { emailField } from '../../partners/partners.schemas.js';
 
 const companyRef = z.object({ id: objectId, name: z.string() });
 

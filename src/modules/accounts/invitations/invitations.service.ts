@@ -6,13 +6,12 @@ import type { Db, Executor, Tx } from '../../../db/database.js';
 import { isUniqueViolation } from '../../../db/errors.js';
 import type { Logger } from '../../../lib/logger.js';
 import { hashToken, looksLikeToken, newToken } from '../../../lib/tokens.js';
+import { companiesRepository } from '../../companies/index.js';
+import { recordEvents } from '../../events/index.js';
+import { User, usersRepository } from '../../users/index.js';
 import type { AccountMail } from '../account-mail.js';
 import type { AccountService, OpenedSession } from '../accounts.service.js';
 import { hashPassword } from '../passwords.js';
-import { companiesRepository } from '../../companies/companies.repository.js';
-import { recordEvents } from '../../events/events.js';
-import { usersRepository } from '../../users/users.repository.js';
-import { User } from '../../users/users.schemas.js';
 import {
   type InvitationListRow,
   type InvitationRow,

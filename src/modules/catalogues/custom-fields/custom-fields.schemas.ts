@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { objectId, positiveId } from '../../../core/schemas.js';
-import { CUSTOM_FIELD_CATEGORIES, CUSTOM_FIELD_TYPES, type CustomFieldType } from '../../../db/schema/index.js';
+import {
+  CUSTOM_FIELD_CATEGORIES,
+  CUSTOM_FIELD_TYPES,
+  type CustomFieldType,
+} from '../../../db/schema/index.js';
 import {
   catalogueSchemas,
   label,

@@ -4,7 +4,7 @@ import { FieldProblems } from '../../../core/field-problems.js';
 import { type Page, pageMeta } from '../../../core/pagination.js';
 import type { Db, Executor } from '../../../db/database.js';
 import { isUniqueViolation } from '../../../db/errors.js';
-import { type NewEvent, recordEvents } from '../../events/events.js';
+import { type NewEvent, recordEvents } from '../../events/index.js';
 import { checkPartnerTags } from '../partners.references.js';
 import { partnersRepository } from '../partners.repository.js';
 import { contactsRepository as repo } from './contacts.repository.js';
