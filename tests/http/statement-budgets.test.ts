@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DemoCompany } from '../../src/cli/seed.js';
 import { type ApiResponse, uniq, useTestApp } from '../helpers/app.js';
+import { makeTenant } from '../helpers/factories.js';
 import { campaignBody, demo, seedExampleBody } from '../helpers/leads.js';
+import { invite } from '../helpers/notifications.js';
 import { newDomain, partnerBody } from '../helpers/partners.js';
 
 // Guards that cannot drift, without timing anything (issue 10 §5): the number of statements each
@@ -63,6 +65,21 @@ async function newPartner(): Promise<{ id: number; partnership_id: number }> {
   const res = await api().post('/v1/partners', { key: key(), body: partnerBody(newDomain()) });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body;
+}
+
+/** A pending invitation from `me` to a new company: its side's id, and its (warmed) write key. */
+async function received(): Promise<{ id: number; key: string }> {
+  const them = await makeTenant(ctx.t.database.db);
+  const { theirs } = await invite(api(), key(), them);
+  expect((await api().get('/v1/users', { key: them.writeKey })).status).toBe(200);
+  return { id: theirs.id, key: them.writeKey };
+}
+
+async function contact(): Promise<number> {
+  const body = { partnership_id: (await newPartner()).id, email: `bo-${uniq()}@example.test` };
+  const res = await api().post('/v1/contacts', { key: key(), body });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.id;
 }
 
 const ROWS: Row[] = [
@@ -148,6 +165,33 @@ const ROWS: Row[] = [
     prepare: async () => patch(`/v1/partners/${(await newPartner()).id}`, { tags: [], fallbackData: null }),
   },
   {
+    name: 'GET /v1/partners/{id}',
+    budget: 5,
+    status: 200,
+    prepare: async () => {
+      const { id } = await newPartner();
+      return () => api().get(`/v1/partners/${id}`, { key: key() });
+    },
+  },
+  {
+    name: 'POST /v1/partners/{id}/accept',
+    budget: 19,
+    status: 200,
+    prepare: async () => {
+      const side = await received();
+      return () => api().post(`/v1/partners/${side.id}/accept`, { key: side.key });
+    },
+  },
+  {
+    name: 'POST /v1/partnerships/{id}/decline',
+    budget: 19,
+    status: 200,
+    prepare: async () => {
+      const side = await received();
+      return () => api().post(`/v1/partnerships/${side.id}/decline`, { key: side.key });
+    },
+  },
+  {
     name: 'GET /v1/partners?page=1',
     budget: 6,
     status: 200,
@@ -159,6 +203,21 @@ const ROWS: Row[] = [
     status: 201,
     prepare: async () =>
       post('/v1/contacts', { partnership_id: (await newPartner()).id, email: `bo-${uniq()}@example.test` }),
+  },
+  {
+    name: 'PATCH /v1/contacts/{id}',
+    budget: 12,
+    status: 200,
+    prepare: async () => patch(`/v1/contacts/${await contact()}`, { position: 'CTO', tags: [] }),
+  },
+  {
+    name: 'DELETE /v1/contacts/{id}',
+    budget: 2,
+    status: 204,
+    prepare: async () => {
+      const id = await contact();
+      return () => api().delete(`/v1/contacts/${id}`, { key: key() });
+    },
   },
   // ---- users, catalogues, webhooks, notifications ----
   {
