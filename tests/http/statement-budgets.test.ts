@@ -166,7 +166,7 @@ const ROWS: Row[] = [
   },
   {
     name: 'GET /v1/partners/{id}',
-    budget: 5,
+    budget: 2,
     status: 200,
     prepare: async () => {
       const { id } = await newPartner();
@@ -175,7 +175,7 @@ const ROWS: Row[] = [
   },
   {
     name: 'POST /v1/partners/{id}/accept',
-    budget: 19,
+    budget: 3,
     status: 200,
     prepare: async () => {
       const side = await received();
@@ -184,7 +184,7 @@ const ROWS: Row[] = [
   },
   {
     name: 'POST /v1/partnerships/{id}/decline',
-    budget: 19,
+    budget: 3,
     status: 200,
     prepare: async () => {
       const side = await received();

@@ -22,6 +22,7 @@ import {
 import { likePattern } from '../../lib/sql.js';
 import { usersRepository } from '../users/index.js';
 import type { TagRef } from './partners.schemas.js';
+import { type SideView, sideJson } from './partners.sides.js';
 
 export type CompanyPartnershipRow = typeof companyPartnerships.$inferSelect;
 export type PartnershipRow = typeof partnerships.$inferSelect;
@@ -306,6 +307,14 @@ export const partnersRepository = {
   },
 
   // ---- reads for responses ----
+
+  /** The caller's side `id`, whole, in one statement; undefined when it is not the caller's. */
+  async sideById(db: Executor, companyId: number, id: number): Promise<SideView | undefined> {
+    const { rows } = await db.execute<{ side: SideView }>(sql`SELECT ${sideJson()} AS side
+      FROM company_partnerships cp JOIN partnerships p ON p.id = cp.partnership_id
+      WHERE cp.id = ${id} AND cp.company_id = ${companyId}`);
+    return rows[0]?.side;
+  },
 
   async byIds(db: Executor, companyId: number, ids: number[]) {
     return joinSides(db.select(sideFields).from(cp).$dynamic()).where(

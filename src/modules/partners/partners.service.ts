@@ -1,4 +1,3 @@
-import type { AuthContext } from '../../core/auth-context.js';
 import { ApiError, notFound } from '../../core/errors.js';
 import { FieldProblems } from '../../core/field-problems.js';
 import { type Page, pageMeta } from '../../core/pagination.js';
@@ -25,6 +24,9 @@ import {
   partnersRepository as repo,
   type Side,
 } from './partners.repository.js';
+import type { Answer } from './partners.respond.js';
+import * as respond from './partners.respond.js';
+import { type Caller, notPending } from './partners.rules.js';
 import type {
   CreatePartnerInput,
   ListPartnersInput,
@@ -32,19 +34,14 @@ import type {
   PartnerUserOut,
   UpdatePartnerInput,
 } from './partners.schemas.js';
-
-type Caller = Pick<AuthContext, 'companyId' | 'userId'> & { keyId?: number | null };
-type Answer = 'accept' | 'decline';
+import { toPartner } from './partners.sides.js';
 
 function ownCompany(problems: FieldProblems, path: PropertyKey[], domain: string): FieldProblems {
   problems.add(path, `'${domain}' is your own company's domain: a company cannot partner with itself`);
   return problems;
 }
 
-const notPending = (status: PartnershipStatus, what: string) =>
-  new ApiError('conflict', `This partnership is ${status}: only a pending invitation can be ${what}`);
-
-function toPartner(
+function toPartnerOld(
   row: PartnerRow,
   tags: PartnerOut['tags'],
   users: PartnerOut['assigned_users'],
@@ -111,7 +108,7 @@ export class PartnerService {
     const usersBySide = new Map<number, PartnerOut['assigned_users']>();
     for (const { cpId, ...user } of users) usersBySide.set(cpId, [...(usersBySide.get(cpId) ?? []), user]);
     return rows.map((row) =>
-      toPartner(
+      toPartnerOld(
         row,
         tags.get(row.cp.id) ?? [],
         usersBySide.get(row.cp.id) ?? [],
@@ -152,9 +149,9 @@ export class PartnerService {
   }
 
   async getOrThrow(companyId: number, id: number): Promise<PartnerOut> {
-    const [partner] = await this.hydrate(companyId, await repo.byIds(this.db, companyId, [id]));
-    if (!partner) throw notFound('Partner');
-    return partner;
+    const side = await repo.sideById(this.db, companyId, id);
+    if (!side) throw notFound('Partner');
+    return toPartner(side);
   }
 
   async list(caller: Caller, q: ListPartnersInput & Page) {
@@ -374,43 +371,14 @@ export class PartnerService {
   }
 
   /** The invited company accepts or declines a pending invitation, with its own key. */
-  async respond(
-    companyId: number,
-    id: number,
-    answer: Answer,
-    apiKeyId: number | null = null,
-  ): Promise<PartnerOut> {
-    const { partnership } = await this.sideOrThrow(companyId, id);
-    const [to, done] =
-      answer === 'accept' ? (['accepted', 'accepted'] as const) : (['declined', 'declined'] as const);
-    if (partnership.partner_company_id !== companyId) {
-      throw new ApiError('forbidden', `Only the invited company can ${answer} this partnership`);
-    }
-    if (partnership.status !== 'pending') throw notPending(partnership.status, done);
-    const changed = await this.db.transaction(async (tx) => {
-      if (!(await repo.setStatus(tx, partnership.id, ['pending'], to))) return false;
-      // Both companies see the new status; the inviting one is told of an acceptance.
-      const inviter = partnership.company_id;
-      const inviterUser = partnership.invited_by_user_id;
-      const accepted: EventMeta = {
-        reason: 'partnership_accepted',
-        notifyUserIds: inviterUser ? [inviterUser] : [],
-      };
-      await this.recordSideEvents(
-        tx,
-        'partners.update',
-        partnership.id,
-        [inviter, companyId],
-        apiKeyId,
-        (c) => (c === inviter && to === 'accepted' ? accepted : undefined),
-      );
-      return true;
-    });
-    if (!changed) {
-      const now = await this.sideOrThrow(companyId, id);
-      throw notPending(now.partnership.status, done);
-    }
-    return this.getOrThrow(companyId, id);
+  async respond(caller: Caller, id: number, answer: Answer): Promise<PartnerOut> {
+    const plan = respond.rules(await respond.facts(this.db, caller, id), caller, id, answer);
+    const mine = await respond.write(this.db, plan);
+    if (mine) return toPartner(mine);
+    // The guard held: another answer (or a withdrawal, or the end) came first.
+    const now = await repo.side(this.db, caller.companyId, id);
+    if (!now) throw notFound('Partner');
+    throw notPending(now.partnership.status, plan.to);
   }
 
   /** Ends the partnership for both companies: both sides, their contacts, tags and values go. */
