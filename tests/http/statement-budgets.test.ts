@@ -199,14 +199,14 @@ const ROWS: Row[] = [
   },
   {
     name: 'POST /v1/contacts',
-    budget: 10,
+    budget: 3,
     status: 201,
     prepare: async () =>
       post('/v1/contacts', { partnership_id: (await newPartner()).id, email: `bo-${uniq()}@example.test` }),
   },
   {
     name: 'PATCH /v1/contacts/{id}',
-    budget: 12,
+    budget: 3,
     status: 200,
     prepare: async () => patch(`/v1/contacts/${await contact()}`, { position: 'CTO', tags: [] }),
   },

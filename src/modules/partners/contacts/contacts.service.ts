@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import { ApiError, notFound } from '../../../core/errors.js';
-import { FieldProblems } from '../../../core/field-problems.js';
 import { type Page, pageMeta } from '../../../core/pagination.js';
 import type { Db, Executor } from '../../../db/database.js';
 import { isUniqueViolation } from '../../../db/errors.js';
 import { type NewEvent, recordEvents } from '../../events/index.js';
-import { checkPartnerTags } from '../partners.references.js';
-import { partnersRepository } from '../partners.repository.js';
+import * as create from './contacts.create.js';
+import { toContact } from './contacts.payload.js';
 import { contactsRepository as repo } from './contacts.repository.js';
 import {
   Contact,
@@ -15,6 +14,7 @@ import {
   type ListContactsInput,
   type UpdateContactInput,
 } from './contacts.schemas.js';
+import * as update from './contacts.update.js';
 
 const duplicateEmail = (email: string) =>
   new ApiError('conflict', `A contact with email '${email}' already exists for this partner`);
@@ -84,29 +84,8 @@ export class ContactService {
     input: CreateContactInput,
     apiKeyId: number | null = null,
   ): Promise<ContactOut> {
-    const { partnership_id, tags, ...fields } = input;
-    const problems = new FieldProblems();
-    const side = await partnersRepository.side(this.db, companyId, partnership_id);
-    if (!side) problems.add(['partnership_id'], `no partner with id ${partnership_id} in your company`);
-    else {
-      const partnerType = side.partnership.partner_type;
-      await checkPartnerTags(this.db, companyId, partnerType, [{ path: ['tags'], ids: tags }], problems);
-    }
-    problems.throwIfAny();
-    const id = await this.withDuplicateCheck(input.email, () =>
-      this.db.transaction(async (tx) => {
-        const [row] = await repo.insert(tx, [
-          { ...fields, company_id: companyId, company_partnership_id: partnership_id },
-        ]);
-        await repo.addTags(
-          tx,
-          (tags ?? []).map((tag_id) => ({ contact_id: row!.id, tag_id })),
-        );
-        await recordContactEvents(tx, 'partners.contact_create', companyId, [row!.id], apiKeyId);
-        return row!.id;
-      }),
-    );
-    return this.getOrThrow(companyId, id);
+    const plan = create.rules(await create.facts(this.db, companyId, input), companyId, input, apiKeyId);
+    return toContact(await this.withDuplicateCheck(input.email, () => create.write(this.db, plan)));
   }
 
   async update(
@@ -115,29 +94,11 @@ export class ContactService {
     input: UpdateContactInput,
     apiKeyId: number | null = null,
   ): Promise<ContactOut> {
-    const { tags, ...fields } = input;
-    const current = await repo.byId(this.db, companyId, id);
-    if (!current) throw notFound('Contact');
-    if (tags) {
-      const side = await partnersRepository.side(this.db, companyId, current.contact.company_partnership_id);
-      const problems = new FieldProblems();
-      await checkPartnerTags(
-        this.db,
-        companyId,
-        side!.partnership.partner_type,
-        [{ path: ['tags'], ids: tags }],
-        problems,
-      );
-      problems.throwIfAny();
-    }
-    await this.withDuplicateCheck(input.email ?? '', () =>
-      this.db.transaction(async (tx) => {
-        await repo.update(tx, companyId, id, fields);
-        if (tags) await repo.setTags(tx, id, tags);
-        await recordContactEvents(tx, 'partners.contact_update', companyId, [id], apiKeyId);
-      }),
-    );
-    return this.getOrThrow(companyId, id);
+    const facts = await update.facts(this.db, companyId, id, input);
+    const plan = update.rules(facts, companyId, id, input, apiKeyId);
+    const written = await this.withDuplicateCheck(input.email ?? '', () => update.write(this.db, plan));
+    if (!written) throw notFound('Contact'); // deleted meanwhile
+    return toContact(written);
   }
 
   async remove(companyId: number, id: number): Promise<void> {

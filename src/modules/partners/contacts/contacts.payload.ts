@@ -1,0 +1,30 @@
+import { type SQL, sql } from 'drizzle-orm';
+import type { TagRef } from '../partners.schemas.js';
+import { iso } from '../partners.sides.js';
+import type { ContactOut } from './contacts.schemas.js';
+
+// A contact as the API shows it and as `partners.contact_*` events carry it (`{contact}`), built
+// in the write statement from the row it wrote: timestamps as ISO strings (JSON).
+
+export type ContactJson = Omit<ContactOut, 'created_at' | 'updated_at'> & {
+  created_at: string;
+  updated_at: string;
+};
+
+/**
+ * The contact row `c` as a `ContactJson`: `companyName` is the partner company's name, `tags`
+ * a JSON array of its tags in list order (both from the facts, or expressions of the write).
+ */
+export const contactJson = (c: SQL, companyName: SQL, tags: SQL) =>
+  sql`jsonb_build_object('id', ${c}.id, 'uuid', ${c}.uuid, 'email', ${c}.email, 'first_name', ${c}.first_name,
+    'last_name', ${c}.last_name, 'position', ${c}.position, 'phone_number', ${c}.phone_number,
+    'company_name', ${companyName}, 'partnership_id', ${c}.company_partnership_id, 'tags', ${tags},
+    'created_at', ${iso(sql`${c}.created_at`)}, 'updated_at', ${iso(sql`${c}.updated_at`)})`;
+
+export const tagsParam = (tags: TagRef[]) => sql`${JSON.stringify(tags)}::jsonb`;
+
+export const toContact = (c: ContactJson): ContactOut => ({
+  ...c,
+  created_at: new Date(c.created_at),
+  updated_at: new Date(c.updated_at),
+});
