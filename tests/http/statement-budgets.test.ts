@@ -154,7 +154,7 @@ const ROWS: Row[] = [
   // ---- partners and contacts ----
   {
     name: 'POST /v1/partners (a new company)',
-    budget: 29,
+    budget: 3,
     status: 201,
     prepare: async () => post('/v1/partners', partnerBody(newDomain())),
   },

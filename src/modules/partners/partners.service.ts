@@ -5,7 +5,6 @@ import type { Db, Executor } from '../../db/database.js';
 import { isUniqueViolation, pgConstraint } from '../../db/errors.js';
 import type { PartnershipStatus } from '../../db/schema/index.js';
 import type { InvitationService, PartnerInvitationOut } from '../accounts/index.js';
-import { companiesRepository } from '../companies/index.js';
 import {
   checkCustomFieldValues,
   customFieldValuesFor,
@@ -13,9 +12,8 @@ import {
   saveCustomFieldValues,
 } from '../custom-field-values/index.js';
 import { type EventMeta, type EventType, type NewEvent, recordEvents } from '../events/index.js';
-import { emailDomain } from './business-email.js';
-import { contactsRepository } from './contacts/contacts.repository.js';
-import { recordContactEvents } from './contacts/contacts.service.js';
+import * as create from './partners.create.js';
+import { partnershipExists } from './partners.create.js';
 import { partnershipPayload } from './partners.events.js';
 import { checkClassification } from './partners.references.js';
 import {
@@ -35,11 +33,6 @@ import type {
   UpdatePartnerInput,
 } from './partners.schemas.js';
 import { toPartner } from './partners.sides.js';
-
-function ownCompany(problems: FieldProblems, path: PropertyKey[], domain: string): FieldProblems {
-  problems.add(path, `'${domain}' is your own company's domain: a company cannot partner with itself`);
-  return problems;
-}
 
 function toPartnerOld(
   row: PartnerRow,
@@ -81,7 +74,7 @@ function toPartnerOld(
 /** What POST /v1/partners answers: the partner, and the invitations its new users were sent. */
 export type CreatedPartnerOut = PartnerOut & { invitations: PartnerInvitationOut[] };
 
-type PartnerInviter = Pick<InvitationService, 'issuePartnerInvitations' | 'deliverPartnerInvitations'>;
+type PartnerInviter = Pick<InvitationService, 'newPartnerInvitations' | 'deliverPartnerInvitations'>;
 
 export class PartnerService {
   constructor(
@@ -186,141 +179,34 @@ export class PartnerService {
   /**
    * Invites a partner (or records it, `inactive`): finds the partner company by email domain or
    * creates it with the emails as its users, then writes the partnership, both sides' records,
-   * the caller's contacts, tags, assigned users and custom field values in one transaction.
+   * the caller's contacts, tags, assigned users, custom field values and the invitations of a
+   * created company's people, in one statement; the links are e-mailed after it committed.
    */
   async create(caller: Caller, input: CreatePartnerInput): Promise<CreatedPartnerOut> {
-    const { companyId } = caller;
-    const problems = new FieldProblems();
-    const domain = input.emailDomain ?? emailDomain(input.emails[0]!.email);
-    const seen = new Map<string, number>();
-    input.emails.forEach(({ email }, i) => {
-      const first = seen.get(email.toLowerCase());
-      if (first !== undefined) problems.add(['emails', i, 'email'], `repeats emails[${first}].email`);
-      seen.set(email.toLowerCase(), first ?? i);
-      if (emailDomain(email) !== domain) {
-        problems.add(['emails', i, 'email'], `must be an address at the partner's email domain '${domain}'`);
+    for (let attempt = 0; ; attempt++) {
+      const plan = create.rules(await create.facts(this.db, caller, input), caller, input);
+      const links =
+        plan.invite && this.inviter
+          ? this.inviter.newPartnerInvitations(plan.newUsers.map((u) => u.email))
+          : [];
+      let partner: PartnerOut;
+      try {
+        partner = toPartner(await create.write(this.db, plan, links));
+      } catch (err) {
+        const constraint = isUniqueViolation(err) ? pgConstraint(err) : undefined;
+        if (constraint === 'partnerships_pair_type_key')
+          throw partnershipExists(input.partnerType, plan.domain);
+        // Another request created the domain's company meanwhile: link to it, as if it had existed.
+        if (constraint === 'companies_domain_key' && attempt === 0) continue;
+        throw err;
       }
-    });
-    if (input.reseller && input.partnerType !== 'reseller') {
-      problems.add(['reseller'], 'applies to reseller partnerships only');
-    }
-    const domainPath = input.emailDomain ? ['emailDomain'] : ['emails', 0, 'email'];
-    const contactTags = input.emails.map((e, i) => ({ path: ['emails', i, 'tags'], ids: e.tags }));
-    const [existing, countryExists, classification] = await Promise.all([
-      repo.companyByDomain(this.db, domain),
-      input.countryId ? repo.countryExists(this.db, input.countryId) : true,
-      checkClassification(this.db, companyId, input.partnerType, input, problems, contactTags),
-    ]);
-    if (existing?.id === companyId) ownCompany(problems, domainPath, domain);
-    if (!countryExists) problems.add(['countryId'], `no country with id ${input.countryId}`);
-    const target = { companyId, category: 'partner', partnerType: input.partnerType } as const;
-    const fields = await checkCustomFieldValues(this.db, target, input.customFields ?? [], {
-      path: ['customFields'],
-      problems,
-    });
-    problems.throwIfAny();
-
-    // No stageUuid: your first partner stage for the type; an explicit null: no stage.
-    const stageId =
-      input.stageUuid === undefined
-        ? ((await repo.firstPartnerStage(this.db, companyId, input.partnerType)) ?? null)
-        : (classification.stage_id ?? null);
-    let id: number;
-    let invited:
-      | { issued: Awaited<ReturnType<PartnerInviter['issuePartnerInvitations']>>; partnerName: string }
-      | undefined;
-    try {
-      id = await this.db.transaction(async (tx) => {
-        const found = await repo.companyByDomain(tx, domain);
-        const { company: partner, created } = found
-          ? { company: found, created: false }
-          : await repo.insertCompany(tx, { name: input.name, domain, country_id: input.countryId ?? null });
-        if (partner.id === companyId) throw ownCompany(new FieldProblems(), domainPath, domain).toError();
-        // People of a company we just created become its users; an existing company (another
-        // tenant) keeps its own users untouched.
-        const partnerUsers = !created
-          ? []
-          : await repo.insertUsers(
-              tx,
-              input.emails.map((e, i) => ({
-                company_id: partner.id,
-                email: e.email,
-                first_name: e.firstName ?? null,
-                last_name: e.lastName ?? null,
-                role: i === 0 ? ('admin' as const) : ('partnerships' as const),
-              })),
-            );
-        const partnership = await repo.insertPartnership(tx, {
-          company_id: companyId,
-          partner_company_id: partner.id,
-          partner_type: input.partnerType,
-          reseller: input.partnerType === 'reseller' ? (input.reseller ?? 'partner') : null,
-          status: input.inactive ? 'inactive' : 'pending',
-          invited_by_user_id: caller.userId,
-        });
-        const sides = await repo.insertSides(tx, [
-          {
-            partnership_id: partnership.id,
-            company_id: companyId,
-            partner_company_id: partner.id,
-            stage_id: stageId,
-            tier_id: classification.tier_id ?? null,
-            category_id: classification.category_id ?? null,
-          },
-          { partnership_id: partnership.id, company_id: partner.id, partner_company_id: companyId },
-        ]);
-        const mine = sides.find((s) => s.company_id === companyId)!;
-        const contacts = await contactsRepository.insert(
-          tx,
-          input.emails.map((e) => ({
-            company_id: companyId,
-            company_partnership_id: mine.id,
-            email: e.email,
-            first_name: e.firstName ?? null,
-            last_name: e.lastName ?? null,
-          })),
-        );
-        await contactsRepository.addTags(
-          tx,
-          contacts.flatMap((contact, i) =>
-            (input.emails[i]!.tags ?? []).map((tag_id) => ({ contact_id: contact.id, tag_id })),
-          ),
-        );
-        await repo.setTags(tx, mine.id, input.tags ?? []);
-        await repo.setUsers(tx, mine.id, input.assignedUsers ?? []);
-        await saveCustomFieldValues(tx, target, mine.id, fields);
-        // An existing company sees the new partnership in its own list, so it gets the event too;
-        // a company created right here cannot have a webhook yet.
-        const viewers = created ? [companyId] : [companyId, partner.id];
-        await this.recordSideEvents(tx, 'partners.create', partnership.id, viewers, caller.keyId);
-        const contactIds = contacts.map((c) => c.id);
-        await recordContactEvents(tx, 'partners.contact_create', companyId, contactIds, caller.keyId ?? null);
-        // The people of a company made here have no password yet: each gets a one-time link
-        // (an inactive partnership invites nobody, so neither does it send links).
-        if (this.inviter && partnerUsers.length > 0 && partnership.status === 'pending') {
-          const issued = await this.inviter.issuePartnerInvitations(tx, {
-            partnershipId: partnership.id,
-            invitedBy: caller.userId,
-            users: partnerUsers,
-          });
-          invited = { issued, partnerName: partner.name };
-        }
-        return mine.id;
+      if (links.length === 0 || !this.inviter) return { ...partner, invitations: [] };
+      const invitations = await this.inviter.deliverPartnerInvitations(links, {
+        partnerCompanyName: plan.partnerName,
+        invitingCompanyName: plan.invitingCompanyName,
       });
-    } catch (err) {
-      if (isUniqueViolation(err) && pgConstraint(err) === 'partnerships_pair_type_key') {
-        throw new ApiError('conflict', `A ${input.partnerType} partnership with ${domain} already exists`);
-      }
-      throw err;
+      return { ...partner, invitations };
     }
-    const out = await this.getOrThrow(companyId, id);
-    if (!invited || !this.inviter) return { ...out, invitations: [] };
-    const inviting = await companiesRepository.findById(this.db, companyId);
-    const invitations = await this.inviter.deliverPartnerInvitations(invited.issued, {
-      partnerCompanyName: invited.partnerName,
-      invitingCompanyName: inviting?.name ?? 'A company',
-    });
-    return { ...out, invitations };
   }
 
   /** PATCH: only what is sent changes; tags and assigned users are replaced, custom fields upserted. */

@@ -3,9 +3,10 @@ import type { PartnershipStatus, PartnerType } from '../../db/schema/index.js';
 import type { PartnerOut, TagRef } from './partners.schemas.js';
 
 // A side: one company's record of a partnership (a `company_partnerships` row), as that company
-// sees it. `sideJson` builds it in SQL, in one expression, so a facts statement or a read gets
-// whole sides in the statement it already sends; `toPartner` turns it into the API's Partner and
-// `sidePayload` into the `partnership` of a `partners.*` event, so both say the same thing.
+// sees it. `sideJson` builds it in SQL, in one expression: a read gets whole sides in its one
+// statement, and a write builds the sides it changed from its CTEs' outputs. From a side,
+// `payloadJson` (SQL, in the write) makes the `partnership` of a `partners.*` event and
+// `toPartner` the API's Partner object, so the event and the response say the same thing.
 
 /** A timestamp as the API writes it: ISO 8601 UTC with milliseconds (`Date#toISOString`). */
 export const iso = (value: SQL) => sql`to_char(${value} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -87,12 +88,42 @@ export const partnerCompanyJson = (pc: SQL) =>
       FROM countries co WHERE co.id = ${pc}.country_id))`;
 
 /**
- * The side `cp` (a `company_partnerships` row) of partnership `p`, as a `SideView`. `cp` and `p` are
- * the aliases of the surrounding query; everything else is a correlated subquery.
+ * Where a side's parts come from. By default everything is read from the tables, through the
+ * aliases `cp` (a `company_partnerships` row) and `p` (its `partnerships` row) of the surrounding
+ * query. A write that changed a part passes it instead (CTEs share one snapshot: the tables still
+ * show the old rows): `cp` and `p` may be CTE names, and `partner`, `tags`, `users`,
+ * `customFields` JSON expressions.
  */
-export function sideJson(cpAlias = 'cp', pAlias = 'p'): SQL<SideView> {
-  const cp = sql.raw(cpAlias);
-  const p = sql.raw(pAlias);
+export interface SideSources {
+  cp: string;
+  p: string;
+  /** The partner company, as `partnerCompanyJson` builds it. */
+  partner?: SQL | undefined;
+  tags?: SQL | undefined;
+  users?: SQL | undefined;
+  /** The side's custom fields, as `customFieldsJson` builds them. */
+  customFields?: SQL | undefined;
+}
+
+/** The side `cp` of partnership `p` as a `SideView` (JSON). */
+export function sideJson(src: SideSources = { cp: 'cp', p: 'p' }): SQL<SideView> {
+  const cp = sql.raw(src.cp);
+  const p = sql.raw(src.p);
+  const partner =
+    src.partner ??
+    sql`(SELECT ${partnerCompanyJson(sql`pc`)} FROM companies pc WHERE pc.id = ${cp}.partner_company_id)`;
+  const users =
+    src.users ??
+    sql`(SELECT coalesce(json_agg(${userJson(sql`u`)} ORDER BY u.id), '[]')
+      FROM company_partnership_users cpu JOIN users u ON u.id = cpu.user_id
+      WHERE cpu.company_partnership_id = ${cp}.id)`;
+  const tags =
+    src.tags ??
+    sql`(SELECT coalesce(json_agg(${tagJson(sql`tg`)} ORDER BY ${TAG_ORDER(sql`tg`)}), '[]')
+      FROM company_partnership_tags cpt JOIN tags tg ON tg.id = cpt.tag_id
+      WHERE cpt.company_partnership_id = ${cp}.id)`;
+  const customFields =
+    src.customFields ?? customFieldsJson(storedValues(sql`${cp}.company_id`, sql`${cp}.id`));
   // `reseller` is stored from the inviter's point of view; each side reads it from its own.
   return sql<SideView>`json_build_object(
     'id', ${cp}.id, 'uuid', ${cp}.uuid, 'company_id', ${cp}.company_id, 'partnership_id', ${p}.id,
@@ -106,17 +137,38 @@ export function sideJson(cpAlias = 'cp', pAlias = 'p'): SQL<SideView> {
     'stage', (SELECT ${stageJson(sql`st`)} FROM stages st WHERE st.id = ${cp}.stage_id),
     'tier', (SELECT ${tierJson(sql`ti`)} FROM tiers ti WHERE ti.id = ${cp}.tier_id),
     'category', (SELECT ${categoryJson(sql`ca`)} FROM categories ca WHERE ca.id = ${cp}.category_id),
-    'partner', (SELECT ${partnerCompanyJson(sql`pc`)}::jsonb || jsonb_build_object('fallback_data', ${cp}.fallback_data)
-      FROM companies pc WHERE pc.id = ${cp}.partner_company_id),
-    'assigned_users', (SELECT coalesce(json_agg(${userJson(sql`u`)} ORDER BY u.id), '[]')
-      FROM company_partnership_users cpu JOIN users u ON u.id = cpu.user_id
-      WHERE cpu.company_partnership_id = ${cp}.id),
-    'tags', (SELECT coalesce(json_agg(${tagJson(sql`tg`)} ORDER BY ${TAG_ORDER(sql`tg`)}), '[]')
-      FROM company_partnership_tags cpt JOIN tags tg ON tg.id = cpt.tag_id
-      WHERE cpt.company_partnership_id = ${cp}.id),
-    'custom_fields', ${customFieldsJson(storedValues(sql`${cp}.company_id`, sql`${cp}.id`))},
+    'partner', ${partner}::jsonb || jsonb_build_object('fallback_data', ${cp}.fallback_data),
+    'assigned_users', ${users},
+    'tags', ${tags},
+    'custom_fields', ${customFields},
     'created_at', ${iso(sql`${cp}.created_at`)},
     'updated_at', ${iso(sql`greatest(${cp}.updated_at, ${p}.updated_at)`)})`;
+}
+
+/**
+ * The `partnership` of a `partners.*` event from a side (`side`: a jsonb column, such as a write
+ * CTE's): Journeybee's partner payload (reference §3a: `uuid, company_name, company_domain,
+ * company_website, company_description, country_*, stage_*, category_*, tier_*, custom_fields`)
+ * as far as we store it (no industry, company email or phone; countries have a code, not a
+ * uuid), with our ids, the partnership's status and type, tags and assigned users beside it.
+ */
+export function payloadJson(side: SQL): SQL {
+  const s = side;
+  return sql`jsonb_build_object(
+    'id', ${s}->'id', 'uuid', ${s}->'uuid',
+    'partnership_id', ${s}->'partnership_id', 'partnership_uuid', ${s}->'partnership'->'uuid',
+    'status', ${s}->'partnership'->'status', 'partner_type', ${s}->'partnership'->'partner_type',
+    'reseller', ${s}->'partnership'->'reseller', 'direction', ${s}->'direction',
+    'company_id', ${s}->'partner'->'id', 'company_uuid', ${s}->'partner'->'uuid',
+    'company_name', ${s}->'partner'->'name', 'company_domain', ${s}->'partner'->'email_domain',
+    'company_website', ${s}->'partner'->'website_url', 'company_description', ${s}->'partner'->'description',
+    'country_code', ${s}->'partner'->'country'->'code', 'country_label', ${s}->'partner'->'country'->'label',
+    'stage_uuid', ${s}->'stage'->'uuid', 'stage_label', ${s}->'stage'->'label',
+    'category_uuid', ${s}->'category'->'uuid', 'category_label', ${s}->'category'->'label',
+    'tier_uuid', ${s}->'tier'->'uuid', 'tier_label', ${s}->'tier'->'label',
+    'tags', ${s}->'tags', 'assigned_users', ${s}->'assigned_users', 'custom_fields', ${s}->'custom_fields',
+    'accepted_at', ${s}->'partnership'->'accepted_at', 'declined_at', ${s}->'partnership'->'declined_at',
+    'created_at', ${s}->'created_at', 'updated_at', ${s}->'updated_at')`;
 }
 
 /** The stored custom field values of side `entityId`: `(id, custom_field_id, value)`. */
@@ -171,46 +223,3 @@ export function toPartner(side: SideView): PartnerOut {
     updated_at: date(side.updated_at),
   };
 }
-
-/**
- * The `partnership` of a `partners.*` event, as one company sees the partnership: Journeybee's
- * partner payload (reference §3a: `uuid, company_name, company_domain, company_website,
- * company_description, country_*, stage_*, category_*, tier_*, custom_fields`) as far as we store
- * it (no industry, company email or phone; countries have a code, not a uuid), with our ids, the
- * partnership's status and type, tags and assigned users beside it.
- */
-export function sidePayload(side: SideView) {
-  const { partnership: p, partner } = side;
-  return {
-    id: side.id,
-    uuid: side.uuid,
-    partnership_id: side.partnership_id,
-    partnership_uuid: p.uuid,
-    status: p.status,
-    partner_type: p.partner_type,
-    reseller: p.reseller,
-    direction: side.direction,
-    company_id: partner.id,
-    company_uuid: partner.uuid,
-    company_name: partner.name,
-    company_domain: partner.email_domain,
-    company_website: partner.website_url,
-    company_description: partner.description,
-    country_code: partner.country?.code ?? null,
-    country_label: partner.country?.label ?? null,
-    stage_uuid: side.stage?.uuid ?? null,
-    stage_label: side.stage?.label ?? null,
-    category_uuid: side.category?.uuid ?? null,
-    category_label: side.category?.label ?? null,
-    tier_uuid: side.tier?.uuid ?? null,
-    tier_label: side.tier?.label ?? null,
-    tags: side.tags,
-    assigned_users: side.assigned_users,
-    custom_fields: side.custom_fields,
-    accepted_at: p.accepted_at,
-    declined_at: p.declined_at,
-    created_at: side.created_at,
-    updated_at: side.updated_at,
-  };
-}
-export type SidePayload = ReturnType<typeof sidePayload>;
