@@ -160,7 +160,7 @@ const ROWS: Row[] = [
   },
   {
     name: 'PATCH /v1/partners/{id}',
-    budget: 16,
+    budget: 3,
     status: 200,
     prepare: async () => patch(`/v1/partners/${(await newPartner()).id}`, { tags: [], fallbackData: null }),
   },
@@ -193,7 +193,7 @@ const ROWS: Row[] = [
   },
   {
     name: 'GET /v1/partners?page=1',
-    budget: 6,
+    budget: 3,
     status: 200,
     prepare: async () => () => api().get('/v1/partners?page=1', { key: key() }),
   },

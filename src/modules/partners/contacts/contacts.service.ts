@@ -1,18 +1,15 @@
-import { z } from 'zod';
 import { ApiError, notFound } from '../../../core/errors.js';
 import { type Page, pageMeta } from '../../../core/pagination.js';
 import type { Db, Executor } from '../../../db/database.js';
 import { isUniqueViolation } from '../../../db/errors.js';
-import { type NewEvent, recordEvents } from '../../events/index.js';
 import * as create from './contacts.create.js';
 import { toContact } from './contacts.payload.js';
 import { contactsRepository as repo } from './contacts.repository.js';
-import {
-  Contact,
-  type ContactOut,
-  type CreateContactInput,
-  type ListContactsInput,
-  type UpdateContactInput,
+import type {
+  ContactOut,
+  CreateContactInput,
+  ListContactsInput,
+  UpdateContactInput,
 } from './contacts.schemas.js';
 import * as update from './contacts.update.js';
 
@@ -32,26 +29,6 @@ async function toContacts(db: Executor, rows: ContactJoined[]): Promise<ContactO
     partnership_id: contact.company_partnership_id,
     tags: tags.get(contact.id) ?? [],
   }));
-}
-
-/**
- * Records `partners.contact_create` / `partners.contact_update` for contacts of the company, read
- * in the writing transaction. The payload is `{contact}`: the contact as the API returns it.
- */
-export async function recordContactEvents(
-  tx: Executor,
-  type: 'partners.contact_create' | 'partners.contact_update',
-  companyId: number,
-  ids: number[],
-  apiKeyId: number | null,
-): Promise<void> {
-  const contacts = await toContacts(tx, await repo.byIds(tx, companyId, ids));
-  await recordEvents(
-    tx,
-    contacts.map(
-      (c): NewEvent => ({ companyId, type, apiKeyId, payload: { contact: z.encode(Contact, c) } }),
-    ),
-  );
 }
 
 /** A partner's contact people, kept by one company per company partnership. */
