@@ -1,6 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DemoCompany } from '../../src/cli/seed.js';
 import { type ApiResponse, uniq, useTestApp } from '../helpers/app.js';
+import {
+  makeCategory,
+  makeCustomField,
+  makeStage,
+  makeTag,
+  makeTier,
+} from '../helpers/catalogue-factories.js';
 import { makeTenant } from '../helpers/factories.js';
 import { campaignBody, demo, seedExampleBody } from '../helpers/leads.js';
 import { invite } from '../helpers/notifications.js';
@@ -73,6 +80,36 @@ async function received(): Promise<{ id: number; key: string }> {
   const { theirs } = await invite(api(), key(), them);
   expect((await api().get('/v1/users', { key: them.writeKey })).status).toBe(200);
   return { id: theirs.id, key: them.writeKey };
+}
+
+/** Partner catalogue entries of `me` (made once): a stage, tier, category, tag and custom field. */
+let catalogue:
+  | Promise<{ stage: string; tier: number; category: number; tag: number; field: number }>
+  | undefined;
+function partnerCatalogue() {
+  const db = ctx.t.database.db;
+  catalogue ??= (async () => ({
+    stage: (await makeStage(db, me.id)).uuid,
+    tier: (await makeTier(db, me.id)).id,
+    category: (await makeCategory(db, me.id)).id,
+    tag: (await makeTag(db, me.id)).id,
+    field: (await makeCustomField(db, me.id, 'number')).id,
+  }))();
+  return catalogue;
+}
+
+/** A create body naming every kind of reference. */
+async function fullPartnerBody(domain: string) {
+  const c = await partnerCatalogue();
+  return partnerBody(domain, {
+    emails: [{ email: `ann@${domain}`, tags: [c.tag] }, { email: `bob@${domain}` }],
+    stageUuid: c.stage,
+    tierId: c.tier,
+    categoryId: c.category,
+    tags: [c.tag],
+    assignedUsers: [me.users[0]!.id],
+    customFields: [{ customFieldId: c.field, type: 'number', value: { number: 3 } }],
+  });
 }
 
 async function contact(): Promise<number> {
@@ -159,10 +196,47 @@ const ROWS: Row[] = [
     prepare: async () => post('/v1/partners', partnerBody(newDomain())),
   },
   {
+    name: 'POST /v1/partners (an existing company, every reference, two contacts)',
+    budget: 3,
+    status: 201,
+    prepare: async () => {
+      const them = await makeTenant(ctx.t.database.db);
+      return post('/v1/partners', await fullPartnerBody(them.company.domain!));
+    },
+  },
+  {
     name: 'PATCH /v1/partners/{id}',
     budget: 3,
     status: 200,
     prepare: async () => patch(`/v1/partners/${(await newPartner()).id}`, { tags: [], fallbackData: null }),
+  },
+  {
+    name: 'PATCH /v1/partners/{id} (withdraw, every reference)',
+    budget: 3,
+    status: 200,
+    prepare: async () => {
+      const { id } = await newPartner();
+      const c = await partnerCatalogue();
+      return patch(`/v1/partners/${id}`, {
+        inactive: true,
+        stageUuid: c.stage,
+        tierId: null,
+        categoryId: c.category,
+        tags: [c.tag],
+        assignedUsers: [],
+        customFields: [{ customFieldId: c.field, type: 'number', value: { number: 4 } }],
+        fallbackData: { name: 'Old name' },
+      });
+    },
+  },
+  {
+    name: 'DELETE /v1/partners/{id}',
+    budget: 2,
+    status: 204,
+    prepare: async () => {
+      const { id } = await newPartner();
+      return () => api().delete(`/v1/partners/${id}`, { key: key() });
+    },
   },
   {
     name: 'GET /v1/partners/{id}',
@@ -209,6 +283,21 @@ const ROWS: Row[] = [
     budget: 3,
     status: 200,
     prepare: async () => patch(`/v1/contacts/${await contact()}`, { position: 'CTO', tags: [] }),
+  },
+  {
+    name: 'GET /v1/contacts/{id}',
+    budget: 2,
+    status: 200,
+    prepare: async () => {
+      const id = await contact();
+      return () => api().get(`/v1/contacts/${id}`, { key: key() });
+    },
+  },
+  {
+    name: 'GET /v1/contacts?page=1',
+    budget: 3,
+    status: 200,
+    prepare: async () => () => api().get('/v1/contacts?page=1', { key: key() }),
   },
   {
     name: 'DELETE /v1/contacts/{id}',

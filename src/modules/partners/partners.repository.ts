@@ -14,12 +14,10 @@ import {
   type PartnerType,
   partnerships,
   stages,
-  tags,
   tiers,
   users,
 } from '../../db/schema/index.js';
 import { likePattern } from '../../lib/sql.js';
-import type { TagRef } from './partners.schemas.js';
 import { type SideView, sideJson } from './partners.sides.js';
 
 export type CompanyPartnershipRow = typeof companyPartnerships.$inferSelect;
@@ -110,33 +108,6 @@ function joinSides<T extends PgSelect>(query: T) {
     .leftJoin(stages, eq(stages.id, cp.stage_id))
     .leftJoin(tiers, eq(tiers.id, cp.tier_id))
     .leftJoin(categories, eq(categories.id, cp.category_id));
-}
-
-/** Tags linked to owners through a link table (`owner` and `tag` are its columns), by owner. */
-export async function linkedTags(
-  db: Executor,
-  owner: PgColumn,
-  tag: PgColumn,
-  ownerIds: number[],
-): Promise<Map<number, TagRef[]>> {
-  const byOwner = new Map<number, TagRef[]>();
-  if (ownerIds.length === 0) return byOwner;
-  const rows = await db
-    .select({
-      owner: sql<number>`${owner}`,
-      id: tags.id,
-      label: tags.label,
-      background_color: tags.background_color,
-      text_color: tags.text_color,
-    })
-    .from(tags)
-    .innerJoin(owner.table, eq(tag, tags.id))
-    .where(inArray(owner, ownerIds))
-    .orderBy(sql`lower(${tags.label})`, asc(tags.id));
-  for (const { owner: ownerId, ...ref } of rows) {
-    byOwner.set(ownerId, [...(byOwner.get(ownerId) ?? []), ref]);
-  }
-  return byOwner;
 }
 
 export const partnersRepository = {

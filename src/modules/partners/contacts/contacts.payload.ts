@@ -1,10 +1,10 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { TagRef } from '../partners.schemas.js';
-import { iso } from '../partners.sides.js';
+import { iso, TAG_ORDER, tagJson } from '../partners.sides.js';
 import type { ContactOut } from './contacts.schemas.js';
 
 // A contact as the API shows it and as `partners.contact_*` events carry it (`{contact}`), built
-// in the write statement from the row it wrote: timestamps as ISO strings (JSON).
+// in SQL: by a write from the row it wrote, by a read from the tables. Timestamps are ISO strings.
 
 export type ContactJson = Omit<ContactOut, 'created_at' | 'updated_at'> & {
   created_at: string;
@@ -20,6 +20,11 @@ export const contactJson = (c: SQL, companyName: SQL, tags: SQL) =>
     'last_name', ${c}.last_name, 'position', ${c}.position, 'phone_number', ${c}.phone_number,
     'company_name', ${companyName}, 'partnership_id', ${c}.company_partnership_id, 'tags', ${tags},
     'created_at', ${iso(sql`${c}.created_at`)}, 'updated_at', ${iso(sql`${c}.updated_at`)})`;
+
+/** The stored tags of contact `contactId`, in list order (a JSON array). */
+export const storedTagsJson = (contactId: SQL) =>
+  sql`(SELECT coalesce(jsonb_agg(${tagJson(sql`tg`)} ORDER BY ${TAG_ORDER(sql`tg`)}), '[]')
+    FROM contact_tags ct JOIN tags tg ON tg.id = ct.tag_id WHERE ct.contact_id = ${contactId})`;
 
 export const tagsParam = (tags: TagRef[]) => sql`${JSON.stringify(tags)}::jsonb`;
 

@@ -2,19 +2,19 @@ import { and, asc, eq, ilike, or, type SQL, sql } from 'drizzle-orm';
 import type { PgSelect } from 'drizzle-orm/pg-core';
 import { type Page, pageOffset } from '../../../core/pagination.js';
 import type { Executor } from '../../../db/database.js';
-import { companies, companyPartnerships, contacts, contactTags } from '../../../db/schema/index.js';
+import { companies, companyPartnerships, contacts } from '../../../db/schema/index.js';
 import { likePattern } from '../../../lib/sql.js';
-import { linkedTags } from '../partners.repository.js';
-
-export type ContactRow = typeof contacts.$inferSelect;
+import { type ContactJson, contactJson, storedTagsJson } from './contacts.payload.js';
 
 export interface ContactFilter {
   partnershipId?: number | undefined;
   search?: string | undefined;
 }
 
-/** A contact with the name of the partner company it works for. */
-const fields = { contact: contacts, company_name: companies.name };
+/** A contact, whole: with the name of the partner company it works for and its tags. */
+const fields = {
+  contact: sql<ContactJson>`${contactJson(sql`contacts`, sql`companies.name`, storedTagsJson(sql`contacts.id`))}`,
+};
 const joinPartner = <T extends PgSelect>(query: T) =>
   query
     .innerJoin(companyPartnerships, eq(companyPartnerships.id, contacts.company_partnership_id))
@@ -36,11 +36,11 @@ function filterWhere(companyId: number, f: ContactFilter): SQL | undefined {
 }
 
 export const contactsRepository = {
-  async byId(db: Executor, companyId: number, id: number) {
+  async byId(db: Executor, companyId: number, id: number): Promise<ContactJson | undefined> {
     const [row] = await joinPartner(db.select(fields).from(contacts).$dynamic()).where(
       and(eq(contacts.id, id), eq(contacts.company_id, companyId)),
     );
-    return row;
+    return row?.contact;
   },
 
   async list(db: Executor, companyId: number, f: ContactFilter, page: Page) {
@@ -53,7 +53,7 @@ export const contactsRepository = {
         .offset(pageOffset(page)),
       joinPartner(db.select({ n: sql<number>`count(*)::int` }).from(contacts).$dynamic()).where(where),
     ]);
-    return { rows, total: count?.n ?? 0 };
+    return { rows: rows.map((r) => r.contact), total: count?.n ?? 0 };
   },
 
   async remove(db: Executor, companyId: number, id: number): Promise<boolean> {
@@ -63,7 +63,4 @@ export const contactsRepository = {
       .returning({ id: contacts.id });
     return rows.length > 0;
   },
-
-  tagsFor: (db: Executor, contactIds: number[]) =>
-    linkedTags(db, contactTags.contact_id, contactTags.tag_id, contactIds),
 };

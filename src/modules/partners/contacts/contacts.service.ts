@@ -1,6 +1,6 @@
 import { ApiError, notFound } from '../../../core/errors.js';
 import { type Page, pageMeta } from '../../../core/pagination.js';
-import type { Db, Executor } from '../../../db/database.js';
+import type { Db } from '../../../db/database.js';
 import { isUniqueViolation } from '../../../db/errors.js';
 import * as create from './contacts.create.js';
 import { toContact } from './contacts.payload.js';
@@ -16,34 +16,14 @@ import * as update from './contacts.update.js';
 const duplicateEmail = (email: string) =>
   new ApiError('conflict', `A contact with email '${email}' already exists for this partner`);
 
-type ContactJoined = NonNullable<Awaited<ReturnType<typeof repo.byId>>>;
-
-async function toContacts(db: Executor, rows: ContactJoined[]): Promise<ContactOut[]> {
-  const tags = await repo.tagsFor(
-    db,
-    rows.map((r) => r.contact.id),
-  );
-  return rows.map(({ contact, company_name }) => ({
-    ...contact,
-    company_name,
-    partnership_id: contact.company_partnership_id,
-    tags: tags.get(contact.id) ?? [],
-  }));
-}
-
 /** A partner's contact people, kept by one company per company partnership. */
 export class ContactService {
   constructor(private readonly db: Db) {}
 
-  private toContacts(rows: ContactJoined[]): Promise<ContactOut[]> {
-    return toContacts(this.db, rows);
-  }
-
   async getOrThrow(companyId: number, id: number): Promise<ContactOut> {
-    const row = await repo.byId(this.db, companyId, id);
-    if (!row) throw notFound('Contact');
-    const [contact] = await this.toContacts([row]);
-    return contact!;
+    const contact = await repo.byId(this.db, companyId, id);
+    if (!contact) throw notFound('Contact');
+    return toContact(contact);
   }
 
   async list(companyId: number, q: ListContactsInput & Page) {
@@ -53,7 +33,7 @@ export class ContactService {
       { partnershipId: q.partnership_id, search: q.search || undefined },
       q,
     );
-    return { data: await this.toContacts(rows), meta: pageMeta(total, q.pageSize) };
+    return { data: rows.map(toContact), meta: pageMeta(total, q.pageSize) };
   }
 
   async create(

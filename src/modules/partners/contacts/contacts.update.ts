@@ -11,8 +11,7 @@ import {
   referencesJson,
 } from '../partners.classification.js';
 import type { TagRef } from '../partners.schemas.js';
-import { TAG_ORDER, tagJson } from '../partners.sides.js';
-import { type ContactJson, contactJson, tagsParam } from './contacts.payload.js';
+import { type ContactJson, contactJson, storedTagsJson, tagsParam } from './contacts.payload.js';
 import type { UpdateContactInput } from './contacts.schemas.js';
 
 // PATCH /v1/contacts/{id}: only the fields sent change; `tags` replaces the list.
@@ -105,10 +104,7 @@ export async function write(db: Executor, plan: UpdateContactPlan): Promise<Cont
           SELECT contact.id, t.id FROM contact, unnest(${tagIds}) AS t(id) ON CONFLICT DO NOTHING)`,
       ]
     : [];
-  const tags = plan.tags
-    ? tagsParam(plan.tags)
-    : sql`(SELECT coalesce(jsonb_agg(${tagJson(sql`tg`)} ORDER BY ${TAG_ORDER(sql`tg`)}), '[]')
-        FROM contact_tags ct JOIN tags tg ON tg.id = ct.tag_id WHERE ct.contact_id = contact.id)`;
+  const tags = plan.tags ? tagsParam(plan.tags) : storedTagsJson(sql`contact.id`);
   const { rows } = await db.execute<{ contact: ContactJson }>(sql`
     WITH contact AS (
       UPDATE contacts SET ${sql.join([...assignments, sql`updated_at = now()`], sql`, `)}
