@@ -131,13 +131,13 @@ const ROWS: Row[] = [
   // ---- lead notes ----
   {
     name: 'POST /v1/leads/{id}/notes',
-    budget: 7,
+    budget: 3,
     status: 201,
     prepare: async () => post(`/v1/leads/${await lead()}/notes`, { document: doc('Called them') }),
   },
   {
     name: 'PATCH /v1/leads/{id}/notes/{noteId}',
-    budget: 7,
+    budget: 3,
     status: 200,
     prepare: async () => {
       const id = await lead();
@@ -146,14 +146,14 @@ const ROWS: Row[] = [
   },
   {
     name: 'POST /v1/leads/{id}/notes (a mention)',
-    budget: 8,
+    budget: 3,
     status: 201,
     prepare: async () =>
       post(`/v1/leads/${await lead()}/notes`, { document: doc('Ask Parker'), mentions: [me.users[1]!.id] }),
   },
   {
     name: 'PATCH /v1/leads/{id}/notes/{noteId} (mentions)',
-    budget: 8,
+    budget: 3,
     status: 200,
     prepare: async () => {
       const id = await lead();
@@ -162,7 +162,7 @@ const ROWS: Row[] = [
   },
   {
     name: 'DELETE /v1/leads/{id}/notes/{noteId}',
-    budget: 7,
+    budget: 3,
     status: 204,
     prepare: async () => {
       const id = await lead();
