@@ -199,32 +199,32 @@ const ROWS: Row[] = [
   // ---- users, catalogues, webhooks, notifications ----
   {
     name: 'POST /v1/users',
-    budget: 5,
+    budget: 2,
     status: 201,
     prepare: async () => post('/v1/users', { email: `u-${uniq()}@example.test`, role: 'partnerships' }),
   },
   {
     name: 'PATCH /v1/users/{id}',
-    budget: 4,
+    budget: 2,
     status: 200,
     prepare: async () => patch(`/v1/users/${(await user('partnerships')).id}`, { first_name: 'Bo' }),
   },
   {
     name: 'PATCH /v1/users/{id} (demote an admin)',
-    budget: 6,
+    budget: 2,
     status: 200,
     prepare: async () => patch(`/v1/users/${(await user('admin')).id}`, { role: 'partnerships' }),
   },
   {
     name: 'PATCH /v1/users/{id} (deactivate)',
-    budget: 7,
+    budget: 2,
     status: 200,
     prepare: async () =>
       patch(`/v1/users/${(await user('partnerships')).id}`, { disabled_at: new Date().toISOString() }),
   },
   {
     name: 'DELETE /v1/users/{id}',
-    budget: 8,
+    budget: 2,
     status: 204,
     prepare: async () => {
       const id = (await user('admin')).id;
