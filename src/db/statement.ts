@@ -1,4 +1,4 @@
-import type { SQL } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { QueryResultRow } from 'pg';
 import type { Db } from './database.js';
@@ -17,5 +17,9 @@ export async function queryRows<R>(db: Db, statement: SQL): Promise<R[]> {
   return result.rows;
 }
 
-/** `to_char` of a timestamptz column as `Date.prototype.toISOString` writes it (UTC, milliseconds). */
-export const ISO_FORMAT = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+/**
+ * A timestamptz as text, exactly as `Date.prototype.toISOString` writes the Date pg parses from
+ * it (UTC, milliseconds truncated like pg's parser does): for payloads built in SQL.
+ */
+export const isoText = (timestamp: SQL): SQL =>
+  sql`to_char(${timestamp} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;

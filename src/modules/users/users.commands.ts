@@ -3,7 +3,7 @@ import { ApiError, MESSAGES, notFound } from '../../core/errors.js';
 import type { Db } from '../../db/database.js';
 import { isUniqueViolation, pgConstraint } from '../../db/errors.js';
 import { outboxInsert } from '../../db/outbox.js';
-import { queryRows } from '../../db/statement.js';
+import { isoText, queryRows } from '../../db/statement.js';
 import type { UserRow } from './users.repository.js';
 import type { CreateUserInput, UpdateUserInput } from './users.schemas.js';
 
@@ -58,8 +58,7 @@ function changesOf(input: Partial<Record<Writable, unknown>>): UserChanges {
   return changes;
 }
 
-const iso = (column: string) =>
-  sql.raw(`to_char(u.${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+const iso = (column: string) => isoText(sql.raw(`u.${column}`));
 
 /** The API's User object of the row `u`, as `z.encode(User, row)` writes it: the `users.create` payload. */
 const userJson = sql`jsonb_build_object('id', u.id, 'uuid', u.uuid, 'email', u.email,

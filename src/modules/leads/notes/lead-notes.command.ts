@@ -3,6 +3,7 @@ import type { AuthContext } from '../../../core/auth-context.js';
 import { ApiError, notFound } from '../../../core/errors.js';
 import { FieldProblems } from '../../../core/field-problems.js';
 import { outboxInsert } from '../../../db/outbox.js';
+import { isoText } from '../../../db/statement.js';
 import type { EventType } from '../../events/index.js';
 import { LEAD_MESSAGES } from '../leads.schemas.js';
 import type { LeadNoteOut } from './lead-notes.schemas.js';
@@ -91,7 +92,7 @@ export function noteOutbox(event: NoteEvent, note: SQL): SQL {
   return outboxInsert(sql`SELECT ${event.companyId}::int, ${event.type}::text,
       jsonb_build_object('note', ${JSON.stringify(event.payload)}::jsonb || jsonb_build_object(
         'uuid', n.uuid,
-        'created_at', to_char(n.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))),
+        'created_at', ${isoText(sql`n.created_at`)})),
       ${event.apiKeyId}::int, ${event.actorUserId}::int, NULL::jsonb
     FROM ${note} n`);
 }
@@ -127,11 +128,14 @@ export interface NoteFacts {
   note: StoredNote | null;
 }
 
-/** The facts' columns for the note `noteId` of the live lead `leadId` (the note's lead must be live). */
+/**
+ * The select list and FROM clause of a facts statement about the note `noteId` of the live lead
+ * `leadId` (one row, whatever exists): `NoteFactsRow`, for `parseNote`.
+ */
 export function noteFactsSql(companyId: number, leadId: number, noteId: number): SQL {
   return sql`l.uuid AS "leadUuid",
     CASE WHEN n.id IS NULL THEN NULL ELSE json_build_object('id', n.id, 'document', n.document,
-      'updated_at', n.updated_at,
+      'updated_at', ${isoText(sql`n.updated_at`)},
       'author', CASE WHEN u.id IS NULL THEN NULL ELSE json_build_object('id', u.id, 'uuid', u.uuid,
         'email', u.email, 'first_name', u.first_name, 'last_name', u.last_name) END) END AS note
     FROM (SELECT 1) one
@@ -140,8 +144,12 @@ export function noteFactsSql(companyId: number, leadId: number, noteId: number):
     LEFT JOIN users u ON u.id = n.created_by_user_id`;
 }
 
-/** A stored note's facts as pg parsed them (json: the timestamp is still a string). */
-export const parseNote = (note: (Omit<StoredNote, 'updated_at'> & { updated_at: string }) | null) =>
+/** What pg parses of `noteFactsSql` (json: the timestamp is a string, as toISOString writes it). */
+export type NoteFactsRow = Omit<NoteFacts, 'note'> & {
+  note: (Omit<StoredNote, 'updated_at'> & { updated_at: string }) | null;
+};
+
+export const parseNote = (note: NoteFactsRow['note']): StoredNote | null =>
   note && { ...note, updated_at: new Date(note.updated_at) };
 
 /** A stored note as the write returns it. */

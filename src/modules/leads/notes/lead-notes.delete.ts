@@ -7,6 +7,7 @@ import {
   leadStillLive,
   type NoteEvent,
   type NoteFacts,
+  type NoteFactsRow,
   noteEvent,
   noteFactsSql,
   noteNotFound,
@@ -20,11 +21,11 @@ import {
 export type DeleteFacts = NoteFacts;
 
 export async function facts(db: Db, actor: Actor, leadId: number, noteId: number): Promise<DeleteFacts> {
-  const [row] = await queryRows<DeleteFacts>(
+  const [row] = await queryRows<NoteFactsRow>(
     db,
     sql`SELECT ${noteFactsSql(actor.companyId, leadId, noteId)}`,
   );
-  return { ...row!, note: parseNote(row!.note as never) };
+  return { ...row!, note: parseNote(row!.note) };
 }
 
 export interface DeletePlan {

@@ -9,6 +9,7 @@ import {
   mentionsOrThrow,
   type NoteEvent,
   type NoteFacts,
+  type NoteFactsRow,
   noteEvent,
   noteFactsSql,
   noteNotFound,
@@ -33,12 +34,12 @@ export async function facts(
   noteId: number,
   input: UpdateLeadNoteInput,
 ): Promise<UpdateFacts> {
-  const [row] = await queryRows<UpdateFacts>(
+  const [row] = await queryRows<NoteFactsRow & { activeMentions: number[] }>(
     db,
     sql`SELECT ${activeUserIds(actor.companyId, input.mentions ?? [])} AS "activeMentions",
       ${noteFactsSql(actor.companyId, leadId, noteId)}`,
   );
-  return { ...row!, note: parseNote(row!.note as never) };
+  return { ...row!, note: parseNote(row!.note) };
 }
 
 /** The columns a PATCH sets; only those sent. */
