@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
 import { FieldProblems } from '../../core/field-problems.js';
 import type { ResponseRecorder } from '../../core/idempotency.js';
-import type { Executor } from '../../db/database.js';
+import type { Db } from '../../db/database.js';
 import { outboxInsert } from '../../db/outbox.js';
 import type { leads, PartnerType } from '../../db/schema/index.js';
+import { queryRows } from '../../db/statement.js';
 import {
   type CheckedValues,
   type CustomFieldFacts,
@@ -76,14 +77,16 @@ const wantsCopy = (input: CreateLeadInput) =>
 const nextId = (table: string) => sql`nextval(pg_get_serial_sequence(${table}, 'id'))::int`;
 const orNull = (on: boolean, value: SQL) => (on ? value : sql`NULL::int`);
 
-export async function facts(db: Executor, caller: Caller, input: CreateLeadInput): Promise<CreateFacts> {
+export async function facts(db: Db, caller: Caller, input: CreateLeadInput): Promise<CreateFacts> {
   const company = caller.companyId;
   const pl = input.partnershipLead;
   const partnerType = partnerTypeOf(input);
   const send = wantsCopy(input);
   const partnerCompany = sql`(SELECT partner_company_id FROM p)`;
   const ids = (...list: (number | undefined)[]) => list.filter((id): id is number => id !== undefined);
-  const { rows } = await db.execute<CreateFacts & Record<string, unknown>>(sql`
+  const [row] = await queryRows<CreateFacts>(
+    db,
+    sql`
     WITH p AS (
       SELECT p.id, p.status, p.partner_type, cp.id AS side_id, cp.partner_company_id
       FROM partnerships p JOIN company_partnerships cp ON cp.partnership_id = p.id AND cp.company_id = ${company}
@@ -121,8 +124,9 @@ export async function facts(db: Executor, caller: Caller, input: CreateLeadInput
               ids: (input.partnerCustomFields ?? []).map((v) => v.customFieldId),
             })
           : sql`NULL::json`
-      } AS "partnerFields"`);
-  return rows[0]!;
+      } AS "partnerFields"`,
+  );
+  return row!;
 }
 
 // ---- rules ----
@@ -373,11 +377,7 @@ const INSERTED = sql.raw(INSERTED_COLUMNS.join(', '));
  * nothing is, and the 400 is the one the rules give); a second live lead with the same email
  * is the unique index's 409.
  */
-export async function write(
-  db: Executor,
-  plan: CreatePlan,
-  recorder?: ResponseRecorder,
-): Promise<CreatedLeadOut> {
+export async function write(db: Db, plan: CreatePlan, recorder?: ResponseRecorder): Promise<CreatedLeadOut> {
   const { own, copy, partnershipLead: link, caller } = plan;
   const rows = copy ? [own, copy.row] : [own];
   // The only fact that can change under us and that no constraint guards.
@@ -475,10 +475,10 @@ export async function write(
     const stored = await recorder.storeResponse(201, plan.response, sql`EXISTS (SELECT 1 FROM lead)`);
     ctes.push(sql`stored AS (${stored})`);
   }
-  const { rows: written } = await duplicateChecked(
-    db.execute<{ n: number }>(sql`WITH ${sql.join(ctes, sql`, `)} SELECT count(*)::int AS n FROM lead`),
+  const [written] = await duplicateChecked(
+    queryRows<{ n: number }>(db, sql`WITH ${sql.join(ctes, sql`, `)} SELECT count(*)::int AS n FROM lead`),
   );
-  if (written[0]!.n === 0 && link) {
+  if (written!.n === 0 && link) {
     // Declined or withdrawn between the facts and the write: nothing was written.
     const problems = new FieldProblems();
     noPartnership(problems, link.partnerType, link.partnershipId);

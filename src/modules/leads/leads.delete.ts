@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { ApiError } from '../../core/errors.js';
-import type { Executor } from '../../db/database.js';
+import type { Db } from '../../db/database.js';
 import { outboxInsert } from '../../db/outbox.js';
+import { queryRows } from '../../db/statement.js';
 import { type Caller, leadEvent } from './leads.commands.js';
 import { LEAD_MESSAGES } from './leads.schemas.js';
 
@@ -15,7 +16,7 @@ export interface DeletePlan {
 }
 
 /** The soft delete and its `leads.delete` event (the lead's final state), in one statement. */
-export async function write(db: Executor, { caller, id }: DeletePlan): Promise<void> {
+export async function write(db: Db, { caller, id }: DeletePlan): Promise<void> {
   const event = leadEvent({
     from: sql`lead`,
     id,
@@ -24,12 +25,15 @@ export async function write(db: Executor, { caller, id }: DeletePlan): Promise<v
     actorUserId: null,
     sources: {},
   });
-  const { rows } = await db.execute<{ id: number }>(sql`
+  const rows = await queryRows<{ id: number }>(
+    db,
+    sql`
     WITH lead AS (
       UPDATE leads SET deleted_at = now(), updated_at = now()
       WHERE id = ${id} AND company_id = ${caller.companyId} AND deleted_at IS NULL
       RETURNING *),
     outbox AS (${outboxInsert(event)})
-    SELECT id FROM lead`);
+    SELECT id FROM lead`,
+  );
   if (rows.length === 0) throw new ApiError('not_found', LEAD_MESSAGES.alreadyDeleted);
 }

@@ -1,5 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.js';
+import { isoText as iso } from '../../db/statement.js';
 
 // The `lead` of Journeybee's lead webhooks (reference section 3a: lead_created, lead_updated,
 // lead_deleted), with ISO 8601 UTC timestamps (not the legacy Unix milliseconds). Added to the
@@ -9,8 +10,6 @@ import type { Executor } from '../../db/database.js';
 // statement passes those rows from its own CTEs (the lead it inserted or updated, the tags and
 // values it wrote: CTEs share one snapshot, so the tables still show the old rows); anything it
 // did not touch is read from the tables, as `leadPayloads` reads all of it.
-
-const iso = (column: SQL) => sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
  * Where the payload's lists come from, each a subquery correlated with the lead row `l`.

@@ -1,8 +1,9 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { FieldProblems } from '../../core/field-problems.js';
-import type { Executor } from '../../db/database.js';
+import type { Db } from '../../db/database.js';
 import { outboxInsert } from '../../db/outbox.js';
 import type { PartnerType } from '../../db/schema/index.js';
+import { queryRows } from '../../db/statement.js';
 import {
   type CheckedValues,
   type CustomFieldFacts,
@@ -42,7 +43,7 @@ export interface UpdateFacts {
 }
 
 export async function facts(
-  db: Executor,
+  db: Db,
   caller: Caller,
   id: number,
   input: UpdateLeadInput,
@@ -57,7 +58,9 @@ export async function facts(
         entityId: id,
       })
     : sql`NULL::json`;
-  const { rows } = await db.execute<UpdateFacts & Record<string, unknown>>(sql`
+  const [row] = await queryRows<UpdateFacts>(
+    db,
+    sql`
     SELECT
       CASE WHEN l.id IS NOT NULL THEN json_build_object('id', l.id, 'partner_type', l.partner_type,
         'email', l.email, 'company_name', l.company_name) END AS lead,
@@ -69,8 +72,9 @@ export async function facts(
       ${foundIds(sql`tags`, sql`company_id = ${company} AND association = 'lead'`, input.tags ?? [])} AS "tagIds",
       ${fields} AS fields
     FROM (SELECT 1) AS one
-    LEFT JOIN leads l ON l.id = ${id} AND l.company_id = ${company} AND l.deleted_at IS NULL`);
-  return rows[0]!;
+    LEFT JOIN leads l ON l.id = ${id} AND l.company_id = ${company} AND l.deleted_at IS NULL`,
+  );
+  return row!;
 }
 
 // ---- rules ----
@@ -139,7 +143,7 @@ const COLUMNS = ['company_name', 'email', 'phone_number', 'first_name', 'last_na
  * ones newly assigned in `meta.notifyUserIds`. Every part hangs off the updated lead row: a lead
  * deleted meanwhile changes nothing and is the same 404; an email taken meanwhile is the 409.
  */
-export async function write(db: Executor, plan: UpdatePlan) {
+export async function write(db: Db, plan: UpdatePlan) {
   const { id, caller, tagIds, userIds } = plan;
   const set = COLUMNS.filter((c) => plan.columns[c] !== undefined).map(
     (c) => sql`${sql.identifier(c)} = ${plan.columns[c]}`,
@@ -199,13 +203,12 @@ export async function write(db: Executor, plan: UpdatePlan) {
     },
   });
   ctes.push(sql`outbox AS (${outboxInsert(event)})`);
-  const { rows } = await duplicateChecked(
-    db.execute<{ id: number; uuid: string; updated_at: string }>(
+  const [updated] = await duplicateChecked(
+    queryRows<{ id: number; uuid: string; updated_at: Date }>(
+      db,
       sql`WITH ${sql.join(ctes, sql`, `)} SELECT id, uuid, updated_at FROM lead`,
     ),
   );
-  const updated = rows[0];
   if (!updated) throw leadNotFound(); // deleted meanwhile
-  // Drizzle's driver hands timestamps over as PostgreSQL's text; its timestamp column reads them so.
-  return { ...updated, updated_at: new Date(updated.updated_at) };
+  return updated;
 }
