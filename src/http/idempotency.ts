@@ -3,7 +3,7 @@ import { and, eq, isNotNull, lt, type SQL, sql } from 'drizzle-orm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../core/errors.js';
 import type { ResponseRecorder } from '../core/idempotency.js';
-import type { Db, Executor } from '../db/database.js';
+import type { Db } from '../db/database.js';
 import { idempotencyKeys } from '../db/schema/index.js';
 import { stableStringify } from '../lib/json.js';
 import type { SecretBox } from '../lib/secret-box.js';
@@ -12,9 +12,9 @@ import type { SecretBox } from '../lib/secret-box.js';
 // status below 500) is stored and replayed for 24 h to retries with the same key and body.
 // A 5xx frees the key so the client can retry. A key whose request died mid-way stays
 // reserved until it expires: we cannot know whether its work committed, and a second
-// lead is worse than a 409. A route that records its response with the work closes that gap:
-// in its transaction (recordIn) or, better, in its one write statement (storeResponse, which
-// also spares the onSend hook's second write); its retry replays after such a crash too.
+// lead is worse than a 409. A command that stores its response in its own write statement
+// (`request.idempotency.storeResponse`, core/idempotency.ts) closes that gap: its retry replays
+// after such a crash too, and the onSend hook has nothing left to store.
 // Stored responses are encrypted: some carry a secret shown once (a webhook's `whsec_…`).
 
 export const IDEMPOTENCY_TTL_HOURS = 24;
@@ -29,12 +29,6 @@ interface Reservation extends ResponseRecorder {
   box: SecretBox;
   /** What storeResponse put in the request's write: onSend skips its own write when it sends this. */
   stored?: { status: number; text: string } | undefined;
-  /**
-   * Stores the response in the transaction that does the request's work (a create), so that a
-   * crash after the commit and before the reply still replays it to the retry. Modules call it
-   * as `request.idempotency?.recordIn(tx, 201, body)` without importing the HTTP layer.
-   */
-  recordIn(tx: Executor, status: number, body: unknown): Promise<void>;
 }
 
 declare module 'fastify' {
@@ -124,7 +118,6 @@ export function idempotencyHooks(db: Db, box: SecretBox) {
       owner,
       key,
       box,
-      recordIn: (tx, status, body) => recordResponseInTransaction(tx, reservation, status, body),
       storeResponse: (status, body, onlyIf) => responseStatement(reservation, status, body, onlyIf),
     };
     request.idempotency = reservation;
@@ -152,23 +145,6 @@ export function idempotencyHooks(db: Db, box: SecretBox) {
   }
 
   return { reserve, record };
-}
-
-/**
- * Stores the response of a reserved request in the transaction that does its work, rather than
- * leaving the key reserved until it expires after a crash. The onSend hook then stores the exact
- * bytes sent, as for any request.
- */
-async function recordResponseInTransaction(
-  tx: Executor,
-  reservation: Reservation,
-  status: number,
-  body: unknown,
-): Promise<void> {
-  await tx
-    .update(idempotencyKeys)
-    .set({ response_status: status, response_body: await reservation.box.encrypt(JSON.stringify(body)) })
-    .where(reservationRow(reservation));
 }
 
 /**
