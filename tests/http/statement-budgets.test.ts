@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DemoCompany } from '../../src/cli/seed.js';
+import { insertNotifications } from '../../src/modules/notifications/notifications.repository.js';
 import { type ApiResponse, uniq, useTestApp } from '../helpers/app.js';
 import {
   makeCategory,
@@ -119,25 +120,41 @@ async function contact(): Promise<number> {
   return res.body.id;
 }
 
+async function user(role: 'admin' | 'partnerships'): Promise<{ id: number }> {
+  const res = await api().post('/v1/users', {
+    key: key(),
+    body: { email: `u-${uniq()}@example.test`, role },
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body;
+}
+
 const ROWS: Row[] = [
   // ---- leads ----
   {
     name: 'POST /v1/leads (campaign)',
-    budget: 8,
+    budget: 3,
     status: 201,
     prepare: async () => post('/v1/leads', campaignBody(me)),
   },
   {
     name: 'POST /v1/leads (campaign, Idempotency-Key)',
-    budget: 11,
+    budget: 4,
     status: 201,
     prepare: async () => post('/v1/leads', campaignBody(me), { 'idempotency-key': `k-${uniq()}` }),
   },
   {
     name: "POST /v1/leads (the seed's full example, sendToPartner)",
-    budget: 18,
+    budget: 3,
     status: 201,
     prepare: async () => post('/v1/leads', seedExampleBody(me, partner)),
+  },
+  {
+    name: "POST /v1/leads (the seed's full example, Idempotency-Key)",
+    budget: 4,
+    status: 201,
+    prepare: async () =>
+      post('/v1/leads', seedExampleBody(me, partner), { 'idempotency-key': `k-${uniq()}` }),
   },
   {
     name: 'GET /v1/leads/{id}',
@@ -156,7 +173,7 @@ const ROWS: Row[] = [
   },
   {
     name: 'PATCH /v1/leads/{id}',
-    budget: 10,
+    budget: 3,
     status: 200,
     prepare: async () => {
       const id = await lead();
@@ -164,8 +181,21 @@ const ROWS: Row[] = [
     },
   },
   {
+    name: 'PATCH /v1/leads/{id} (assignedUsers, customFields)',
+    budget: 3,
+    status: 200,
+    prepare: async () => {
+      const id = await lead();
+      const field = me.customFields.find((f) => f.type === 'number')!;
+      return patch(`/v1/leads/${id}`, {
+        assignedUsers: me.users.map((u) => u.id),
+        customFields: [{ customFieldId: field.id, type: 'number', value: { number: 7 } }],
+      });
+    },
+  },
+  {
     name: 'DELETE /v1/leads/{id}',
-    budget: 6,
+    budget: 2,
     status: 204,
     prepare: async () => {
       const id = await lead();
@@ -175,17 +205,43 @@ const ROWS: Row[] = [
   // ---- lead notes ----
   {
     name: 'POST /v1/leads/{id}/notes',
-    budget: 7,
+    budget: 3,
     status: 201,
     prepare: async () => post(`/v1/leads/${await lead()}/notes`, { document: doc('Called them') }),
   },
   {
     name: 'PATCH /v1/leads/{id}/notes/{noteId}',
-    budget: 7,
+    budget: 3,
     status: 200,
     prepare: async () => {
       const id = await lead();
       return patch(`/v1/leads/${id}/notes/${await note(id)}`, { document: doc('Called them again') });
+    },
+  },
+  {
+    name: 'POST /v1/leads/{id}/notes (a mention)',
+    budget: 3,
+    status: 201,
+    prepare: async () =>
+      post(`/v1/leads/${await lead()}/notes`, { document: doc('Ask Parker'), mentions: [me.users[1]!.id] }),
+  },
+  {
+    name: 'PATCH /v1/leads/{id}/notes/{noteId} (mentions)',
+    budget: 3,
+    status: 200,
+    prepare: async () => {
+      const id = await lead();
+      return patch(`/v1/leads/${id}/notes/${await note(id)}`, { mentions: [me.users[1]!.id] });
+    },
+  },
+  {
+    name: 'DELETE /v1/leads/{id}/notes/{noteId}',
+    budget: 3,
+    status: 204,
+    prepare: async () => {
+      const id = await lead();
+      const noteId = await note(id);
+      return () => api().delete(`/v1/leads/${id}/notes/${noteId}`, { key: key() });
     },
   },
   // ---- partners and contacts ----
@@ -311,15 +367,71 @@ const ROWS: Row[] = [
   // ---- users, catalogues, webhooks, notifications ----
   {
     name: 'POST /v1/users',
-    budget: 5,
+    budget: 2,
     status: 201,
     prepare: async () => post('/v1/users', { email: `u-${uniq()}@example.test`, role: 'partnerships' }),
+  },
+  {
+    name: 'PATCH /v1/users/{id}',
+    budget: 2,
+    status: 200,
+    prepare: async () => patch(`/v1/users/${(await user('partnerships')).id}`, { first_name: 'Bo' }),
+  },
+  {
+    name: 'PATCH /v1/users/{id} (demote an admin)',
+    budget: 2,
+    status: 200,
+    prepare: async () => patch(`/v1/users/${(await user('admin')).id}`, { role: 'partnerships' }),
+  },
+  {
+    name: 'PATCH /v1/users/{id} (deactivate)',
+    budget: 2,
+    status: 200,
+    prepare: async () =>
+      patch(`/v1/users/${(await user('partnerships')).id}`, { disabled_at: new Date().toISOString() }),
+  },
+  {
+    name: 'DELETE /v1/users/{id}',
+    budget: 2,
+    status: 204,
+    prepare: async () => {
+      const id = (await user('admin')).id;
+      return () => api().delete(`/v1/users/${id}`, { key: key() });
+    },
+  },
+  {
+    name: 'PATCH /v1/me',
+    budget: 2,
+    status: 200,
+    prepare: async () => patch('/v1/me', { position: `Lead ${uniq()}` }),
+  },
+  {
+    name: 'PATCH /v1/company',
+    budget: 2,
+    status: 200,
+    prepare: async () => patch('/v1/company', { description: `About ${uniq()}` }),
   },
   {
     name: 'POST /v1/tags',
     budget: 2,
     status: 201,
     prepare: async () => post('/v1/tags', { label: `Tag ${uniq()}`, association: 'lead' }),
+  },
+  {
+    name: 'POST /v1/notifications/{id}/read',
+    budget: 2,
+    status: 200,
+    prepare: async () => {
+      const [row] = await insertNotifications(ctx.t.database.db, [
+        {
+          companyId: me.id,
+          userId: me.users[0]!.id,
+          type: 'lead_assigned',
+          title: 'A lead was assigned to you',
+        },
+      ]);
+      return post(`/v1/notifications/${row!.id}/read`, {});
+    },
   },
   {
     name: 'POST /v1/notifications/read-all',

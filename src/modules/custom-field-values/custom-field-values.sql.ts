@@ -58,7 +58,10 @@ export interface CustomFieldValuesWrite {
   name: string;
   companyId: Value<number>;
   category: CustomFieldEntity;
-  /** The entity: usually a sibling CTE's output (`(SELECT id FROM lead)`) or a pre-allocated id. */
+  /**
+   * The entity: usually a sibling CTE's output (`(SELECT id FROM lead)`) or a pre-allocated id.
+   * NULL (the sibling wrote no row: a guard failed) writes nothing.
+   */
   entityId: Value<number>;
   checked: CheckedValues;
   /** The entity is inserted by this statement: it has no stored values to keep. */
@@ -92,6 +95,7 @@ export function customFieldValuesWrite(w: CustomFieldValuesWrite): CustomFieldVa
       INSERT INTO custom_field_values (company_id, custom_field_id, entity_type, entity_id, value)
       SELECT ${company}, x.field_id, ${category}, ${entity}, x.value
       FROM jsonb_to_recordset(${rows}::jsonb) AS x(field_id int, value jsonb)
+      WHERE ${entity} IS NOT NULL
       ON CONFLICT (entity_type, entity_id, custom_field_id)
         DO UPDATE SET value = excluded.value, updated_at = now()
       RETURNING id, uuid, custom_field_id, value)`);

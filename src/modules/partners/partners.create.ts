@@ -1,9 +1,10 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { ApiError } from '../../core/errors.js';
 import { FieldProblems } from '../../core/field-problems.js';
-import type { Executor } from '../../db/database.js';
+import type { Db } from '../../db/database.js';
 import { outboxInsert } from '../../db/outbox.js';
 import type { PartnershipStatus, PartnerType } from '../../db/schema/index.js';
+import { queryRows } from '../../db/statement.js';
 import type { NewPartnerInvitation } from '../accounts/index.js';
 import {
   type CheckedValues,
@@ -49,7 +50,7 @@ export type CreateFacts = {
   fields: CustomFieldFacts;
 };
 
-export async function facts(db: Executor, caller: Caller, input: CreatePartnerInput): Promise<CreateFacts> {
+export async function facts(db: Db, caller: Caller, input: CreatePartnerInput): Promise<CreateFacts> {
   const me = sql`${caller.companyId}::int`;
   const type = sql`${input.partnerType}::text`;
   const refs = referencesJson(me, type, {
@@ -66,7 +67,9 @@ export async function facts(db: Executor, caller: Caller, input: CreatePartnerIn
     partnerType: type,
     ids: (input.customFields ?? []).map((v) => v.customFieldId),
   });
-  const { rows } = await db.execute<CreateFacts>(sql`
+  const rows = await queryRows<CreateFacts>(
+    db,
+    sql`
     SELECT x.existing,
       x.existing IS NOT NULL AND EXISTS (SELECT 1 FROM partnerships p
         WHERE least(p.company_id, p.partner_company_id) = least(${me}, (x.existing->>'id')::int)
@@ -77,7 +80,8 @@ export async function facts(db: Executor, caller: Caller, input: CreatePartnerIn
       (SELECT name FROM companies WHERE id = ${me}) AS company_name,
       ${refs} AS refs, ${fields} AS fields
     FROM (SELECT (SELECT ${partnerCompanyJson(sql`pc`)} FROM companies pc
-      WHERE lower(pc.domain) = ${partnerDomain(input).toLowerCase()}) AS existing) x`);
+      WHERE lower(pc.domain) = ${partnerDomain(input).toLowerCase()}) AS existing) x`,
+  );
   return rows[0]!;
 }
 
@@ -209,7 +213,7 @@ const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
  * created meanwhile (`companies_domain_key`).
  */
 export async function write(
-  db: Executor,
+  db: Db,
   plan: CreatePlan,
   invitations: readonly NewPartnerInvitation[],
 ): Promise<SideView> {
@@ -311,8 +315,11 @@ export async function write(
         FROM contact_views c) e
       ORDER BY e.ord, e.sub`)})`,
   );
-  const { rows } = await db.execute<{ side: SideView }>(sql`
+  const rows = await queryRows<{ side: SideView }>(
+    db,
+    sql`
     WITH ${sql.join(ctes, sql`, `)}
-    SELECT side FROM side_views WHERE ord = 0`);
+    SELECT side FROM side_views WHERE ord = 0`,
+  );
   return rows[0]!.side;
 }

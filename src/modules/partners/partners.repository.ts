@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, ilike, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { alias, type PgColumn, type PgSelect } from 'drizzle-orm/pg-core';
 import { type Page, pageOffset } from '../../core/pagination.js';
-import type { Executor } from '../../db/database.js';
+import type { Db } from '../../db/database.js';
 import {
   categories,
   companies,
@@ -17,6 +17,7 @@ import {
   tiers,
   users,
 } from '../../db/schema/index.js';
+import { queryRows } from '../../db/statement.js';
 import { likePattern } from '../../lib/sql.js';
 import { type SideView, sideJson } from './partners.sides.js';
 
@@ -112,7 +113,7 @@ function joinSides<T extends PgSelect>(query: T) {
 
 export const partnersRepository = {
   /** The caller's side of a partnership, with the partnership: undefined when not the caller's. */
-  async side(db: Executor, companyId: number, cpId: number): Promise<Side | undefined> {
+  async side(db: Db, companyId: number, cpId: number): Promise<Side | undefined> {
     const [row] = await db
       .select({ cp, partnership: partnerships })
       .from(cp)
@@ -125,30 +126,36 @@ export const partnersRepository = {
    * Deletes the partnership of the caller's side `cpId` and both sides' custom field values;
    * both sides, their links and contacts cascade. False when the side is not the caller's.
    */
-  async deletePartnership(db: Executor, companyId: number, cpId: number): Promise<boolean> {
-    const { rows } = await db.execute<{ id: number }>(sql`
+  async deletePartnership(db: Db, companyId: number, cpId: number): Promise<boolean> {
+    const rows = await queryRows<{ id: number }>(
+      db,
+      sql`
       WITH gone AS (DELETE FROM partnerships p USING company_partnerships mine
         WHERE mine.id = ${cpId} AND mine.company_id = ${companyId} AND p.id = mine.partnership_id
         RETURNING p.id),
       gone_values AS (DELETE FROM custom_field_values
         WHERE entity_type = 'partner' AND entity_id IN (SELECT s.id FROM company_partnerships s
           WHERE s.partnership_id IN (SELECT id FROM gone)))
-      SELECT id FROM gone`);
+      SELECT id FROM gone`,
+    );
     return rows.length > 0;
   },
 
   // ---- reads for responses ----
 
   /** The caller's side \`id\`, whole, in one statement; undefined when it is not the caller's. */
-  async sideById(db: Executor, companyId: number, id: number): Promise<SideView | undefined> {
-    const { rows } = await db.execute<{ side: SideView }>(sql`SELECT ${sideJson()} AS side
+  async sideById(db: Db, companyId: number, id: number): Promise<SideView | undefined> {
+    const rows = await queryRows<{ side: SideView }>(
+      db,
+      sql`SELECT ${sideJson()} AS side
       FROM company_partnerships cp JOIN partnerships p ON p.id = cp.partnership_id
-      WHERE cp.id = ${id} AND cp.company_id = ${companyId}`);
+      WHERE cp.id = ${id} AND cp.company_id = ${companyId}`,
+    );
     return rows[0]?.side;
   },
 
   /** A page of the company's sides, whole, and how many match. */
-  async list(db: Executor, companyId: number, f: PartnerFilter, sort: PartnerSort, page: Page) {
+  async list(db: Db, companyId: number, f: PartnerFilter, sort: PartnerSort, page: Page) {
     const where = filterWhere(companyId, f);
     const key = SORT_KEYS[sort.by];
     const direction = sort.descending ? sql`desc` : sql`asc`;
@@ -169,7 +176,7 @@ export const partnersRepository = {
    * caller already knows (its contacts on this partnership): an invitation must not reveal
    * the staff of a company that has not agreed to anything.
    */
-  async partnerUsers(db: Executor, side: Side, page: Page) {
+  async partnerUsers(db: Db, side: Side, page: Page) {
     const where = and(
       eq(users.company_id, side.cp.partner_company_id),
       isNull(users.disabled_at),

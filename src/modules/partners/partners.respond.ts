@@ -1,8 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { ApiError, notFound } from '../../core/errors.js';
-import type { Executor } from '../../db/database.js';
+import type { Db } from '../../db/database.js';
 import { outboxInsert } from '../../db/outbox.js';
 import type { PartnershipStatus } from '../../db/schema/index.js';
+import { queryRows } from '../../db/statement.js';
 import type { EventMeta } from '../events/index.js';
 import { type Caller, notPending } from './partners.rules.js';
 import { payloadJson, type SideView, sideJson } from './partners.sides.js';
@@ -23,11 +24,14 @@ export type RespondFacts = {
 };
 
 /** The partnership of the caller's side `id`; undefined when the side is not the caller's. */
-export async function facts(db: Executor, caller: Caller, id: number): Promise<RespondFacts | undefined> {
-  const { rows } = await db.execute<RespondFacts>(sql`
+export async function facts(db: Db, caller: Caller, id: number): Promise<RespondFacts | undefined> {
+  const rows = await queryRows<RespondFacts>(
+    db,
+    sql`
     SELECT p.id AS partnership_id, p.status, p.company_id, p.partner_company_id, p.invited_by_user_id
     FROM company_partnerships cp JOIN partnerships p ON p.id = cp.partnership_id
-    WHERE cp.id = ${id} AND cp.company_id = ${caller.companyId}`);
+    WHERE cp.id = ${id} AND cp.company_id = ${caller.companyId}`,
+  );
   return rows[0];
 }
 
@@ -78,9 +82,11 @@ export function rules(
  * inviting one first), each with its own side, in one statement. Returns the caller's side, or
  * undefined when the guard held (another answer, a withdrawal or the end came first).
  */
-export async function write(db: Executor, plan: RespondPlan): Promise<SideView | undefined> {
+export async function write(db: Db, plan: RespondPlan): Promise<SideView | undefined> {
   const to = sql`${plan.to}::text`;
-  const { rows } = await db.execute<{ side: SideView }>(sql`
+  const rows = await queryRows<{ side: SideView }>(
+    db,
+    sql`
     WITH moved AS (
       UPDATE partnerships SET status = ${to}, updated_at = now(),
         accepted_at = CASE WHEN ${to} = 'accepted' THEN now() ELSE accepted_at END,
@@ -95,6 +101,7 @@ export async function write(db: Executor, plan: RespondPlan): Promise<SideView |
         ${plan.apiKeyId}::int, NULL::int,
         CASE WHEN s.company_id = ${plan.inviterId} THEN ${plan.inviterMeta && JSON.stringify(plan.inviterMeta)}::jsonb END
       FROM sides s ORDER BY s.company_id <> ${plan.inviterId}, s.id`)})
-    SELECT side FROM sides WHERE id = ${plan.sideId}`);
+    SELECT side FROM sides WHERE id = ${plan.sideId}`,
+  );
   return rows[0]?.side;
 }

@@ -2,7 +2,7 @@ import { ApiError, notFound } from '../../core/errors.js';
 import { FieldProblems } from '../../core/field-problems.js';
 import { type Page, pageMeta } from '../../core/pagination.js';
 import type { Db } from '../../db/database.js';
-import { isUniqueViolation, pgConstraint, pgErrorCode } from '../../db/errors.js';
+import { isUniqueViolation, pgConstraint } from '../../db/errors.js';
 import type { InvitationService, PartnerInvitationOut } from '../accounts/index.js';
 import * as create from './partners.create.js';
 import { type PartnerSort, partnersRepository as repo, type Side } from './partners.repository.js';
@@ -16,7 +16,7 @@ import type {
   PartnerUserOut,
   UpdatePartnerInput,
 } from './partners.schemas.js';
-import { type SideView, toPartner } from './partners.sides.js';
+import { toPartner } from './partners.sides.js';
 import * as update from './partners.update.js';
 
 // Partners: each command reads its facts in one statement, decides in pure rules and writes in
@@ -112,14 +112,9 @@ export class PartnerService {
   /** PATCH: only what is sent changes; tags and assigned users are replaced, custom fields upserted. */
   async update(caller: Caller, id: number, input: UpdatePartnerInput): Promise<PartnerOut> {
     const plan = update.rules(await update.facts(this.db, caller, id, input), caller, id, input);
-    let mine: SideView | undefined;
-    try {
-      mine = await update.write(this.db, plan);
-    } catch (err) {
-      // Values for a side the guards did not let the statement update (see update.write).
-      if (pgErrorCode(err) !== '23502' || !plan.fields) throw err;
-    }
+    const mine = await update.write(this.db, plan);
     if (mine) return toPartner(mine);
+    // The guards held: the side is gone, or its status moved meanwhile.
     if (!(await repo.side(this.db, caller.companyId, id))) throw notFound('Partner');
     throw new ApiError('conflict', 'The partnership changed meanwhile; read it and try again');
   }

@@ -1,5 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { PartnershipStatus, PartnerType } from '../../db/schema/index.js';
+import { isoText } from '../../db/statement.js';
 import type { PartnerOut, TagRef } from './partners.schemas.js';
 
 // A side: one company's record of a partnership (a `company_partnerships` row), as that company
@@ -7,9 +8,6 @@ import type { PartnerOut, TagRef } from './partners.schemas.js';
 // statement, and a write builds the sides it changed from its CTEs' outputs. From a side,
 // `payloadJson` (SQL, in the write) makes the `partnership` of a `partners.*` event and
 // `toPartner` the API's Partner object, so the event and the response say the same thing.
-
-/** A timestamp as the API writes it: ISO 8601 UTC with milliseconds (`Date#toISOString`). */
-export const iso = (value: SQL) => sql`to_char(${value} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 export interface UserRef {
   id: number;
@@ -131,8 +129,8 @@ export function sideJson(src: SideSources = { cp: 'cp', p: 'p' }): SQL<SideView>
       'partner_type', ${p}.partner_type,
       'reseller', CASE WHEN ${p}.company_id = ${cp}.company_id THEN ${p}.reseller
         WHEN ${p}.reseller = 'company' THEN 'partner' WHEN ${p}.reseller = 'partner' THEN 'company' END,
-      'invited_by_company_id', ${p}.company_id, 'created_at', ${iso(sql`${p}.created_at`)},
-      'accepted_at', ${iso(sql`${p}.accepted_at`)}, 'declined_at', ${iso(sql`${p}.declined_at`)}),
+      'invited_by_company_id', ${p}.company_id, 'created_at', ${isoText(sql`${p}.created_at`)},
+      'accepted_at', ${isoText(sql`${p}.accepted_at`)}, 'declined_at', ${isoText(sql`${p}.declined_at`)}),
     'direction', CASE WHEN ${p}.company_id = ${cp}.company_id THEN 'invited' ELSE 'received' END,
     'stage', (SELECT ${stageJson(sql`st`)} FROM stages st WHERE st.id = ${cp}.stage_id),
     'tier', (SELECT ${tierJson(sql`ti`)} FROM tiers ti WHERE ti.id = ${cp}.tier_id),
@@ -141,8 +139,8 @@ export function sideJson(src: SideSources = { cp: 'cp', p: 'p' }): SQL<SideView>
     'assigned_users', ${users},
     'tags', ${tags},
     'custom_fields', ${customFields},
-    'created_at', ${iso(sql`${cp}.created_at`)},
-    'updated_at', ${iso(sql`greatest(${cp}.updated_at, ${p}.updated_at)`)})`;
+    'created_at', ${isoText(sql`${cp}.created_at`)},
+    'updated_at', ${isoText(sql`greatest(${cp}.updated_at, ${p}.updated_at)`)})`;
 }
 
 /**

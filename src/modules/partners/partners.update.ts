@@ -1,9 +1,10 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { ApiError, notFound } from '../../core/errors.js';
 import { FieldProblems } from '../../core/field-problems.js';
-import type { Executor } from '../../db/database.js';
+import type { Db } from '../../db/database.js';
 import { outboxInsert } from '../../db/outbox.js';
 import type { PartnershipStatus, PartnerType } from '../../db/schema/index.js';
+import { queryRows } from '../../db/statement.js';
 import {
   type CheckedValues,
   type CustomFieldFacts,
@@ -33,7 +34,7 @@ export type UpdateFacts = {
 
 /** The caller's side `id` with its partnership and what the body names; undefined when not the caller's. */
 export async function facts(
-  db: Executor,
+  db: Db,
   caller: Caller,
   id: number,
   input: UpdatePartnerInput,
@@ -53,11 +54,14 @@ export async function facts(
     ids: (input.customFields ?? []).map((v) => v.customFieldId),
     entityId: sql`cp.id`,
   });
-  const { rows } = await db.execute<UpdateFacts>(sql`
+  const rows = await queryRows<UpdateFacts>(
+    db,
+    sql`
     SELECT p.id AS partnership_id, p.status, p.partner_type, p.company_id, p.partner_company_id,
       ${refs} AS refs, ${fields} AS fields
     FROM company_partnerships cp JOIN partnerships p ON p.id = cp.partnership_id
-    WHERE cp.id = ${id} AND cp.company_id = ${me}`);
+    WHERE cp.id = ${id} AND cp.company_id = ${me}`,
+  );
   return rows[0];
 }
 
@@ -153,10 +157,9 @@ const json = (value: unknown) => sql`${JSON.stringify(value)}::jsonb`;
  * status moved, and `partners.update` for the caller (and, when the status moved, the partner
  * company) with each side as it is after the change. Every part hangs off the updated side,
  * which hangs off the status move: a side gone meanwhile, or a status changed meanwhile, writes
- * nothing and returns undefined (values to store then fail the statement on their entity id:
- * `23502`, mapped the same way by the service).
+ * nothing (the values' entity is then NULL: the engine writes none) and returns undefined.
  */
-export async function write(db: Executor, plan: UpdatePlan): Promise<SideView | undefined> {
+export async function write(db: Db, plan: UpdatePlan): Promise<SideView | undefined> {
   const { set, statusChange } = plan;
   const sideId = sql`(SELECT id FROM side)`;
   const assignments: SQL[] = [];
@@ -227,8 +230,11 @@ export async function write(db: Executor, plan: UpdatePlan): Promise<SideView | 
         ${plan.apiKeyId}::int, NULL::int, NULL::jsonb
       FROM side_views s ORDER BY s.ord`)})`,
   );
-  const { rows } = await db.execute<{ side: SideView }>(sql`
+  const rows = await queryRows<{ side: SideView }>(
+    db,
+    sql`
     WITH ${sql.join(ctes, sql`, `)}
-    SELECT side FROM side_views WHERE ord = 0`);
+    SELECT side FROM side_views WHERE ord = 0`,
+  );
   return rows[0]?.side;
 }

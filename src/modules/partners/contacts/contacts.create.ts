@@ -1,8 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { FieldProblems } from '../../../core/field-problems.js';
-import type { Executor } from '../../../db/database.js';
+import type { Db } from '../../../db/database.js';
 import { outboxInsert } from '../../../db/outbox.js';
 import type { PartnerType } from '../../../db/schema/index.js';
+import { queryRows } from '../../../db/statement.js';
 import {
   checkPartnerTags,
   pickTags,
@@ -23,7 +24,7 @@ export type CreateContactFacts = {
 };
 
 export async function facts(
-  db: Executor,
+  db: Db,
   companyId: number,
   input: CreateContactInput,
 ): Promise<CreateContactFacts> {
@@ -34,12 +35,15 @@ export async function facts(
     categoryId: null,
     userIds: [],
   });
-  const { rows } = await db.execute<CreateContactFacts>(sql`
+  const rows = await queryRows<CreateContactFacts>(
+    db,
+    sql`
     SELECT s.side, ${refs} AS refs
     FROM (SELECT (SELECT json_build_object('partner_type', p.partner_type, 'company_name', pc.name)
       FROM company_partnerships cp JOIN partnerships p ON p.id = cp.partnership_id
         JOIN companies pc ON pc.id = cp.partner_company_id
-      WHERE cp.id = ${input.partnership_id} AND cp.company_id = ${companyId}) AS side) s`);
+      WHERE cp.id = ${input.partnership_id} AND cp.company_id = ${companyId}) AS side) s`,
+  );
   return rows[0]!;
 }
 
@@ -87,9 +91,11 @@ export function rules(
 }
 
 /** The contact, its tags and `partners.contact_create`, in one statement. */
-export async function write(db: Executor, plan: CreateContactPlan): Promise<ContactJson> {
+export async function write(db: Db, plan: CreateContactPlan): Promise<ContactJson> {
   const { contact: c } = plan;
-  const { rows } = await db.execute<{ contact: ContactJson }>(sql`
+  const rows = await queryRows<{ contact: ContactJson }>(
+    db,
+    sql`
     WITH contact AS (
       INSERT INTO contacts (company_id, company_partnership_id, email, first_name, last_name, position, phone_number)
       VALUES (${plan.companyId}, ${plan.sideId}, ${c.email}, ${c.first_name}, ${c.last_name}, ${c.position},
@@ -104,6 +110,7 @@ export async function write(db: Executor, plan: CreateContactPlan): Promise<Cont
       SELECT ${plan.companyId}::int, 'partners.contact_create', jsonb_build_object('contact', contact),
         ${plan.apiKeyId}::int, NULL::int, NULL::jsonb
       FROM body`)})
-    SELECT contact FROM body`);
+    SELECT contact FROM body`,
+  );
   return rows[0]!.contact;
 }

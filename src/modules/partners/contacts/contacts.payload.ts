@@ -1,6 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
+import { isoText } from '../../../db/statement.js';
 import type { TagRef } from '../partners.schemas.js';
-import { iso, TAG_ORDER, tagJson } from '../partners.sides.js';
+import { TAG_ORDER, tagJson } from '../partners.sides.js';
 import type { ContactOut } from './contacts.schemas.js';
 
 // A contact as the API shows it and as `partners.contact_*` events carry it (`{contact}`), built
@@ -19,7 +20,7 @@ export const contactJson = (c: SQL, companyName: SQL, tags: SQL) =>
   sql`jsonb_build_object('id', ${c}.id, 'uuid', ${c}.uuid, 'email', ${c}.email, 'first_name', ${c}.first_name,
     'last_name', ${c}.last_name, 'position', ${c}.position, 'phone_number', ${c}.phone_number,
     'company_name', ${companyName}, 'partnership_id', ${c}.company_partnership_id, 'tags', ${tags},
-    'created_at', ${iso(sql`${c}.created_at`)}, 'updated_at', ${iso(sql`${c}.updated_at`)})`;
+    'created_at', ${isoText(sql`${c}.created_at`)}, 'updated_at', ${isoText(sql`${c}.updated_at`)})`;
 
 /** The stored tags of contact `contactId`, in list order (a JSON array). */
 export const storedTagsJson = (contactId: SQL) =>

@@ -1,9 +1,10 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { notFound } from '../../../core/errors.js';
 import { FieldProblems } from '../../../core/field-problems.js';
-import type { Executor } from '../../../db/database.js';
+import type { Db } from '../../../db/database.js';
 import { outboxInsert } from '../../../db/outbox.js';
 import type { PartnerType } from '../../../db/schema/index.js';
+import { queryRows } from '../../../db/statement.js';
 import {
   checkPartnerTags,
   pickTags,
@@ -26,7 +27,7 @@ export type UpdateContactFacts = {
 
 /** The caller's contact `id` with its partnership's type; undefined when not the caller's. */
 export async function facts(
-  db: Executor,
+  db: Db,
   companyId: number,
   id: number,
   input: UpdateContactInput,
@@ -38,11 +39,14 @@ export async function facts(
     categoryId: null,
     userIds: [],
   });
-  const { rows } = await db.execute<UpdateContactFacts>(sql`
+  const rows = await queryRows<UpdateContactFacts>(
+    db,
+    sql`
     SELECT p.partner_type, pc.name AS company_name, ${refs} AS refs
     FROM contacts c JOIN company_partnerships cp ON cp.id = c.company_partnership_id
       JOIN partnerships p ON p.id = cp.partnership_id JOIN companies pc ON pc.id = cp.partner_company_id
-    WHERE c.id = ${id} AND c.company_id = ${companyId}`);
+    WHERE c.id = ${id} AND c.company_id = ${companyId}`,
+  );
   return rows[0];
 }
 
@@ -91,7 +95,7 @@ export function rules(
  * is gone meanwhile. Tags are replaced without touching those that stay (a key deleted and
  * inserted again by sibling CTEs could collide).
  */
-export async function write(db: Executor, plan: UpdateContactPlan): Promise<ContactJson | undefined> {
+export async function write(db: Db, plan: UpdateContactPlan): Promise<ContactJson | undefined> {
   const assignments = Object.entries(plan.set).map(
     ([column, value]) => sql`${sql.identifier(column)} = ${value}`,
   );
@@ -105,7 +109,9 @@ export async function write(db: Executor, plan: UpdateContactPlan): Promise<Cont
       ]
     : [];
   const tags = plan.tags ? tagsParam(plan.tags) : storedTagsJson(sql`contact.id`);
-  const { rows } = await db.execute<{ contact: ContactJson }>(sql`
+  const rows = await queryRows<{ contact: ContactJson }>(
+    db,
+    sql`
     WITH contact AS (
       UPDATE contacts SET ${sql.join([...assignments, sql`updated_at = now()`], sql`, `)}
       WHERE id = ${plan.id} AND company_id = ${plan.companyId}
@@ -116,6 +122,7 @@ export async function write(db: Executor, plan: UpdateContactPlan): Promise<Cont
       SELECT ${plan.companyId}::int, 'partners.contact_update', jsonb_build_object('contact', contact),
         ${plan.apiKeyId}::int, NULL::int, NULL::jsonb
       FROM body`)})
-    SELECT contact FROM body`);
+    SELECT contact FROM body`,
+  );
   return rows[0]?.contact;
 }
