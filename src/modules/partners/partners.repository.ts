@@ -23,7 +23,6 @@ import { type SideView, sideJson } from './partners.sides.js';
 
 export type CompanyPartnershipRow = typeof companyPartnerships.$inferSelect;
 export type PartnershipRow = typeof partnerships.$inferSelect;
-export type CompanyRow = typeof companies.$inferSelect;
 export interface Side {
   cp: CompanyPartnershipRow;
   partnership: PartnershipRow;
