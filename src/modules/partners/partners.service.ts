@@ -6,7 +6,6 @@ import { isUniqueViolation, pgConstraint } from '../../db/errors.js';
 import type { InvitationService, PartnerInvitationOut } from '../accounts/index.js';
 import * as create from './partners.create.js';
 import { type PartnerSort, partnersRepository as repo, type Side } from './partners.repository.js';
-import type { Answer } from './partners.respond.js';
 import * as respond from './partners.respond.js';
 import { type Caller, notPending } from './partners.rules.js';
 import type {
@@ -120,7 +119,7 @@ export class PartnerService {
   }
 
   /** The invited company accepts or declines a pending invitation, with its own key. */
-  async respond(caller: Caller, id: number, answer: Answer): Promise<PartnerOut> {
+  async respond(caller: Caller, id: number, answer: respond.Answer): Promise<PartnerOut> {
     const plan = respond.rules(await respond.facts(this.db, caller, id), caller, id, answer);
     const mine = await respond.write(this.db, plan);
     if (mine) return toPartner(mine);
