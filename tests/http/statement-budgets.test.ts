@@ -87,43 +87,43 @@ const CATALOGUES: CatalogueKind[] = [
     path: '/v1/tags',
     create: () => ({ label: `Tag ${uniq()}`, association: 'lead' }),
     update: { label: `Tag ${uniq()}`, association: 'lead' },
-    budgets: { create: 2, update: 3, delete: 7 },
+    budgets: { create: 2, update: 2, delete: 2 },
   },
   {
     path: '/v1/tiers',
     create: () => ({ label: `Tier ${uniq()}` }),
     update: { text_color: '#000000' },
-    budgets: { create: 2, update: 2, delete: 7 },
+    budgets: { create: 2, update: 2, delete: 2 },
   },
   {
     path: '/v1/categories',
     create: () => ({ label: `Category ${uniq()}` }),
     update: { partner_type: 'referral' },
-    budgets: { create: 2, update: 2, delete: 7 },
+    budgets: { create: 2, update: 2, delete: 2 },
   },
   {
     path: '/v1/stages/partner-stages',
     create: () => ({ label: `Stage ${uniq()}`, partner_type: 'referral' }),
     update: { phase: 'evaluation' },
-    budgets: { create: 2, update: 2, delete: 7 },
+    budgets: { create: 2, update: 2, delete: 2 },
   },
   {
     path: '/v1/stages/lead-deal-stages',
     create: () => ({ label: `Stage ${uniq()}`, phase: 'negotiation' }),
     update: { series: 7 },
-    budgets: { create: 2, update: 2, delete: 7 },
+    budgets: { create: 2, update: 2, delete: 2 },
   },
   {
     path: '/v1/custom-fields',
     create: () => ({ label: `Field ${uniq()}`, type: 'text', category: 'lead' }),
     update: { label: `Field ${uniq()}`, type: 'text', required: true },
-    budgets: { create: 4, update: 6, delete: 7 },
+    budgets: { create: 2, update: 2, delete: 2 },
   },
   {
     path: '/v1/campaigns',
     create: () => ({ title: `Campaign ${uniq()}`, start_date: '2025-01-01' }),
     update: { status: 'paused', description: 'Paused for now' },
-    budgets: { create: 2, update: 2, delete: 7 },
+    budgets: { create: 2, update: 2, delete: 2 },
   },
 ];
 
@@ -158,13 +158,13 @@ function catalogueRows(): Row[] {
     ...generic,
     {
       name: 'POST /v1/custom-fields (select, 3 options)',
-      budget: 6,
+      budget: 2,
       status: 201,
       prepare: async () => post('/v1/custom-fields', select()),
     },
     {
       name: 'PATCH /v1/custom-fields/{id} (options: keep, relabel, add, remove)',
-      budget: 12,
+      budget: 3,
       status: 200,
       prepare: async () => {
         const res = await api().post('/v1/custom-fields', { key: key(), body: select() });
@@ -178,7 +178,7 @@ function catalogueRows(): Row[] {
     },
     {
       name: 'PATCH /v1/campaigns/{id} (dates)',
-      budget: 5,
+      budget: 2,
       status: 200,
       prepare: async () =>
         patch(`/v1/campaigns/${await created('/v1/campaigns', CATALOGUES[6]!.create())}`, {
@@ -187,7 +187,7 @@ function catalogueRows(): Row[] {
     },
     {
       name: 'PATCH /v1/stages/partner-stages (bulk, 3 stages)',
-      budget: 7,
+      budget: 2,
       status: 200,
       prepare: async () => {
         const path = '/v1/stages/partner-stages';
@@ -203,7 +203,7 @@ function catalogueRows(): Row[] {
     },
     {
       name: 'PATCH /v1/categories (bulk, 2 categories)',
-      budget: 6,
+      budget: 2,
       status: 200,
       prepare: async () => {
         const path = '/v1/categories';
@@ -232,20 +232,20 @@ function webhookRows(): Row[] {
     },
     {
       name: 'PATCH /v1/webhooks/{id}',
-      budget: 5,
+      budget: 2,
       status: 200,
       prepare: async () =>
         patch(`/v1/webhooks/${await webhook()}`, { description: 'CRM', events: ['leads.update'] }),
     },
     {
       name: 'PATCH /v1/webhooks/{id} (active: false)',
-      budget: 5,
+      budget: 2,
       status: 200,
       prepare: async () => patch(`/v1/webhooks/${await webhook()}`, { active: false }),
     },
     {
       name: 'PATCH /v1/webhooks/{id} (active: true, re-enable)',
-      budget: 6,
+      budget: 2,
       status: 200,
       prepare: async () => {
         const id = await webhook();
@@ -269,13 +269,13 @@ function webhookRows(): Row[] {
     },
     {
       name: 'POST /v1/webhooks/{id}/test',
-      budget: 10,
+      budget: 2,
       status: 202,
       prepare: async () => post(`/v1/webhooks/${await webhook()}/test`, undefined),
     },
     {
       name: 'POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry',
-      budget: 9,
+      budget: 2,
       status: 202,
       prepare: async () => {
         const id = await webhook();
@@ -291,7 +291,7 @@ function apiKeyRows(): Row[] {
   return [
     {
       name: 'POST /v1/api-keys',
-      budget: 5,
+      budget: 2,
       status: 201,
       prepare: async () => post('/v1/api-keys', { permission: 'read', name: `Key ${uniq()}` }),
     },
