@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DemoCompany } from '../../src/cli/seed.js';
+import { insertNotifications } from '../../src/modules/notifications/notifications.repository.js';
 import { type ApiResponse, uniq, useTestApp } from '../helpers/app.js';
 import { campaignBody, demo, seedExampleBody } from '../helpers/leads.js';
 import { newDomain, partnerBody } from '../helpers/partners.js';
@@ -61,6 +62,15 @@ async function note(leadId: number): Promise<number> {
 
 async function newPartner(): Promise<{ id: number; partnership_id: number }> {
   const res = await api().post('/v1/partners', { key: key(), body: partnerBody(newDomain()) });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body;
+}
+
+async function user(role: 'admin' | 'partnerships'): Promise<{ id: number }> {
+  const res = await api().post('/v1/users', {
+    key: key(),
+    body: { email: `u-${uniq()}@example.test`, role },
+  });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body;
 }
@@ -360,17 +370,43 @@ const ROWS: Row[] = [
   // ---- lead notes ----
   {
     name: 'POST /v1/leads/{id}/notes',
-    budget: 7,
+    budget: 3,
     status: 201,
     prepare: async () => post(`/v1/leads/${await lead()}/notes`, { document: doc('Called them') }),
   },
   {
     name: 'PATCH /v1/leads/{id}/notes/{noteId}',
-    budget: 7,
+    budget: 3,
     status: 200,
     prepare: async () => {
       const id = await lead();
       return patch(`/v1/leads/${id}/notes/${await note(id)}`, { document: doc('Called them again') });
+    },
+  },
+  {
+    name: 'POST /v1/leads/{id}/notes (a mention)',
+    budget: 3,
+    status: 201,
+    prepare: async () =>
+      post(`/v1/leads/${await lead()}/notes`, { document: doc('Ask Parker'), mentions: [me.users[1]!.id] }),
+  },
+  {
+    name: 'PATCH /v1/leads/{id}/notes/{noteId} (mentions)',
+    budget: 3,
+    status: 200,
+    prepare: async () => {
+      const id = await lead();
+      return patch(`/v1/leads/${id}/notes/${await note(id)}`, { mentions: [me.users[1]!.id] });
+    },
+  },
+  {
+    name: 'DELETE /v1/leads/{id}/notes/{noteId}',
+    budget: 3,
+    status: 204,
+    prepare: async () => {
+      const id = await lead();
+      const noteId = await note(id);
+      return () => api().delete(`/v1/leads/${id}/notes/${noteId}`, { key: key() });
     },
   },
   // ---- partners and contacts ----
@@ -402,13 +438,69 @@ const ROWS: Row[] = [
   // ---- users, catalogues, webhooks, notifications ----
   {
     name: 'POST /v1/users',
-    budget: 5,
+    budget: 2,
     status: 201,
     prepare: async () => post('/v1/users', { email: `u-${uniq()}@example.test`, role: 'partnerships' }),
+  },
+  {
+    name: 'PATCH /v1/users/{id}',
+    budget: 2,
+    status: 200,
+    prepare: async () => patch(`/v1/users/${(await user('partnerships')).id}`, { first_name: 'Bo' }),
+  },
+  {
+    name: 'PATCH /v1/users/{id} (demote an admin)',
+    budget: 2,
+    status: 200,
+    prepare: async () => patch(`/v1/users/${(await user('admin')).id}`, { role: 'partnerships' }),
+  },
+  {
+    name: 'PATCH /v1/users/{id} (deactivate)',
+    budget: 2,
+    status: 200,
+    prepare: async () =>
+      patch(`/v1/users/${(await user('partnerships')).id}`, { disabled_at: new Date().toISOString() }),
+  },
+  {
+    name: 'DELETE /v1/users/{id}',
+    budget: 2,
+    status: 204,
+    prepare: async () => {
+      const id = (await user('admin')).id;
+      return () => api().delete(`/v1/users/${id}`, { key: key() });
+    },
+  },
+  {
+    name: 'PATCH /v1/me',
+    budget: 2,
+    status: 200,
+    prepare: async () => patch('/v1/me', { position: `Lead ${uniq()}` }),
+  },
+  {
+    name: 'PATCH /v1/company',
+    budget: 2,
+    status: 200,
+    prepare: async () => patch('/v1/company', { description: `About ${uniq()}` }),
   },
   ...catalogueRows(),
   ...webhookRows(),
   ...apiKeyRows(),
+  {
+    name: 'POST /v1/notifications/{id}/read',
+    budget: 2,
+    status: 200,
+    prepare: async () => {
+      const [row] = await insertNotifications(ctx.t.database.db, [
+        {
+          companyId: me.id,
+          userId: me.users[0]!.id,
+          type: 'lead_assigned',
+          title: 'A lead was assigned to you',
+        },
+      ]);
+      return post(`/v1/notifications/${row!.id}/read`, {});
+    },
+  },
   {
     name: 'POST /v1/notifications/read-all',
     budget: 2,
