@@ -318,21 +318,28 @@ const ROWS: Row[] = [
   // ---- leads ----
   {
     name: 'POST /v1/leads (campaign)',
-    budget: 8,
+    budget: 3,
     status: 201,
     prepare: async () => post('/v1/leads', campaignBody(me)),
   },
   {
     name: 'POST /v1/leads (campaign, Idempotency-Key)',
-    budget: 11,
+    budget: 4,
     status: 201,
     prepare: async () => post('/v1/leads', campaignBody(me), { 'idempotency-key': `k-${uniq()}` }),
   },
   {
     name: "POST /v1/leads (the seed's full example, sendToPartner)",
-    budget: 18,
+    budget: 3,
     status: 201,
     prepare: async () => post('/v1/leads', seedExampleBody(me, partner)),
+  },
+  {
+    name: "POST /v1/leads (the seed's full example, Idempotency-Key)",
+    budget: 4,
+    status: 201,
+    prepare: async () =>
+      post('/v1/leads', seedExampleBody(me, partner), { 'idempotency-key': `k-${uniq()}` }),
   },
   {
     name: 'GET /v1/leads/{id}',
@@ -351,7 +358,7 @@ const ROWS: Row[] = [
   },
   {
     name: 'PATCH /v1/leads/{id}',
-    budget: 10,
+    budget: 3,
     status: 200,
     prepare: async () => {
       const id = await lead();
@@ -359,8 +366,21 @@ const ROWS: Row[] = [
     },
   },
   {
+    name: 'PATCH /v1/leads/{id} (assignedUsers, customFields)',
+    budget: 3,
+    status: 200,
+    prepare: async () => {
+      const id = await lead();
+      const field = me.customFields.find((f) => f.type === 'number')!;
+      return patch(`/v1/leads/${id}`, {
+        assignedUsers: me.users.map((u) => u.id),
+        customFields: [{ customFieldId: field.id, type: 'number', value: { number: 7 } }],
+      });
+    },
+  },
+  {
     name: 'DELETE /v1/leads/{id}',
-    budget: 6,
+    budget: 2,
     status: 204,
     prepare: async () => {
       const id = await lead();
