@@ -31,6 +31,51 @@ export interface AuthContext {
 /** A verified API key: the caller it names, and the key's public uuid (its rate-limit bucket). */
 export type VerifiedKey = AuthContext & { keyUuid: string };
 
+// ---- a caller its route's statement verifies (issue 10 §2) ----
+//
+// A read route that sends one statement verifies the API key in that statement: it joins a
+// `caller` relation (the key's row and its user's role, or none), so the request makes one round
+// trip instead of two. Until the statement has run the caller is pending; every other request
+// (sessions, writes, a route that must know its caller first) has a known caller.
+
+/** What a statement knows of its caller before it runs. */
+export type CallerSource =
+  /** Verified already (a session, or a key looked up up front): the company and user as values. */
+  | { kind: 'known'; companyId: number; userId: number | null }
+  /** An API key the statement verifies itself, by the SHA-256 of what was presented. */
+  | { kind: 'key'; keyHash: string };
+
+/** The `caller` row a statement found for a presented key. */
+export interface FoundCaller {
+  keyId: number;
+  companyId: number;
+  userId: number | null;
+  role: UserRole;
+  permission: 'read' | 'write';
+}
+
+/** The request's caller, as its route's statement sees it (`request.caller`). */
+export interface RequestCaller {
+  readonly source: CallerSource;
+  /**
+   * The caller the statement found becomes the request's: none is the 401 the hook would have
+   * answered (counted against the IP's budget), a refused role or permission its 403.
+   * `undefined` when the source was known (nothing to check).
+   */
+  accept(found: FoundCaller | null | undefined): Promise<AuthContext>;
+  /** The caller now: for code that must know it before its statement (one lookup of its own). */
+  resolve(): Promise<AuthContext>;
+}
+
+/** A caller verified before its statement (a session, a key looked up up front, the CLI). */
+export function knownCaller(auth: AuthContext): RequestCaller {
+  return {
+    source: { kind: 'known', companyId: auth.companyId, userId: auth.userId },
+    accept: async () => auth,
+    resolve: async () => auth,
+  };
+}
+
 /** A verified console session. */
 export interface VerifiedSession {
   sessionId: number;

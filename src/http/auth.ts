@@ -1,5 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthContext, RouteRole, VerifiedSession, Verifiers } from '../core/auth-context.js';
+import {
+  type AuthContext,
+  knownCaller,
+  type RequestCaller,
+  type RouteRole,
+  type VerifiedSession,
+  type Verifiers,
+} from '../core/auth-context.js';
 import { ApiError, MESSAGES } from '../core/errors.js';
 import { limitByIp, type RateLimiters, rateLimitedError, rateLimitHeaders } from '../core/rate-limit.js';
 
@@ -8,6 +15,8 @@ export { type AuthContext, ROUTE_ROLES, type RouteRole, type UserRole } from '..
 declare module 'fastify' {
   interface FastifyRequest {
     auth: AuthContext;
+    /** The caller as the route's statement sees it (see core/auth-context.ts). */
+    caller: RequestCaller;
   }
   interface FastifyContextConfig {
     role?: RouteRole;
@@ -88,6 +97,7 @@ export function authenticate(verify: Verifiers, limiters: RateLimiters) {
     const caller = await identify(request, reply);
     const { auth } = caller;
     request.auth = auth;
+    request.caller = knownCaller(auth);
     request.log = request.log.child(
       auth.method === 'session'
         ? { companyId: auth.companyId, sessionId: auth.sessionId }

@@ -87,7 +87,7 @@ const ROWS: Row[] = [
   },
   {
     name: 'GET /v1/leads/{id}',
-    budget: 3,
+    budget: 2,
     status: 200,
     prepare: async () => {
       const id = await lead();
@@ -99,6 +99,18 @@ const ROWS: Row[] = [
     budget: 2,
     status: 200,
     prepare: async () => () => api().get('/v1/leads?page=1&pageSize=10', { key: key() }),
+  },
+  {
+    name: 'GET /v1/leads?page=99&pageSize=50 (past the last page)',
+    budget: 2,
+    status: 200,
+    prepare: async () => () => api().get('/v1/leads?page=99&pageSize=50', { key: key() }),
+  },
+  {
+    name: 'GET /v1/leads?search=…&status=new',
+    budget: 2,
+    status: 200,
+    prepare: async () => () => api().get('/v1/leads?search=example&status=new', { key: key() }),
   },
   {
     name: 'PATCH /v1/leads/{id}',
@@ -134,6 +146,26 @@ const ROWS: Row[] = [
       return patch(`/v1/leads/${id}/notes/${await note(id)}`, { document: doc('Called them again') });
     },
   },
+  {
+    name: 'GET /v1/leads/{id}/notes',
+    budget: 2,
+    status: 200,
+    prepare: async () => {
+      const id = await lead();
+      await note(id);
+      return () => api().get(`/v1/leads/${id}/notes`, { key: key() });
+    },
+  },
+  {
+    name: 'GET /v1/leads/{id}/notes/{noteId}',
+    budget: 2,
+    status: 200,
+    prepare: async () => {
+      const id = await lead();
+      const noteId = await note(id);
+      return () => api().get(`/v1/leads/${id}/notes/${noteId}`, { key: key() });
+    },
+  },
   // ---- partners and contacts ----
   {
     name: 'POST /v1/partners (a new company)',
@@ -149,9 +181,43 @@ const ROWS: Row[] = [
   },
   {
     name: 'GET /v1/partners?page=1',
-    budget: 6,
+    budget: 2,
     status: 200,
     prepare: async () => () => api().get('/v1/partners?page=1', { key: key() }),
+  },
+  {
+    name: 'GET /v1/partners/{id}',
+    budget: 2,
+    status: 200,
+    prepare: async () => {
+      const { id } = await newPartner();
+      return () => api().get(`/v1/partners/${id}`, { key: key() });
+    },
+  },
+  {
+    name: 'GET /v1/partners/{id}/users',
+    budget: 2,
+    status: 200,
+    prepare: async () => () => api().get(`/v1/partners/${me.partners[0]!.id}/users`, { key: key() }),
+  },
+  {
+    name: 'GET /v1/contacts',
+    budget: 2,
+    status: 200,
+    prepare: async () => () => api().get('/v1/contacts', { key: key() }),
+  },
+  {
+    name: 'GET /v1/contacts/{id}',
+    budget: 2,
+    status: 200,
+    prepare: async () => {
+      const res = await api().post('/v1/contacts', {
+        key: key(),
+        body: { partnership_id: (await newPartner()).id, email: `cy-${uniq()}@example.test`, tags: [] },
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return () => api().get(`/v1/contacts/${res.body.id}`, { key: key() });
+    },
   },
   {
     name: 'POST /v1/contacts',
@@ -161,6 +227,18 @@ const ROWS: Row[] = [
       post('/v1/contacts', { partnership_id: (await newPartner()).id, email: `bo-${uniq()}@example.test` }),
   },
   // ---- users, catalogues, webhooks, notifications ----
+  {
+    name: 'GET /v1/users',
+    budget: 2,
+    status: 200,
+    prepare: async () => () => api().get('/v1/users', { key: key() }),
+  },
+  {
+    name: 'GET /v1/users/{id}',
+    budget: 2,
+    status: 200,
+    prepare: async () => () => api().get(`/v1/users/${me.users[1]!.id}`, { key: key() }),
+  },
   {
     name: 'POST /v1/users',
     budget: 5,
@@ -172,6 +250,12 @@ const ROWS: Row[] = [
     budget: 2,
     status: 201,
     prepare: async () => post('/v1/tags', { label: `Tag ${uniq()}`, association: 'lead' }),
+  },
+  {
+    name: 'GET /v1/notifications',
+    budget: 2,
+    status: 200,
+    prepare: async () => () => api().get('/v1/notifications', { key: key() }),
   },
   {
     name: 'POST /v1/notifications/read-all',

@@ -58,7 +58,7 @@ export const leadsRoutes: FastifyPluginAsyncZod<{ leads: LeadService }> = async 
         response: { 200: listOf(LeadListItem), ...readErrors },
       },
     },
-    (req) => leads.list(req.auth, req.query),
+    (req) => leads.list(req.caller, req.query),
   );
 
   app.post(
@@ -110,7 +110,7 @@ export const leadsRoutes: FastifyPluginAsyncZod<{ leads: LeadService }> = async 
         response: { 200: Lead, ...readErrors, ...notFoundResponse },
       },
     },
-    (req) => leads.getOrThrow(req.auth.companyId, req.params.id),
+    (req) => leads.get(req.caller, req.params.id),
   );
 
   app.patch(

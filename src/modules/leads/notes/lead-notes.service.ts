@@ -1,4 +1,4 @@
-import type { AuthContext } from '../../../core/auth-context.js';
+import type { AuthContext, RequestCaller } from '../../../core/auth-context.js';
 import { ApiError, notFound } from '../../../core/errors.js';
 import { FieldProblems } from '../../../core/field-problems.js';
 import { type Page, pageMeta } from '../../../core/pagination.js';
@@ -7,6 +7,7 @@ import { type EventType, recordEvents } from '../../events/index.js';
 import { usersRepository } from '../../users/index.js';
 import { findLiveLeadId } from '../leads.repository.js';
 import { LEAD_MESSAGES } from '../leads.schemas.js';
+import { getNote, listNotes } from './lead-notes.reads.js';
 import { type NoteRecord, leadNotesRepository as repo, toLeadNote } from './lead-notes.repository.js';
 import type {
   CreateLeadNoteInput,
@@ -72,21 +73,20 @@ export class LeadNoteService {
     return unique;
   }
 
-  async list(companyId: number, leadId: number, page: Page) {
-    const [lead, { rows, total }] = await Promise.all([
-      findLiveLeadId(this.db, companyId, leadId),
-      repo.list(this.db, companyId, leadId, page),
-    ]);
-    if (lead === undefined) throw leadNotFound();
+  /** The lead's notes: one statement, the API key's verification included (see readAsCaller). */
+  async list(caller: RequestCaller, leadId: number, page: Page) {
+    const { found, leadLive, rows, total } = await listNotes(this.db, caller.source, leadId, page);
+    await caller.accept(found);
+    if (!leadLive) throw leadNotFound();
     return { data: rows, meta: pageMeta(total, page.pageSize) };
   }
 
-  async getOrThrow(companyId: number, leadId: number, noteId: number): Promise<LeadNoteOut> {
-    const note = await repo.byId(this.db, companyId, leadId, noteId);
-    if (note) return toLeadNote(note);
-    // Which is missing: the lead, or only the note?
-    await this.liveLeadOrThrow(this.db, companyId, leadId);
-    throw notFound('Note');
+  async get(caller: RequestCaller, leadId: number, noteId: number): Promise<LeadNoteOut> {
+    const { found, leadLive, note } = await getNote(this.db, caller.source, leadId, noteId);
+    await caller.accept(found);
+    if (!leadLive) throw leadNotFound();
+    if (!note) throw notFound('Note');
+    return note;
   }
 
   async create(actor: Actor, leadId: number, input: CreateLeadNoteInput): Promise<LeadNoteOut> {

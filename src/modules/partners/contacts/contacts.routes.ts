@@ -25,7 +25,7 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ contacts: ContactService }>
         response: { 200: listOf(Contact), ...readErrors },
       },
     },
-    (req) => contacts.list(req.auth.companyId, req.query),
+    (req) => contacts.list(req.caller, req.query),
   );
 
   app.get(
@@ -40,7 +40,7 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ contacts: ContactService }>
         response: { 200: Contact, ...readErrors, ...notFoundResponse },
       },
     },
-    (req) => contacts.getOrThrow(req.auth.companyId, req.params.id),
+    (req) => contacts.get(req.caller, req.params.id),
   );
 
   app.post(

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RequestCaller } from '../../../core/auth-context.js';
 import { ApiError, notFound } from '../../../core/errors.js';
 import { FieldProblems } from '../../../core/field-problems.js';
 import { type Page, pageMeta } from '../../../core/pagination.js';
@@ -7,6 +8,7 @@ import { isUniqueViolation } from '../../../db/errors.js';
 import { type NewEvent, recordEvents } from '../../events/index.js';
 import { checkPartnerTags } from '../partners.references.js';
 import { partnersRepository } from '../partners.repository.js';
+import { getContact, listContacts } from './contacts.reads.js';
 import { contactsRepository as repo } from './contacts.repository.js';
 import {
   Contact,
@@ -58,25 +60,30 @@ export async function recordContactEvents(
 export class ContactService {
   constructor(private readonly db: Db) {}
 
-  private toContacts(rows: ContactJoined[]): Promise<ContactOut[]> {
-    return toContacts(this.db, rows);
-  }
-
+  /** A contact of the company, in one statement (also what writes answer with). */
   async getOrThrow(companyId: number, id: number): Promise<ContactOut> {
-    const row = await repo.byId(this.db, companyId, id);
-    if (!row) throw notFound('Contact');
-    const [contact] = await this.toContacts([row]);
-    return contact!;
+    const { contact } = await getContact(this.db, { kind: 'known', companyId, userId: null }, id);
+    if (!contact) throw notFound('Contact');
+    return contact;
   }
 
-  async list(companyId: number, q: ListContactsInput & Page) {
-    const { rows, total } = await repo.list(
+  /** GET /v1/contacts/{id}: one statement, the API key's verification included (see readAsCaller). */
+  async get(caller: RequestCaller, id: number): Promise<ContactOut> {
+    const { found, contact } = await getContact(this.db, caller.source, id);
+    await caller.accept(found);
+    if (!contact) throw notFound('Contact');
+    return contact;
+  }
+
+  async list(caller: RequestCaller, q: ListContactsInput & Page) {
+    const { found, rows, total } = await listContacts(
       this.db,
-      companyId,
+      caller.source,
       { partnershipId: q.partnership_id, search: q.search || undefined },
       q,
     );
-    return { data: await this.toContacts(rows), meta: pageMeta(total, q.pageSize) };
+    await caller.accept(found);
+    return { data: rows, meta: pageMeta(total, q.pageSize) };
   }
 
   async create(
