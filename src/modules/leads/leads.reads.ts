@@ -177,13 +177,15 @@ const OWN_LIVE = sql`l.company_id = c.company_id AND l.deleted_at IS NULL`;
 const matching = (f: LeadFilter): SQL => sql.join([OWN_LIVE, ...conditions(f)], sql` AND `);
 
 /**
- * The exact count. Unfiltered, it is the sum of the company's counter slots (kept by a trigger,
- * migration 0005), not a count of 100,000 rows.
+ * The exact count, as a one-row relation `total`. Unfiltered, it is the sum of the company's
+ * counter slots (kept by a trigger, migration 0005), not a count of 100,000 rows. An aggregate in
+ * FROM runs once; as a scalar subquery in a select list it would be evaluated for every row of
+ * the page once the caller is a joined relation rather than a parameter.
  */
 function totalSql(f: LeadFilter): SQL {
   return conditions(f).length === 0
-    ? sql`(SELECT coalesce(sum(live), 0)::int FROM lead_counters WHERE company_id = c.company_id)`
-    : sql`(SELECT count(*)::int FROM leads l WHERE ${matching(f)})`;
+    ? sql`(SELECT coalesce(sum(live), 0)::int AS total FROM lead_counters WHERE company_id = c.company_id)`
+    : sql`(SELECT count(*)::int AS total FROM leads l WHERE ${matching(f)})`;
 }
 
 /**
@@ -203,7 +205,7 @@ function listSql(f: LeadFilter, o: LeadOrder, firstPageSize: number | undefined)
         FROM (SELECT * FROM matches m ORDER BY ${orderBy(o, 'm')} ${pageWindow(firstPageSize)}) m
         JOIN leads l ON l.id = m.id) p ON true`;
   }
-  return sql`SELECT t.total, p.* FROM (SELECT ${totalSql(f)} AS total) t
+  return sql`SELECT t.total, p.* FROM ${totalSql(f)} t
     LEFT JOIN LATERAL (
       SELECT ${ITEM_COLUMNS}, ${ITEM_RELATIONS}
       FROM (SELECT * FROM leads l WHERE ${matching(f)} ORDER BY ${orderBy(o, 'l')} ${pageWindow(firstPageSize)}) l

@@ -13,10 +13,12 @@ import type { NotificationRow } from './notifications.repository.js';
 
 const ph = sql.placeholder;
 
-/** The user whose notifications are read (null: the requested id is no user of the caller's company). */
-const TARGET = sql`(SELECT CASE WHEN ${ph('requested')}::int IS NULL THEN c.user_id
-    ELSE (SELECT u.id FROM users u WHERE u.id = ${ph('requested')}::int AND u.company_id = c.company_id) END
-  AS user_id) tg`;
+/**
+ * The user whose notifications are read (null: the requested id is no user of the caller's
+ * company); an aggregate, so one row that is computed once.
+ */
+const TARGET = sql`(SELECT CASE WHEN ${ph('requested')}::int IS NULL THEN c.user_id ELSE max(u.id) END AS user_id
+  FROM users u WHERE u.id = ${ph('requested')}::int AND u.company_id = c.company_id) tg`;
 
 const pageSql = (unreadOnly: boolean): SQL => {
   const of = sql`n.user_id = tg.user_id${unreadOnly ? sql` AND n.read_at IS NULL` : sql``}`;

@@ -25,9 +25,10 @@ type NoteRow = Parameters<typeof toLeadNote>[0];
 /** A row of a note read: with the lead's state; the note's columns are null when there is none. */
 type Row<T> = { lead_live: boolean } & T;
 
-// Newest first, on the (lead_id, id) index.
-const PAGE: SQL = sql`SELECT t.lead_live, t.total, p.* FROM (SELECT ${LEAD_LIVE} AS lead_live,
-    (SELECT count(*)::int FROM lead_notes n WHERE n.lead_id = ${ph('leadId')} AND n.company_id = c.company_id) AS total) t
+// Newest first, on the (lead_id, id) index. The count is an aggregate in FROM: it runs once (a
+// scalar subquery in the select list would run for every row of the page).
+const PAGE: SQL = sql`SELECT t.lead_live, t.total, p.* FROM (SELECT ${LEAD_LIVE} AS lead_live, count(*)::int AS total
+    FROM lead_notes n WHERE n.lead_id = ${ph('leadId')} AND n.company_id = c.company_id) t
   LEFT JOIN LATERAL (SELECT ${NOTE_COLUMNS} FROM ${NOTES_OF_LEAD}
     ORDER BY n.id DESC LIMIT ${ph('limit')} OFFSET ${ph('offset')}) p ON true`;
 
