@@ -28,8 +28,8 @@ export interface AuthContext {
   permission: 'read' | 'write';
 }
 
-/** A verified API key: the caller it names, and the key's public uuid (its rate-limit bucket). */
-export type VerifiedKey = AuthContext & { keyUuid: string };
+/** A verified API key: the caller it names. */
+export type VerifiedKey = AuthContext;
 
 // ---- a caller its route's statement verifies (issue 10 §2) ----
 //
@@ -57,6 +57,8 @@ export interface FoundCaller {
 /** The request's caller, as its route's statement sees it (`request.caller`). */
 export interface RequestCaller {
   readonly source: CallerSource;
+  /** True until the caller is verified (by its statement, or by a lookup). */
+  readonly pending: boolean;
   /**
    * The caller the statement found becomes the request's: none is the 401 the hook would have
    * answered (counted against the IP's budget), a refused role or permission its 403.
@@ -71,6 +73,7 @@ export interface RequestCaller {
 export function knownCaller(auth: AuthContext): RequestCaller {
   return {
     source: { kind: 'known', companyId: auth.companyId, userId: auth.userId },
+    pending: false,
     accept: async () => auth,
     resolve: async () => auth,
   };
@@ -92,8 +95,15 @@ export interface VerifiedSession {
  * that the HTTP layer names no module.
  */
 export interface Verifiers {
-  /** The caller an API key names (looked up every time: revocation is immediate), or null. */
-  key(presented: string): Promise<VerifiedKey | null>;
+  /**
+   * The SHA-256 an API key is known by (also its rate-limit bucket), or null when the string
+   * cannot be a key at all (refused without a lookup).
+   */
+  keyHash(presented: string): string | null;
+  /** The caller a key names (looked up every time: revocation is immediate), or null. */
+  key(keyHash: string): Promise<VerifiedKey | null>;
+  /** A route's statement found the key's caller: its use is recorded (last_used_at). */
+  keyUsed(keyId: number): Promise<void>;
   sessions: SessionGate;
 }
 

@@ -1,7 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { CallerSource, FoundCaller, UserRole } from '../../core/auth-context.js';
 import type { Db } from '../../db/database.js';
-import type { StatementCache } from '../../db/prepared.js';
+import { StatementCache } from '../../db/prepared.js';
 
 // The `caller` relation (issue 10 §2): the one place that says which API keys name a caller, for
 // the key lookup on its own (ApiKeyService.verify) and for the read statements that verify the
@@ -35,6 +35,10 @@ export const callerValues = (source: CallerSource): Record<string, unknown> =>
     ? { callerKeyHash: source.keyHash }
     : { callerCompanyId: source.companyId, callerUserId: source.userId };
 
+/** The caller's columns in a statement's select list (`c` is the caller). */
+const CALLER_SELECT = sql`c.key_id AS caller_key_id, c.company_id AS caller_company_id,
+  c.user_id AS caller_user_id, c.role AS caller_role, c.permission AS caller_permission`;
+
 /** The caller columns as a statement returns them. */
 export interface CallerColumns {
   caller_key_id: number | null;
@@ -54,6 +58,20 @@ export function foundCaller(row: CallerColumns | undefined): FoundCaller | null 
     role: row.caller_role ?? 'admin',
     permission: row.caller_permission ?? 'read',
   };
+}
+
+const lookups = new StatementCache(1);
+
+/** The caller a key names, on its own (for a request whose statement cannot verify it). */
+export async function findCaller(db: Db, keyHash: string): Promise<FoundCaller | null> {
+  const [row] = await lookups
+    .get<CallerColumns>(
+      db,
+      'api_key_caller',
+      () => sql`WITH caller AS (${KEY_CALLER}) SELECT ${CALLER_SELECT} FROM caller c`,
+    )
+    .execute({ callerKeyHash: keyHash });
+  return foundCaller(row);
 }
 
 /** The rows of a read, and the caller its statement found (null when none, or when it was known). */
@@ -81,9 +99,9 @@ export async function readAsCaller<R>(
   const statement = statements.get<R & CallerColumns>(db, `${name}_${source.kind}`, () => {
     const { body, order } = build();
     return sql`WITH caller AS (${callerRelation(source)})
-      SELECT c.key_id AS caller_key_id, c.company_id AS caller_company_id, c.user_id AS caller_user_id,
-        c.role AS caller_role, c.permission AS caller_permission, r.*
-      FROM caller c LEFT JOIN LATERAL (${body}) r ON true${order ? sql` ORDER BY ${order}` : sql``}`;
+      SELECT ${CALLER_SELECT}, r.* FROM caller c LEFT JOIN LATERAL (${body}) r ON true${
+        order ? sql` ORDER BY ${order}` : sql``
+      }`;
   });
   const rows = await statement.execute({ ...values, ...callerValues(source) });
   return {

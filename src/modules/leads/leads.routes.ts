@@ -47,7 +47,7 @@ export const leadsRoutes: FastifyPluginAsyncZod<{ leads: LeadService }> = async 
   app.get(
     '/leads',
     {
-      config: { role: 'member' },
+      config: { role: 'member', foldsAuth: true },
       schema: {
         operationId: 'listLeads',
         tags,
@@ -99,7 +99,7 @@ export const leadsRoutes: FastifyPluginAsyncZod<{ leads: LeadService }> = async 
   app.get(
     '/leads/:id',
     {
-      config: { role: 'member' },
+      config: { role: 'member', foldsAuth: true },
       schema: {
         operationId: 'getLead',
         tags,

@@ -41,7 +41,7 @@ export const notificationsRoutes: FastifyPluginAsyncZod<{
   app.get(
     '/notifications',
     {
-      config: { role: 'member' },
+      config: { role: 'member', foldsAuth: true },
       schema: {
         operationId: 'listNotifications',
         tags,

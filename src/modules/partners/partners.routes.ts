@@ -33,7 +33,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
     app.get(
       base,
       {
-        config: { role: 'member' },
+        config: { role: 'member', foldsAuth: true },
         schema: {
           operationId: `list${noun}s`,
           tags,
@@ -76,7 +76,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
     app.get(
       `${base}/:id`,
       {
-        config: { role: 'member' },
+        config: { role: 'member', foldsAuth: true },
         schema: {
           operationId: `get${noun}`,
           tags,
@@ -162,7 +162,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
     app.get(
       `${base}/:id/users`,
       {
-        config: { role: 'member' },
+        config: { role: 'member', foldsAuth: true },
         schema: {
           operationId: `list${noun}Users`,
           tags,

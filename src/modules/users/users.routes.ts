@@ -12,7 +12,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UserService }> = async 
   app.get(
     '/users',
     {
-      config: { role: 'member' },
+      config: { role: 'member', foldsAuth: true },
       schema: {
         operationId: 'listUsers',
         tags,
@@ -28,7 +28,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UserService }> = async 
   app.get(
     '/users/:id',
     {
-      config: { role: 'member' },
+      config: { role: 'member', foldsAuth: true },
       schema: {
         operationId: 'getUser',
         tags,

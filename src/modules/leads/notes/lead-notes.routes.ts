@@ -25,7 +25,7 @@ export const leadNotesRoutes: FastifyPluginAsyncZod<{ leadNotes: LeadNoteService
   app.get(
     '/leads/:id/notes',
     {
-      config: { role: 'member' },
+      config: { role: 'member', foldsAuth: true },
       schema: {
         operationId: 'listLeadNotes',
         tags,
@@ -42,7 +42,7 @@ export const leadNotesRoutes: FastifyPluginAsyncZod<{ leadNotes: LeadNoteService
   app.get(
     '/leads/:id/notes/:noteId',
     {
-      config: { role: 'member' },
+      config: { role: 'member', foldsAuth: true },
       schema: {
         operationId: 'getLeadNote',
         tags,

@@ -16,7 +16,7 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ contacts: ContactService }>
   app.get(
     '/contacts',
     {
-      config: { role: 'member' },
+      config: { role: 'member', foldsAuth: true },
       schema: {
         operationId: 'listContacts',
         tags,
@@ -31,7 +31,7 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ contacts: ContactService }>
   app.get(
     '/contacts/:id',
     {
-      config: { role: 'member' },
+      config: { role: 'member', foldsAuth: true },
       schema: {
         operationId: 'getContact',
         tags,
