@@ -6,7 +6,7 @@ import { newDomain, partnerBody } from '../helpers/partners.js';
 
 // Guards that cannot drift, without timing anything (issue 10 §5): the number of statements each
 // command sends to PostgreSQL over real HTTP, counted at the pool (BEGIN and COMMIT count, the
-// API key lookup counts, or is folded into a read's one statement), must stay within its budget. A change that adds a round trip to a
+// API key lookup counts), must stay within its budget. A change that adds a round trip to a
 // command fails here, with the statements it sent. The relay is off in this file: its work
 // happens after the response, on its own schedule, and is not the request's.
 
