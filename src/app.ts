@@ -10,7 +10,7 @@ import { createRateLimiters, limitByIp } from './core/rate-limit.js';
 import { errorBody } from './core/schemas.js';
 import type { Database } from './db/database.js';
 import { serializeLoggedError } from './db/errors.js';
-import { authenticate, ROUTE_ROLES } from './http/auth.js';
+import { authenticate, callerVerified, ROUTE_ROLES, verifyCallerFirst } from './http/auth.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
 import { idempotencyHooks } from './http/idempotency.js';
@@ -188,6 +188,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           }
         });
         v1.addHook('onRequest', authenticate(modules.verifiers, limiters));
+        // Routes whose statement verifies the key (`foldsAuth`): errors and answers wait for it.
+        v1.setErrorHandler(verifyCallerFirst);
+        v1.addHook('preSerialization', callerVerified);
         v1.addHook('preValidation', resolvePathUuids(database.db));
         v1.addHook('preHandler', idempotency.reserve);
         v1.addHook('onSend', idempotency.record);

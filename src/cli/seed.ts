@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { knownCaller } from '../core/auth-context.js';
 import type { Db } from '../db/database.js';
 import type { Logger } from '../lib/logger.js';
 import { ApiKeyService } from '../modules/api-keys/api-keys.service.js';
@@ -125,7 +126,15 @@ export async function seedDemo(db: Db, logger: Logger): Promise<{ companies: Dem
     }),
   );
   const received = await partners.list(
-    { companyId: b.id, userId: b.users[0]!.id },
+    knownCaller({
+      method: 'api_key',
+      keyId: null,
+      sessionId: null,
+      companyId: b.id,
+      userId: b.users[0]!.id,
+      role: 'admin',
+      permission: 'read',
+    }),
     ListPartnersQuery.parse({ pageSize: '50' }),
   );
   const bSide = received.data.find((p) => p.partnership_id === invite.partnership_id);

@@ -28,8 +28,56 @@ export interface AuthContext {
   permission: 'read' | 'write';
 }
 
-/** A verified API key: the caller it names, and the key's public uuid (its rate-limit bucket). */
-export type VerifiedKey = AuthContext & { keyUuid: string };
+/** A verified API key: the caller it names. */
+export type VerifiedKey = AuthContext;
+
+// ---- a caller its route's statement verifies (issue 10 §2) ----
+//
+// A read route that sends one statement verifies the API key in that statement: it joins a
+// `caller` relation (the key's row and its user's role, or none), so the request makes one round
+// trip instead of two. Until the statement has run the caller is pending; every other request
+// (sessions, writes, a route that must know its caller first) has a known caller.
+
+/** What a statement knows of its caller before it runs. */
+export type CallerSource =
+  /** Verified already (a session, or a key looked up up front): the company and user as values. */
+  | { kind: 'known'; companyId: number; userId: number | null }
+  /** An API key the statement verifies itself, by the SHA-256 of what was presented. */
+  | { kind: 'key'; keyHash: string };
+
+/** The `caller` row a statement found for a presented key. */
+export interface FoundCaller {
+  keyId: number;
+  companyId: number;
+  userId: number | null;
+  role: UserRole;
+  permission: 'read' | 'write';
+}
+
+/** The request's caller, as its route's statement sees it (`request.caller`). */
+export interface RequestCaller {
+  readonly source: CallerSource;
+  /** True until the caller is verified (by its statement, or by a lookup). */
+  readonly pending: boolean;
+  /**
+   * The caller the statement found becomes the request's: none is the 401 the hook would have
+   * answered (counted against the IP's budget), a refused role or permission its 403.
+   * `undefined` when the source was known (nothing to check).
+   */
+  accept(found: FoundCaller | null | undefined): Promise<AuthContext>;
+  /** The caller now: for code that must know it before its statement (one lookup of its own). */
+  resolve(): Promise<AuthContext>;
+}
+
+/** A caller verified before its statement (a session, a key looked up up front, the CLI). */
+export function knownCaller(auth: AuthContext): RequestCaller {
+  return {
+    source: { kind: 'known', companyId: auth.companyId, userId: auth.userId },
+    pending: false,
+    accept: async () => auth,
+    resolve: async () => auth,
+  };
+}
 
 /** A verified console session. */
 export interface VerifiedSession {
@@ -47,8 +95,15 @@ export interface VerifiedSession {
  * that the HTTP layer names no module.
  */
 export interface Verifiers {
-  /** The caller an API key names (looked up every time: revocation is immediate), or null. */
-  key(presented: string): Promise<VerifiedKey | null>;
+  /**
+   * The SHA-256 an API key is known by (also its rate-limit bucket), or null when the string
+   * cannot be a key at all (refused without a lookup).
+   */
+  keyHash(presented: string): string | null;
+  /** The caller a key names (looked up every time: revocation is immediate), or null. */
+  key(keyHash: string): Promise<VerifiedKey | null>;
+  /** A route's statement found the key's caller: its use is recorded (last_used_at). */
+  keyUsed(keyId: number): Promise<void>;
   sessions: SessionGate;
 }
 

@@ -67,7 +67,12 @@ export function createModules(deps: ModuleDeps) {
 
   return {
     /** What authentication looks callers up with. */
-    verifiers: { key: (presented) => keys.verify(presented), sessions: people.gate } satisfies Verifiers,
+    verifiers: {
+      keyHash: (presented) => keys.keyHash(presented),
+      key: (keyHash) => keys.verify(keyHash),
+      keyUsed: (keyId) => keys.used(keyId),
+      sessions: people.gate,
+    } satisfies Verifiers,
     /** The authenticated routes, in the order the document lists their tags. */
     routes: [
       routes(sessionRoutes, { accounts: people.accounts, csrf: people.csrf }),

@@ -397,7 +397,7 @@ const ROWS: Row[] = [
   },
   {
     name: 'GET /v1/leads/{id}',
-    budget: 3,
+    budget: 1,
     status: 200,
     prepare: async () => {
       const id = await lead();
@@ -406,9 +406,21 @@ const ROWS: Row[] = [
   },
   {
     name: 'GET /v1/leads?page=1&pageSize=10',
-    budget: 2,
+    budget: 1,
     status: 200,
     prepare: async () => () => api().get('/v1/leads?page=1&pageSize=10', { key: key() }),
+  },
+  {
+    name: 'GET /v1/leads?page=99&pageSize=50 (past the last page)',
+    budget: 1,
+    status: 200,
+    prepare: async () => () => api().get('/v1/leads?page=99&pageSize=50', { key: key() }),
+  },
+  {
+    name: 'GET /v1/leads?search=…&status=new',
+    budget: 1,
+    status: 200,
+    prepare: async () => () => api().get('/v1/leads?search=example&status=new', { key: key() }),
   },
   {
     name: 'PATCH /v1/leads/{id}',
@@ -481,6 +493,26 @@ const ROWS: Row[] = [
       const id = await lead();
       const noteId = await note(id);
       return () => api().delete(`/v1/leads/${id}/notes/${noteId}`, { key: key() });
+    },
+  },
+  {
+    name: 'GET /v1/leads/{id}/notes',
+    budget: 1,
+    status: 200,
+    prepare: async () => {
+      const id = await lead();
+      await note(id);
+      return () => api().get(`/v1/leads/${id}/notes`, { key: key() });
+    },
+  },
+  {
+    name: 'GET /v1/leads/{id}/notes/{noteId}',
+    budget: 1,
+    status: 200,
+    prepare: async () => {
+      const id = await lead();
+      const noteId = await note(id);
+      return () => api().get(`/v1/leads/${id}/notes/${noteId}`, { key: key() });
     },
   },
   // ---- partners and contacts ----
@@ -562,9 +594,43 @@ const ROWS: Row[] = [
   },
   {
     name: 'GET /v1/partners?page=1',
-    budget: 3,
+    budget: 1,
     status: 200,
     prepare: async () => () => api().get('/v1/partners?page=1', { key: key() }),
+  },
+  {
+    name: 'GET /v1/partners/{id}',
+    budget: 1,
+    status: 200,
+    prepare: async () => {
+      const { id } = await newPartner();
+      return () => api().get(`/v1/partners/${id}`, { key: key() });
+    },
+  },
+  {
+    name: 'GET /v1/partners/{id}/users',
+    budget: 1,
+    status: 200,
+    prepare: async () => () => api().get(`/v1/partners/${me.partners[0]!.id}/users`, { key: key() }),
+  },
+  {
+    name: 'GET /v1/contacts',
+    budget: 1,
+    status: 200,
+    prepare: async () => () => api().get('/v1/contacts', { key: key() }),
+  },
+  {
+    name: 'GET /v1/contacts/{id}',
+    budget: 1,
+    status: 200,
+    prepare: async () => {
+      const res = await api().post('/v1/contacts', {
+        key: key(),
+        body: { partnership_id: (await newPartner()).id, email: `cy-${uniq()}@example.test`, tags: [] },
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return () => api().get(`/v1/contacts/${res.body.id}`, { key: key() });
+    },
   },
   {
     name: 'POST /v1/contacts',
@@ -604,6 +670,18 @@ const ROWS: Row[] = [
     },
   },
   // ---- users, catalogues, webhooks, notifications ----
+  {
+    name: 'GET /v1/users',
+    budget: 1,
+    status: 200,
+    prepare: async () => () => api().get('/v1/users', { key: key() }),
+  },
+  {
+    name: 'GET /v1/users/{id}',
+    budget: 1,
+    status: 200,
+    prepare: async () => () => api().get(`/v1/users/${me.users[1]!.id}`, { key: key() }),
+  },
   {
     name: 'POST /v1/users',
     budget: 2,
@@ -668,6 +746,12 @@ const ROWS: Row[] = [
       ]);
       return post(`/v1/notifications/${row!.id}/read`, {});
     },
+  },
+  {
+    name: 'GET /v1/notifications',
+    budget: 1,
+    status: 200,
+    prepare: async () => () => api().get('/v1/notifications', { key: key() }),
   },
   {
     name: 'POST /v1/notifications/read-all',

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 export const KEY_PREFIX = 'jb_api_';
@@ -27,9 +27,3 @@ export const looksLikeApiKey = (key: string) => KEY_SHAPE.test(key);
 
 /** Display prefix: enough to tell keys apart in a list, far too little to use one. */
 export const displayPrefix = (key: string) => key.slice(0, KEY_PREFIX.length + 6);
-
-export function hashesEqual(a: string, b: string): boolean {
-  const ba = Buffer.from(a, 'hex');
-  const bb = Buffer.from(b, 'hex');
-  return ba.length === bb.length && timingSafeEqual(ba, bb);
-}

@@ -1,7 +1,6 @@
 import { and, desc, eq, getTableColumns, isNull, lt, or, sql } from 'drizzle-orm';
 import { type Page, pageOffset } from '../../core/pagination.js';
-import type { Db, Executor } from '../../db/database.js';
-import { preparedPerDb } from '../../db/prepared.js';
+import type { Executor } from '../../db/database.js';
 import { apiKeys, users } from '../../db/schema/index.js';
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
@@ -13,29 +12,6 @@ export type ApiKeyListRow = ApiKeyRow & {
   user_last_name: string | null;
 };
 
-// Runs on every authenticated request: the key and the user it acts as, in one statement, so a
-// deactivation (like a revocation) is seen by every process on the very next request.
-const byHash = preparedPerDb((db: Db) =>
-  db
-    .select({
-      id: apiKeys.id,
-      uuid: apiKeys.uuid,
-      company_id: apiKeys.company_id,
-      user_id: apiKeys.user_id,
-      key_hash: apiKeys.key_hash,
-      permission: apiKeys.permission,
-      expires_at: apiKeys.expires_at,
-      revoked_at: apiKeys.revoked_at,
-      user_role: users.role,
-      user_disabled_at: users.disabled_at,
-    })
-    .from(apiKeys)
-    .leftJoin(users, and(eq(users.id, apiKeys.user_id), eq(users.company_id, apiKeys.company_id)))
-    .where(eq(apiKeys.key_hash, sql.placeholder('hash')))
-    .limit(1)
-    .prepare('api_key_by_hash'),
-);
-
 const listColumns = {
   user_email: users.email,
   user_first_name: users.first_name,
@@ -43,11 +19,6 @@ const listColumns = {
 };
 
 export const apiKeysRepository = {
-  async findByHash(db: Db, keyHash: string) {
-    const rows = await byHash(db).execute({ hash: keyHash });
-    return rows[0];
-  },
-
   listByCompany(db: Executor, companyId: number): Promise<ApiKeyRow[]> {
     return db.select().from(apiKeys).where(eq(apiKeys.company_id, companyId)).orderBy(desc(apiKeys.id));
   },

@@ -1,14 +1,18 @@
 import { type SQL, sql } from 'drizzle-orm';
+import type { CallerSource } from '../../core/auth-context.js';
 import type { Db } from '../../db/database.js';
 import { StatementCache } from '../../db/prepared.js';
 import type { LeadStatus } from '../../db/schema/index.js';
 import { likePattern } from '../../lib/sql.js';
+import { type CallerRead, readAsCaller } from '../api-keys/index.js';
 import { customFieldValuesRepository } from '../custom-field-values/index.js';
 import type { LeadListItemOut, LeadOut, LeadSort, LeadView } from './leads.schemas.js';
+import { type NoteJson, notesFromJson, notesJson } from './notes/lead-notes.repository.js';
 
-// The lead reads, each ONE named statement: the lead, its campaign, and its tags, assigned
-// users and partnership leads as JSON arrays (correlated subqueries, run for the page's rows
-// only), plus the exact count. Hand-written SQL, because the hot list needs what the query
+// The lead reads, each ONE named statement with its caller (readAsCaller: the API key is
+// verified in the same statement): the lead, its campaign, and its tags, assigned users and
+// partnership leads as JSON arrays (correlated subqueries, run for the page's rows only), plus
+// the exact count — or the lead with its notes. Hand-written SQL, because the hot list needs what the query
 // builder cannot say: a literal LIMIT. With `LIMIT $n` PostgreSQL costs the generic plan as if
 // 10% of the company's leads were read, prefers a custom plan and re-plans on every call (about
 // 0.4 ms of the database's CPU per request); with the page size in the text the generic plan is
@@ -166,39 +170,46 @@ function pageWindow(firstPageSize: number | undefined): SQL {
     : sql.raw(`LIMIT ${firstPageSize}`);
 }
 
-const OWN_LIVE = sql`l.company_id = ${ph('companyId')} AND l.deleted_at IS NULL`;
+/** The caller's live leads (`c` is the caller, see readAsCaller). */
+const OWN_LIVE = sql`l.company_id = c.company_id AND l.deleted_at IS NULL`;
 
 /** The company's live leads that pass the filters, as a WHERE condition on `l`. */
 const matching = (f: LeadFilter): SQL => sql.join([OWN_LIVE, ...conditions(f)], sql` AND `);
 
 /**
- * The exact count. Unfiltered, it is the sum of the company's counter slots (kept by a trigger,
- * migration 0005), not a count of 100,000 rows.
+ * The exact count, as a one-row relation `total`. Unfiltered, it is the sum of the company's
+ * counter slots (kept by a trigger, migration 0005), not a count of 100,000 rows. An aggregate in
+ * FROM runs once; as a scalar subquery in a select list it would be evaluated for every row of
+ * the page once the caller is a joined relation rather than a parameter.
  */
 function totalSql(f: LeadFilter): SQL {
   return conditions(f).length === 0
-    ? sql`(SELECT coalesce(sum(live), 0)::int FROM lead_counters WHERE company_id = ${ph('companyId')})`
-    : sql`(SELECT count(*)::int FROM leads l WHERE ${matching(f)})`;
+    ? sql`(SELECT coalesce(sum(live), 0)::int AS total FROM lead_counters WHERE company_id = c.company_id)`
+    : sql`(SELECT count(*)::int AS total FROM leads l WHERE ${matching(f)})`;
 }
 
 /**
- * The page and the count. The page walks the sort's index, stopping at the page's last lead
- * (filters other than search are checked on the way). A search instead finds its matching
- * leads once, with one trigram index scan, and both counts and sorts that set: a rare term
- * must not walk the whole created_at index, and the count needs every match anyway.
+ * The count, then the page (LEFT JOINed: an empty page still has its count). The page walks the
+ * sort's index, stopping at the page's last lead (filters other than search are checked on the
+ * way). A search instead finds its matching leads once, with one trigram index scan, and both
+ * counts and sorts that set: a rare term must not walk the whole created_at index, and the count
+ * needs every match anyway.
  */
 function listSql(f: LeadFilter, o: LeadOrder, firstPageSize: number | undefined): SQL {
   if (used(f, 'search')) {
     return sql`WITH matches AS MATERIALIZED (
         SELECT l.id, l.created_at, l.updated_at, l.company_name FROM leads l WHERE ${matching(f)})
-      SELECT ${ITEM_COLUMNS}, ${ITEM_RELATIONS}, (SELECT count(*)::int FROM matches) AS total
-      FROM (SELECT * FROM matches m ORDER BY ${orderBy(o, 'm')} ${pageWindow(firstPageSize)}) m
-      JOIN leads l ON l.id = m.id
-      ORDER BY ${orderBy(o, 'l')}`;
+      SELECT t.total, p.* FROM (SELECT count(*)::int AS total FROM matches) t
+      LEFT JOIN LATERAL (
+        SELECT ${ITEM_COLUMNS}, ${ITEM_RELATIONS}
+        FROM (SELECT * FROM matches m ORDER BY ${orderBy(o, 'm')} ${pageWindow(firstPageSize)}) m
+        JOIN leads l ON l.id = m.id) p ON true`;
   }
-  return sql`SELECT ${ITEM_COLUMNS}, ${ITEM_RELATIONS}, ${totalSql(f)} AS total
-    FROM (SELECT * FROM leads l WHERE ${matching(f)} ORDER BY ${orderBy(o, 'l')} ${pageWindow(firstPageSize)}) l
-    ORDER BY ${orderBy(o, 'l')}`;
+  return sql`SELECT t.total, p.* FROM ${totalSql(f)} t
+    LEFT JOIN LATERAL (
+      SELECT ${ITEM_COLUMNS}, ${ITEM_RELATIONS}
+      FROM (SELECT * FROM leads l WHERE ${matching(f)} ORDER BY ${orderBy(o, 'l')} ${pageWindow(firstPageSize)}) l
+    ) p ON true`;
 }
 
 /** The filters used (and the view), then the order: `q_vsent` + `desc_created_at`. */
@@ -213,17 +224,16 @@ function shapeName(f: LeadFilter, o: LeadOrder): string {
 // used are named; the rest are planned per call.
 const statements = new StatementCache(200);
 
-/** A page of the company's live leads and the exact number of those matching. */
+/** A page of the caller's live leads and the exact number of those matching. */
 export async function listLeads(
   db: Db,
-  companyId: number,
+  caller: CallerSource,
   f: LeadFilter,
   o: LeadOrder,
   page: { limit: number; offset: number },
-): Promise<{ rows: LeadListItemOut[]; total: number }> {
+): Promise<CallerRead<LeadListItemOut> & { total: number }> {
   const name = shapeName(f, o);
   const params = {
-    companyId,
     // The column is lower-cased: so is the term, with its % and _ taken literally.
     search: f.search === undefined ? undefined : likePattern(f.search.toLowerCase()),
     statuses: f.statuses,
@@ -235,21 +245,19 @@ export async function listLeads(
     ...page,
   };
   const first = page.offset === 0 ? page.limit : undefined;
-  const list = statements.get<ItemRow & { total: number }>(
+  const { found, rows } = await readAsCaller<ItemRow & { total: number }>(
     db,
+    statements,
     `leads_${name}_${first === undefined ? 'next' : `first${first}`}`,
-    () => listSql(f, o, first),
+    caller,
+    () => ({ body: listSql(f, o, first), order: orderBy(o, 'r') }),
+    params,
   );
-  const found = await list.execute(params);
-  const rows = found.map(({ total: _, ...row }) => toItem(row));
-  if (found[0]) return { rows, total: found[0].total };
-  const count = statements.get<{ total: number }>(
-    db,
-    `leads_${name}_count`,
-    () => sql`SELECT ${totalSql(f)} AS total`,
-  );
-  const [counted] = await count.execute(params);
-  return { rows, total: counted?.total ?? 0 };
+  return {
+    found,
+    rows: rows.filter((row) => row.id !== null).map(({ total: _, ...row }) => toItem(row)),
+    total: rows[0]?.total ?? 0,
+  };
 }
 
 // ---- one lead ----
@@ -272,19 +280,32 @@ const GET_LEAD = sql`SELECT ${ITEM_COLUMNS}, ${ITEM_RELATIONS},
     (SELECT coalesce(json_agg(json_build_object('id', a.company_partnership_id,
         'attributed_date', a.attributed_date, 'series', a.series) ORDER BY a.series), '[]')
       FROM lead_attributions a WHERE a.lead_id = l.id) AS attributions,
-    l.integration_name, l.integration_custom_fields, l.powerups, l.partnership_lead_input, l.partner_custom_fields
+    l.integration_name, l.integration_custom_fields, l.powerups, l.partnership_lead_input, l.partner_custom_fields,
+    ${notesJson(sql`l.company_id`, sql`l.id`)} AS notes
   FROM leads l WHERE l.id = ${ph('id')} AND ${OWN_LIVE}`;
 
-/** A live lead of the company with everything but its notes; undefined when there is none. */
+/** A live lead of the caller's company with its notes; undefined when there is none. */
 export async function getLead(
   db: Db,
-  companyId: number,
+  caller: CallerSource,
   id: number,
-): Promise<Omit<LeadOut, 'notes'> | undefined> {
-  const [row] = await statements.get<LeadRow>(db, 'leads_get', () => GET_LEAD).execute({ id, companyId });
-  if (!row) return undefined;
+): Promise<{ found: CallerRead<LeadOut>['found']; lead: LeadOut | undefined }> {
+  const { found, rows } = await readAsCaller<LeadRow & { notes: NoteJson[] }>(
+    db,
+    statements,
+    'leads_get',
+    caller,
+    () => ({ body: GET_LEAD }),
+    { id },
+  );
+  const row = rows[0];
+  if (!row || row.id === null) return { found, lead: undefined };
   return {
-    ...toItem(row),
-    attributions: row.attributions.map((a) => ({ ...a, attributed_date: new Date(a.attributed_date) })),
+    found,
+    lead: {
+      ...toItem(row),
+      attributions: row.attributions.map((a) => ({ ...a, attributed_date: new Date(a.attributed_date) })),
+      notes: notesFromJson(row.notes),
+    },
   };
 }

@@ -47,7 +47,7 @@ export const leadsRoutes: FastifyPluginAsyncZod<{ leads: LeadService }> = async 
   app.get(
     '/leads',
     {
-      config: { role: 'member' },
+      config: { role: 'member', foldsAuth: true },
       schema: {
         operationId: 'listLeads',
         tags,
@@ -58,7 +58,7 @@ export const leadsRoutes: FastifyPluginAsyncZod<{ leads: LeadService }> = async 
         response: { 200: listOf(LeadListItem), ...readErrors },
       },
     },
-    (req) => leads.list(req.auth, req.query),
+    (req) => leads.list(req.caller, req.query),
   );
 
   app.post(
@@ -97,7 +97,7 @@ export const leadsRoutes: FastifyPluginAsyncZod<{ leads: LeadService }> = async 
   app.get(
     '/leads/:id',
     {
-      config: { role: 'member' },
+      config: { role: 'member', foldsAuth: true },
       schema: {
         operationId: 'getLead',
         tags,
@@ -108,7 +108,7 @@ export const leadsRoutes: FastifyPluginAsyncZod<{ leads: LeadService }> = async 
         response: { 200: Lead, ...readErrors, ...notFoundResponse },
       },
     },
-    (req) => leads.getOrThrow(req.auth.companyId, req.params.id),
+    (req) => leads.get(req.caller, req.params.id),
   );
 
   app.patch(

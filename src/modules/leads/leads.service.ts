@@ -1,4 +1,4 @@
-import type { AuthContext } from '../../core/auth-context.js';
+import type { AuthContext, RequestCaller } from '../../core/auth-context.js';
 import { ApiError } from '../../core/errors.js';
 import { FieldProblems } from '../../core/field-problems.js';
 import type { ResponseRecorder } from '../../core/idempotency.js';
@@ -17,7 +17,6 @@ import {
   type UpdateLeadInput,
 } from './leads.schemas.js';
 import * as update from './leads.update.js';
-import { notesForLead } from './notes/lead-notes.repository.js';
 
 type Caller = Pick<AuthContext, 'companyId' | 'userId' | 'keyId'>;
 
@@ -37,15 +36,16 @@ export class LeadService {
 
   // ---- reads ----
 
-  async list(caller: Caller, q: ListLeadsInput & Page) {
+  /** One statement, the API key's verification included (see readAsCaller). */
+  async list(caller: RequestCaller, q: ListLeadsInput & Page) {
     if (q.assigned && q.unassigned) {
       const problems = new FieldProblems('querystring');
       problems.add(['unassigned'], 'cannot be combined with assigned=1');
       problems.throwIfAny();
     }
-    const { rows, total } = await listLeads(
+    const { found, rows, total } = await listLeads(
       this.db,
-      caller.companyId,
+      caller.source,
       {
         search: q.search,
         statuses: q.status,
@@ -61,16 +61,16 @@ export class LeadService {
       { by: q.sort.replace(/^-/, '') as LeadSort, descending: q.sort.startsWith('-') },
       { limit: q.pageSize, offset: pageOffset(q) },
     );
+    await caller.accept(found);
     return { data: rows, meta: pageMeta(total, q.pageSize) };
   }
 
-  async getOrThrow(companyId: number, id: number): Promise<LeadOut> {
-    const [lead, notes] = await Promise.all([
-      getLead(this.db, companyId, id),
-      notesForLead(this.db, companyId, id),
-    ]);
+  /** The lead with its notes, in one statement with the API key's verification. */
+  async get(caller: RequestCaller, id: number): Promise<LeadOut> {
+    const { found, lead } = await getLead(this.db, caller.source, id);
+    await caller.accept(found);
     if (!lead) throw notFound();
-    return { ...lead, notes };
+    return lead;
   }
 
   // ---- commands ----

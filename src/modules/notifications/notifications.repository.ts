@@ -1,5 +1,4 @@
-import { and, desc, eq, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
-import { type Page, pageOffset } from '../../core/pagination.js';
+import { and, eq, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.js';
 import { apiKeys, leadNotes, notifications, users } from '../../db/schema/index.js';
 import { NOTIFICATION_REASONS } from '../events/index.js';
@@ -51,25 +50,10 @@ export async function insertNotifications(tx: Executor, rows: NewNotification[])
   return inserted;
 }
 
-const ofUser = (userId: number, unreadOnly = false): SQL | undefined =>
+const _ofUser = (userId: number, unreadOnly = false): SQL | undefined =>
   and(eq(notifications.user_id, userId), unreadOnly ? isNull(notifications.read_at) : undefined);
 
 export const notificationsRepository = {
-  async list(db: Executor, userId: number, unreadOnly: boolean, page: Page) {
-    const where = ofUser(userId, unreadOnly);
-    const [rows, [count]] = await Promise.all([
-      db
-        .select()
-        .from(notifications)
-        .where(where)
-        .orderBy(desc(notifications.id))
-        .limit(page.pageSize)
-        .offset(pageOffset(page)),
-      db.select({ n: sql<number>`count(*)::int` }).from(notifications).where(where),
-    ]);
-    return { rows, total: count?.n ?? 0 };
-  },
-
   /** Marks one read (keeping the first read time); undefined when it is not the user's. */
   async markRead(db: Executor, userId: number, id: number): Promise<NotificationRow | undefined> {
     const [row] = await db

@@ -41,7 +41,7 @@ export const notificationsRoutes: FastifyPluginAsyncZod<{
   app.get(
     '/notifications',
     {
-      config: { role: 'member' },
+      config: { role: 'member', foldsAuth: true },
       schema: {
         operationId: 'listNotifications',
         tags,
@@ -52,7 +52,7 @@ export const notificationsRoutes: FastifyPluginAsyncZod<{
         response: { 200: listOf(Notification), ...readErrors, ...userErrors },
       },
     },
-    (req) => notifications.list(req.auth, req.query),
+    (req) => notifications.list(req.caller, req.query),
   );
 
   app.get(

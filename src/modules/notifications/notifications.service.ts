@@ -1,8 +1,9 @@
-import type { AuthContext } from '../../core/auth-context.js';
+import type { AuthContext, RequestCaller } from '../../core/auth-context.js';
 import { ApiError, badRequest, notFound } from '../../core/errors.js';
 import { type Page, pageMeta } from '../../core/pagination.js';
 import type { Db } from '../../db/database.js';
-import { type NotificationRow, notificationsRepository as repo } from './notifications.repository.js';
+import { type ListedNotification, listNotifications } from './notifications.reads.js';
+import { notificationsRepository as repo } from './notifications.repository.js';
 import type { ListNotificationsInput, NotificationOut } from './notifications.schemas.js';
 
 type Caller = Pick<AuthContext, 'companyId' | 'userId' | 'role'>;
@@ -10,7 +11,7 @@ type Caller = Pick<AuthContext, 'companyId' | 'userId' | 'role'>;
 export const NO_USER_MESSAGE =
   'Notifications belong to users, and this API key was created without one: use a key created by a user';
 
-export function toNotification(row: NotificationRow): NotificationOut {
+export function toNotification(row: ListedNotification): NotificationOut {
   return {
     id: row.id,
     uuid: row.uuid,
@@ -25,25 +26,42 @@ export function toNotification(row: NotificationRow): NotificationOut {
   };
 }
 
+/**
+ * Whose notifications `caller` reads: its user's, or, for an admin, `requested` when that is a
+ * user of the same company (`isUser` tells, asked only then).
+ */
+export async function targetOf(
+  caller: Caller,
+  requested: number | undefined,
+  isUser: () => boolean | Promise<boolean>,
+): Promise<number> {
+  if (caller.userId === null) throw badRequest(NO_USER_MESSAGE);
+  if (requested === undefined || requested === caller.userId) return caller.userId;
+  if (caller.role !== 'admin') {
+    throw new ApiError('forbidden', "Only an admin's API key may read another user's notifications");
+  }
+  if (!(await isUser())) throw notFound('User');
+  return requested;
+}
+
 /** Per-user notifications: an API key acts as the user who created it. */
 export class NotificationService {
   constructor(private readonly db: Db) {}
 
   /** The key's user; or, for an admin's key, `requested` when it is a user of the same company. */
   async targetUser(caller: Caller, requested?: number): Promise<number> {
-    if (caller.userId === null) throw badRequest(NO_USER_MESSAGE);
-    if (requested === undefined || requested === caller.userId) return caller.userId;
-    if (caller.role !== 'admin') {
-      throw new ApiError('forbidden', "Only an admin's API key may read another user's notifications");
-    }
-    if (!(await repo.userRole(this.db, caller.companyId, requested))) throw notFound('User');
-    return requested;
+    return targetOf(
+      caller,
+      requested,
+      async () => (await repo.userRole(this.db, caller.companyId, requested!)) !== undefined,
+    );
   }
 
-  async list(caller: Caller, q: ListNotificationsInput & Page) {
-    const userId = await this.targetUser(caller, q.userId);
-    const { rows, total } = await repo.list(this.db, userId, q.unread === true, q);
-    return { data: rows.map(toNotification), meta: pageMeta(total, q.pageSize) };
+  /** One statement, the API key's verification included (see readAsCaller). */
+  async list(caller: RequestCaller, q: ListNotificationsInput & Page) {
+    const read = await listNotifications(this.db, caller.source, q.userId, q.unread === true, q);
+    await targetOf(await caller.accept(read.found), q.userId, () => read.requestedIsUser);
+    return { data: read.rows.map(toNotification), meta: pageMeta(read.total, q.pageSize) };
   }
 
   async markRead(caller: Caller, id: number): Promise<NotificationOut> {

@@ -33,7 +33,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
     app.get(
       base,
       {
-        config: { role: 'member' },
+        config: { role: 'member', foldsAuth: true },
         schema: {
           operationId: `list${noun}s`,
           tags,
@@ -44,7 +44,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
           response: { 200: listOf(Partner), ...readErrors },
         },
       },
-      (req) => partners.list(req.auth, req.query),
+      (req) => partners.list(req.caller, req.query),
     );
 
     app.post(
@@ -76,7 +76,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
     app.get(
       `${base}/:id`,
       {
-        config: { role: 'member' },
+        config: { role: 'member', foldsAuth: true },
         schema: {
           operationId: `get${noun}`,
           tags,
@@ -85,7 +85,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
           response: { 200: Partner, ...readErrors, ...notFoundResponse },
         },
       },
-      (req) => partners.getOrThrow(req.auth.companyId, req.params.id),
+      (req) => partners.get(req.caller, req.params.id),
     );
 
     app.patch(
@@ -162,7 +162,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
     app.get(
       `${base}/:id/users`,
       {
-        config: { role: 'member' },
+        config: { role: 'member', foldsAuth: true },
         schema: {
           operationId: `list${noun}Users`,
           tags,
@@ -174,7 +174,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
           response: { 200: listOf(PartnerUser), ...readErrors, ...notFoundResponse },
         },
       },
-      (req) => partners.partnerUsers(req.auth.companyId, req.params.id, req.query),
+      (req) => partners.partnerUsers(req.caller, req.params.id, req.query),
     );
   }
 };

@@ -1,3 +1,4 @@
+import type { AuthContext, RequestCaller } from '../../core/auth-context.js';
 import { ApiError, notFound } from '../../core/errors.js';
 import { FieldProblems } from '../../core/field-problems.js';
 import { type Page, pageMeta } from '../../core/pagination.js';
@@ -5,7 +6,8 @@ import type { Db } from '../../db/database.js';
 import { isUniqueViolation, pgConstraint } from '../../db/errors.js';
 import type { InvitationService, PartnerInvitationOut } from '../accounts/index.js';
 import * as create from './partners.create.js';
-import { type PartnerSort, partnersRepository as repo, type Side } from './partners.repository.js';
+import { getPartner, listPartners, listPartnerUsers, type PartnerSort } from './partners.reads.js';
+import { partnersRepository as repo } from './partners.repository.js';
 import * as respond from './partners.respond.js';
 import { type Caller, notPending } from './partners.rules.js';
 import type {
@@ -34,31 +36,39 @@ export class PartnerService {
     private readonly inviter?: PartnerInviter,
   ) {}
 
-  private async sideOrThrow(companyId: number, id: number): Promise<Side> {
-    const side = await repo.side(this.db, companyId, id);
-    if (!side) throw notFound('Partner');
-    return side;
-  }
-
+  /** The caller's side of a partnership, in one statement (also what writes answer with). */
   async getOrThrow(companyId: number, id: number): Promise<PartnerOut> {
-    const side = await repo.sideById(this.db, companyId, id);
-    if (!side) throw notFound('Partner');
-    return toPartner(side);
+    const { partner } = await getPartner(this.db, { kind: 'known', companyId, userId: null }, id);
+    if (!partner) throw notFound('Partner');
+    return partner;
   }
 
-  async list(caller: Caller, q: ListPartnersInput & Page) {
-    const problems = new FieldProblems('querystring');
-    if (q.view === 'assigned' && caller.userId === null) {
-      problems.add(['view'], "'assigned' needs an API key created by a user; this key has none");
-    }
-    if (q.assigned && q.unassigned) problems.add(['unassigned'], 'cannot be combined with assigned=1');
-    problems.throwIfAny();
-    const { rows, total } = await repo.list(
+  /** GET /v1/partners/{id}: one statement, the API key's verification included (see readAsCaller). */
+  async get(caller: RequestCaller, id: number): Promise<PartnerOut> {
+    const { found, partner } = await getPartner(this.db, caller.source, id);
+    await caller.accept(found);
+    if (!partner) throw notFound('Partner');
+    return partner;
+  }
+
+  /** A page of partners in one statement, the API key's verification included. */
+  async list(caller: RequestCaller, q: ListPartnersInput & Page) {
+    const problems = (auth: AuthContext) => {
+      const found = new FieldProblems('querystring');
+      if (q.view === 'assigned' && auth.userId === null) {
+        found.add(['view'], "'assigned' needs an API key created by a user; this key has none");
+      }
+      if (q.assigned && q.unassigned) found.add(['unassigned'], 'cannot be combined with assigned=1');
+      return found;
+    };
+    // A refused combination is answered before any read; its problems name the caller's user.
+    if (q.assigned && q.unassigned) problems(await caller.resolve()).throwIfAny();
+    const { found, rows, total } = await listPartners(
       this.db,
-      caller.companyId,
+      caller.source,
       {
         search: q.search || undefined,
-        assignedTo: q.view === 'assigned' ? (caller.userId ?? undefined) : undefined,
+        assignedToCaller: q.view === 'assigned',
         users: q.users,
         partnerType: q.view === 'referral' || q.view === 'reseller' ? q.view : undefined,
         stages: q.stages,
@@ -72,7 +82,9 @@ export class PartnerService {
       { by: q.sort.replace(/^-/, '') as PartnerSort['by'], descending: q.sort.startsWith('-') },
       q,
     );
-    return { data: rows.map(toPartner), meta: pageMeta(total, q.pageSize) };
+    // A key without a user has no partners of its own (the statement found none): a 400.
+    problems(await caller.accept(found)).throwIfAny();
+    return { data: rows, meta: pageMeta(total, q.pageSize) };
   }
 
   /**
@@ -134,9 +146,11 @@ export class PartnerService {
     if (!(await repo.deletePartnership(this.db, companyId, id))) throw notFound('Partner');
   }
 
-  async partnerUsers(companyId: number, id: number, page: Page) {
-    const side = await this.sideOrThrow(companyId, id);
-    const { rows, total } = await repo.partnerUsers(this.db, side, page);
+  /** The partner company's users the caller may see: one statement with its caller. */
+  async partnerUsers(caller: RequestCaller, id: number, page: Page) {
+    const { found, sideFound, rows, total } = await listPartnerUsers(this.db, caller.source, id, page);
+    await caller.accept(found);
+    if (!sideFound) throw notFound('Partner');
     return { data: rows satisfies PartnerUserOut[], meta: pageMeta(total, page.pageSize) };
   }
 }

@@ -12,7 +12,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UserService }> = async 
   app.get(
     '/users',
     {
-      config: { role: 'member' },
+      config: { role: 'member', foldsAuth: true },
       schema: {
         operationId: 'listUsers',
         tags,
@@ -22,13 +22,13 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UserService }> = async 
         response: { 200: listOf(User), ...readErrors },
       },
     },
-    (req) => users.list(req.auth.companyId, req.query),
+    (req) => users.list(req.caller, req.query),
   );
 
   app.get(
     '/users/:id',
     {
-      config: { role: 'member' },
+      config: { role: 'member', foldsAuth: true },
       schema: {
         operationId: 'getUser',
         tags,
@@ -37,7 +37,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UserService }> = async 
         response: { 200: User, ...readErrors, ...notFoundResponse },
       },
     },
-    (req) => users.getOrThrow(req.auth.companyId, req.params.id),
+    (req) => users.get(req.caller, req.params.id),
   );
 
   app.post(

@@ -1,7 +1,9 @@
+import type { RequestCaller } from '../../core/auth-context.js';
 import { notFound } from '../../core/errors.js';
 import { type Page, pageMeta } from '../../core/pagination.js';
 import type { Db } from '../../db/database.js';
 import * as commands from './users.commands.js';
+import { getUser, listUsers, type UserOut } from './users.reads.js';
 import { type UserRow, usersRepository } from './users.repository.js';
 import type { CreateUserInput, ListUsersInput, UpdateUserInput } from './users.schemas.js';
 
@@ -14,14 +16,24 @@ export class UserService {
     return row;
   }
 
-  async list(companyId: number, q: ListUsersInput & Page) {
-    const { rows, total } = await usersRepository.list(
+  /** A page of users: one statement, the API key's verification included (see readAsCaller). */
+  async list(caller: RequestCaller, q: ListUsersInput & Page) {
+    const { found, rows, total } = await listUsers(
       this.db,
-      companyId,
+      caller.source,
       { search: q.search || undefined, role: q.role, includeDisabled: q.indirect !== undefined },
       q,
     );
+    await caller.accept(found);
     return { data: rows, meta: pageMeta(total, q.pageSize) };
+  }
+
+  /** A user of the caller's company, in one statement with the API key's verification. */
+  async get(caller: RequestCaller, id: number): Promise<UserOut> {
+    const { found, user } = await getUser(this.db, caller.source, id);
+    await caller.accept(found);
+    if (!user) throw notFound('User');
+    return user;
   }
 
   /** Creates the user and its `users.create` event (`{user}`: the public fields), in one statement. */

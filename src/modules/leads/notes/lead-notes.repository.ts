@@ -1,7 +1,6 @@
-import { and, desc, eq, isNull, type SQL, type SQLChunk, sql } from 'drizzle-orm';
+import { and, eq, isNull, type SQL, type SQLChunk, sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
-import { type Page, pageOffset } from '../../../core/pagination.js';
-import type { Db, Executor } from '../../../db/database.js';
+import type { Executor } from '../../../db/database.js';
 import { StatementCache } from '../../../db/prepared.js';
 import { leadNotes, leads, users } from '../../../db/schema/index.js';
 import type { LeadNoteOut } from './lead-notes.schemas.js';
@@ -53,9 +52,6 @@ export function toLeadNote(row: NoteRow): LeadNoteOut {
   };
 }
 
-// Newest first, on the (lead_id, id) index.
-const newestFirst = desc(leadNotes.id);
-
 /** What notesJson's array holds once pg has parsed it: the timestamps are still strings. */
 export type NoteJson = Omit<LeadNoteOut, 'content' | 'created_at' | 'updated_at'> & {
   created_at: string;
@@ -101,19 +97,6 @@ export async function notesForLead(db: Executor, companyId: number, leadId: numb
 }
 
 export const leadNotesRepository = {
-  async list(db: Db, companyId: number, leadId: number, page: Page) {
-    // The page and the exact count run concurrently on two pooled connections.
-    const [rows, [count]] = await Promise.all([
-      selectNotes(db)
-        .where(ofLead(companyId, leadId))
-        .orderBy(newestFirst)
-        .limit(page.pageSize)
-        .offset(pageOffset(page)),
-      db.select({ n: sql<number>`count(*)::int` }).from(leadNotes).where(ofLead(companyId, leadId)),
-    ]);
-    return { rows: rows.map(toLeadNote), total: count?.n ?? 0 };
-  },
-
   /** A note of a live lead of the company, with its author. */
   async byId(db: Executor, companyId: number, leadId: number, noteId: number): Promise<NoteRow | undefined> {
     const [row] = await db

@@ -25,7 +25,7 @@ export const leadNotesRoutes: FastifyPluginAsyncZod<{ leadNotes: LeadNoteService
   app.get(
     '/leads/:id/notes',
     {
-      config: { role: 'member' },
+      config: { role: 'member', foldsAuth: true },
       schema: {
         operationId: 'listLeadNotes',
         tags,
@@ -36,13 +36,13 @@ export const leadNotesRoutes: FastifyPluginAsyncZod<{ leadNotes: LeadNoteService
         response: { 200: listOf(LeadNote), ...readErrors, ...notFoundResponse },
       },
     },
-    (req) => leadNotes.list(req.auth.companyId, req.params.id, req.query),
+    (req) => leadNotes.list(req.caller, req.params.id, req.query),
   );
 
   app.get(
     '/leads/:id/notes/:noteId',
     {
-      config: { role: 'member' },
+      config: { role: 'member', foldsAuth: true },
       schema: {
         operationId: 'getLeadNote',
         tags,
@@ -51,7 +51,7 @@ export const leadNotesRoutes: FastifyPluginAsyncZod<{ leadNotes: LeadNoteService
         response: { 200: LeadNote, ...readErrors, ...notFoundResponse },
       },
     },
-    (req) => leadNotes.getOrThrow(req.auth.companyId, req.params.id, req.params.noteId),
+    (req) => leadNotes.get(req.caller, req.params.id, req.params.noteId),
   );
 
   app.post(

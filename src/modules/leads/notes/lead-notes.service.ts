@@ -1,11 +1,11 @@
+import type { RequestCaller } from '../../../core/auth-context.js';
 import { notFound } from '../../../core/errors.js';
 import { type Page, pageMeta } from '../../../core/pagination.js';
 import type { Db } from '../../../db/database.js';
-import { findLiveLeadId } from '../leads.repository.js';
 import { type Actor, leadNotFound } from './lead-notes.command.js';
 import * as create from './lead-notes.create.js';
 import * as remove from './lead-notes.delete.js';
-import { leadNotesRepository as repo, toLeadNote } from './lead-notes.repository.js';
+import { getNote, listNotes } from './lead-notes.reads.js';
 import type {
   CreateLeadNoteInput,
   LeadNoteOut,
@@ -18,21 +18,20 @@ import * as update from './lead-notes.update.js';
 export class LeadNoteService {
   constructor(private readonly db: Db) {}
 
-  async list(companyId: number, leadId: number, page: Page) {
-    const [lead, { rows, total }] = await Promise.all([
-      findLiveLeadId(this.db, companyId, leadId),
-      repo.list(this.db, companyId, leadId, page),
-    ]);
-    if (lead === undefined) throw leadNotFound();
+  /** The lead's notes: one statement, the API key's verification included (see readAsCaller). */
+  async list(caller: RequestCaller, leadId: number, page: Page) {
+    const { found, leadLive, rows, total } = await listNotes(this.db, caller.source, leadId, page);
+    await caller.accept(found);
+    if (!leadLive) throw leadNotFound();
     return { data: rows, meta: pageMeta(total, page.pageSize) };
   }
 
-  async getOrThrow(companyId: number, leadId: number, noteId: number): Promise<LeadNoteOut> {
-    const note = await repo.byId(this.db, companyId, leadId, noteId);
-    if (note) return toLeadNote(note);
-    // Which is missing: the lead, or only the note?
-    if ((await findLiveLeadId(this.db, companyId, leadId)) === undefined) throw leadNotFound();
-    throw notFound('Note');
+  async get(caller: RequestCaller, leadId: number, noteId: number): Promise<LeadNoteOut> {
+    const { found, leadLive, note } = await getNote(this.db, caller.source, leadId, noteId);
+    await caller.accept(found);
+    if (!leadLive) throw leadNotFound();
+    if (!note) throw notFound('Note');
+    return note;
   }
 
   async create(actor: Actor, leadId: number, input: CreateLeadNoteInput): Promise<LeadNoteOut> {

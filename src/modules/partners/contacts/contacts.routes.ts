@@ -16,7 +16,7 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ contacts: ContactService }>
   app.get(
     '/contacts',
     {
-      config: { role: 'member' },
+      config: { role: 'member', foldsAuth: true },
       schema: {
         operationId: 'listContacts',
         tags,
@@ -25,13 +25,13 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ contacts: ContactService }>
         response: { 200: listOf(Contact), ...readErrors },
       },
     },
-    (req) => contacts.list(req.auth.companyId, req.query),
+    (req) => contacts.list(req.caller, req.query),
   );
 
   app.get(
     '/contacts/:id',
     {
-      config: { role: 'member' },
+      config: { role: 'member', foldsAuth: true },
       schema: {
         operationId: 'getContact',
         tags,
@@ -40,7 +40,7 @@ export const contactsRoutes: FastifyPluginAsyncZod<{ contacts: ContactService }>
         response: { 200: Contact, ...readErrors, ...notFoundResponse },
       },
     },
-    (req) => contacts.getOrThrow(req.auth.companyId, req.params.id),
+    (req) => contacts.get(req.caller, req.params.id),
   );
 
   app.post(

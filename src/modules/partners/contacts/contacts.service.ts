@@ -1,9 +1,11 @@
+import type { RequestCaller } from '../../../core/auth-context.js';
 import { ApiError, notFound } from '../../../core/errors.js';
 import { type Page, pageMeta } from '../../../core/pagination.js';
 import type { Db } from '../../../db/database.js';
 import { isUniqueViolation } from '../../../db/errors.js';
 import * as create from './contacts.create.js';
 import { toContact } from './contacts.payload.js';
+import { getContact, listContacts } from './contacts.reads.js';
 import { contactsRepository as repo } from './contacts.repository.js';
 import type {
   ContactOut,
@@ -20,20 +22,30 @@ const duplicateEmail = (email: string) =>
 export class ContactService {
   constructor(private readonly db: Db) {}
 
+  /** A contact of the company, in one statement (also what writes answer with). */
   async getOrThrow(companyId: number, id: number): Promise<ContactOut> {
-    const contact = await repo.byId(this.db, companyId, id);
+    const { contact } = await getContact(this.db, { kind: 'known', companyId, userId: null }, id);
     if (!contact) throw notFound('Contact');
-    return toContact(contact);
+    return contact;
   }
 
-  async list(companyId: number, q: ListContactsInput & Page) {
-    const { rows, total } = await repo.list(
+  /** GET /v1/contacts/{id}: one statement, the API key's verification included (see readAsCaller). */
+  async get(caller: RequestCaller, id: number): Promise<ContactOut> {
+    const { found, contact } = await getContact(this.db, caller.source, id);
+    await caller.accept(found);
+    if (!contact) throw notFound('Contact');
+    return contact;
+  }
+
+  async list(caller: RequestCaller, q: ListContactsInput & Page) {
+    const { found, rows, total } = await listContacts(
       this.db,
-      companyId,
+      caller.source,
       { partnershipId: q.partnership_id, search: q.search || undefined },
       q,
     );
-    return { data: rows.map(toContact), meta: pageMeta(total, q.pageSize) };
+    await caller.accept(found);
+    return { data: rows, meta: pageMeta(total, q.pageSize) };
   }
 
   async create(
