@@ -165,5 +165,6 @@ describe('openapi: a generated client', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
+    // A whole TypeScript program: seconds on a quiet machine, more on a busy one.
+  }, 120_000);
 });

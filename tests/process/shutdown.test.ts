@@ -172,7 +172,7 @@ it('SIGTERM: in-flight requests finish with 2xx, new connections are refused, ex
   }
   expect(output).not.toMatch(/authorization/i);
   expect(server.stderr).toBe('');
-});
+}, 90_000);
 
 it('SIGTERM on an idle server exits 0 at once; a second signal is not needed', async () => {
   const server = await ServerProcess.start(childEnv(ctx.dbUrl, { LOG_LEVEL: 'info' }));

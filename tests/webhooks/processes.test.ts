@@ -190,7 +190,7 @@ it('two server processes on one database deliver each of 50 events exactly once,
     for (const s of servers) s.kill('SIGTERM');
     await Promise.all(servers.map((s) => s.waitForExit(10_000)));
   }
-});
+}, 90_000);
 
 it('SIGTERM gives a send still in flight back untried; the next server delivers it', async () => {
   const { hook, server, webhook, release } = await deliveryInFlight();
