@@ -139,7 +139,7 @@ export async function seedDemo(db: Db, logger: Logger): Promise<{ companies: Dem
   );
   const bSide = received.data.find((p) => p.partnership_id === invite.partnership_id);
   if (!bSide) throw new Error('the invited company does not see the partnership');
-  await partners.respond(b.id, bSide.id, 'accept');
+  await partners.respond({ companyId: b.id, userId: null }, bSide.id, 'accept');
 
   a.partners.push({
     id: invite.id,

@@ -1,7 +1,17 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DemoCompany } from '../../src/cli/seed.js';
+import { insertNotifications } from '../../src/modules/notifications/notifications.repository.js';
 import { type ApiResponse, uniq, useTestApp } from '../helpers/app.js';
+import {
+  makeCategory,
+  makeCustomField,
+  makeStage,
+  makeTag,
+  makeTier,
+} from '../helpers/catalogue-factories.js';
+import { makeTenant } from '../helpers/factories.js';
 import { campaignBody, demo, seedExampleBody } from '../helpers/leads.js';
+import { invite } from '../helpers/notifications.js';
 import { newDomain, partnerBody } from '../helpers/partners.js';
 
 // Guards that cannot drift, without timing anything (issue 10 §5): the number of statements each
@@ -65,25 +75,325 @@ async function newPartner(): Promise<{ id: number; partnership_id: number }> {
   return res.body;
 }
 
+/** A pending invitation from `me` to a new company: its side's id, and its (warmed) write key. */
+async function received(): Promise<{ id: number; key: string }> {
+  const them = await makeTenant(ctx.t.database.db);
+  const { theirs } = await invite(api(), key(), them);
+  expect((await api().get('/v1/users', { key: them.writeKey })).status).toBe(200);
+  return { id: theirs.id, key: them.writeKey };
+}
+
+/** Partner catalogue entries of `me` (made once): a stage, tier, category, tag and custom field. */
+let catalogue:
+  | Promise<{ stage: string; tier: number; category: number; tag: number; field: number }>
+  | undefined;
+function partnerCatalogue() {
+  const db = ctx.t.database.db;
+  catalogue ??= (async () => ({
+    stage: (await makeStage(db, me.id)).uuid,
+    tier: (await makeTier(db, me.id)).id,
+    category: (await makeCategory(db, me.id)).id,
+    tag: (await makeTag(db, me.id)).id,
+    field: (await makeCustomField(db, me.id, 'number')).id,
+  }))();
+  return catalogue;
+}
+
+/** A create body naming every kind of reference. */
+async function fullPartnerBody(domain: string) {
+  const c = await partnerCatalogue();
+  return partnerBody(domain, {
+    emails: [{ email: `ann@${domain}`, tags: [c.tag] }, { email: `bob@${domain}` }],
+    stageUuid: c.stage,
+    tierId: c.tier,
+    categoryId: c.category,
+    tags: [c.tag],
+    assignedUsers: [me.users[0]!.id],
+    customFields: [{ customFieldId: c.field, type: 'number', value: { number: 3 } }],
+  });
+}
+
+async function contact(): Promise<number> {
+  const body = { partnership_id: (await newPartner()).id, email: `bo-${uniq()}@example.test` };
+  const res = await api().post('/v1/contacts', { key: key(), body });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.id;
+}
+
+async function user(role: 'admin' | 'partnerships'): Promise<{ id: number }> {
+  const res = await api().post('/v1/users', {
+    key: key(),
+    body: { email: `u-${uniq()}@example.test`, role },
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body;
+}
+
+// ---- catalogues, webhooks, api keys ----
+
+/** Creates an entry through the API (not counted); returns its id. */
+async function created(path: string, body: unknown): Promise<number> {
+  const res = await api().post(path, { key: key(), body });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.id;
+}
+const del = (path: string) => () => api().delete(path, { key: key() });
+
+interface CatalogueKind {
+  path: string;
+  create: () => Record<string, unknown>;
+  update: Record<string, unknown>;
+  budgets: { create: number; update: number; delete: number };
+}
+
+const CATALOGUES: CatalogueKind[] = [
+  {
+    path: '/v1/tags',
+    create: () => ({ label: `Tag ${uniq()}`, association: 'lead' }),
+    update: { label: `Tag ${uniq()}`, association: 'lead' },
+    budgets: { create: 2, update: 2, delete: 2 },
+  },
+  {
+    path: '/v1/tiers',
+    create: () => ({ label: `Tier ${uniq()}` }),
+    update: { text_color: '#000000' },
+    budgets: { create: 2, update: 2, delete: 2 },
+  },
+  {
+    path: '/v1/categories',
+    create: () => ({ label: `Category ${uniq()}` }),
+    update: { partner_type: 'referral' },
+    budgets: { create: 2, update: 2, delete: 2 },
+  },
+  {
+    path: '/v1/stages/partner-stages',
+    create: () => ({ label: `Stage ${uniq()}`, partner_type: 'referral' }),
+    update: { phase: 'evaluation' },
+    budgets: { create: 2, update: 2, delete: 2 },
+  },
+  {
+    path: '/v1/stages/lead-deal-stages',
+    create: () => ({ label: `Stage ${uniq()}`, phase: 'negotiation' }),
+    update: { series: 7 },
+    budgets: { create: 2, update: 2, delete: 2 },
+  },
+  {
+    path: '/v1/custom-fields',
+    create: () => ({ label: `Field ${uniq()}`, type: 'text', category: 'lead' }),
+    update: { label: `Field ${uniq()}`, type: 'text', required: true },
+    budgets: { create: 2, update: 2, delete: 2 },
+  },
+  {
+    path: '/v1/campaigns',
+    create: () => ({ title: `Campaign ${uniq()}`, start_date: '2025-01-01' }),
+    update: { status: 'paused', description: 'Paused for now' },
+    budgets: { create: 2, update: 2, delete: 2 },
+  },
+];
+
+function catalogueRows(): Row[] {
+  const generic = CATALOGUES.flatMap((c): Row[] => [
+    {
+      name: `POST ${c.path}`,
+      budget: c.budgets.create,
+      status: 201,
+      prepare: async () => post(c.path, c.create()),
+    },
+    {
+      name: `PATCH ${c.path}/{id}`,
+      budget: c.budgets.update,
+      status: 200,
+      prepare: async () => patch(`${c.path}/${await created(c.path, c.create())}`, c.update),
+    },
+    {
+      name: `DELETE ${c.path}/{id}`,
+      budget: c.budgets.delete,
+      status: 204,
+      prepare: async () => del(`${c.path}/${await created(c.path, c.create())}`),
+    },
+  ]);
+  const select = () => ({
+    label: `Select ${uniq()}`,
+    type: 'select',
+    category: 'lead',
+    options: [{ label: 'Red' }, { label: 'Green' }, { label: 'Blue' }],
+  });
+  return [
+    ...generic,
+    {
+      name: 'POST /v1/custom-fields (select, 3 options)',
+      budget: 2,
+      status: 201,
+      prepare: async () => post('/v1/custom-fields', select()),
+    },
+    {
+      name: 'PATCH /v1/custom-fields/{id} (options: keep, relabel, add, remove)',
+      budget: 3,
+      status: 200,
+      prepare: async () => {
+        const res = await api().post('/v1/custom-fields', { key: key(), body: select() });
+        expect(res.status, JSON.stringify(res.body)).toBe(201);
+        // Green is relabelled by id, Red kept by its label, Purple added, Blue removed.
+        const green = res.body.options[1];
+        return patch(`/v1/custom-fields/${res.body.id}`, {
+          options: [{ id: green.id, label: 'Lime' }, { label: 'Red' }, { label: 'Purple' }],
+        });
+      },
+    },
+    {
+      name: 'PATCH /v1/campaigns/{id} (dates)',
+      budget: 2,
+      status: 200,
+      prepare: async () =>
+        patch(`/v1/campaigns/${await created('/v1/campaigns', CATALOGUES[6]!.create())}`, {
+          end_date: '2025-12-31',
+        }),
+    },
+    {
+      name: 'PATCH /v1/stages/partner-stages (bulk, 3 stages)',
+      budget: 2,
+      status: 200,
+      prepare: async () => {
+        const path = '/v1/stages/partner-stages';
+        const ids = [
+          await created(path, CATALOGUES[3]!.create()),
+          await created(path, CATALOGUES[3]!.create()),
+          await created(path, CATALOGUES[3]!.create()),
+        ];
+        return patch(path, {
+          stages: ids.map((id, i) => ({ id, series: 10 + i, label: `Stage ${uniq()}` })),
+        });
+      },
+    },
+    {
+      name: 'PATCH /v1/categories (bulk, 2 categories)',
+      budget: 2,
+      status: 200,
+      prepare: async () => {
+        const path = '/v1/categories';
+        const ids = [
+          await created(path, CATALOGUES[2]!.create()),
+          await created(path, CATALOGUES[2]!.create()),
+        ];
+        return patch(path, { categories: ids.map((id) => ({ id, label: `Category ${uniq()}` })) });
+      },
+    },
+  ];
+}
+
+// A public address literal: the SSRF check passes without DNS, and nothing is sent (no worker here).
+const HOOK_URL = 'https://1.1.1.1/journeybee-hook';
+
+const webhook = () => created('/v1/webhooks', { url: HOOK_URL, events: ['leads.create'] });
+
+function webhookRows(): Row[] {
+  return [
+    {
+      name: 'POST /v1/webhooks',
+      budget: 2,
+      status: 201,
+      prepare: async () => post('/v1/webhooks', { url: HOOK_URL, events: ['leads.create'] }),
+    },
+    {
+      name: 'PATCH /v1/webhooks/{id}',
+      budget: 2,
+      status: 200,
+      prepare: async () =>
+        patch(`/v1/webhooks/${await webhook()}`, { description: 'CRM', events: ['leads.update'] }),
+    },
+    {
+      name: 'PATCH /v1/webhooks/{id} (active: false)',
+      budget: 2,
+      status: 200,
+      prepare: async () => patch(`/v1/webhooks/${await webhook()}`, { active: false }),
+    },
+    {
+      name: 'PATCH /v1/webhooks/{id} (active: true, re-enable)',
+      budget: 2,
+      status: 200,
+      prepare: async () => {
+        const id = await webhook();
+        expect(
+          (await api().patch(`/v1/webhooks/${id}`, { key: key(), body: { active: false } })).status,
+        ).toBe(200);
+        return patch(`/v1/webhooks/${id}`, { active: true });
+      },
+    },
+    {
+      name: 'DELETE /v1/webhooks/{id}',
+      budget: 2,
+      status: 204,
+      prepare: async () => del(`/v1/webhooks/${await webhook()}`),
+    },
+    {
+      name: 'POST /v1/webhooks/{id}/rotate-secret',
+      budget: 2,
+      status: 200,
+      prepare: async () => post(`/v1/webhooks/${await webhook()}/rotate-secret`, undefined),
+    },
+    {
+      name: 'POST /v1/webhooks/{id}/test',
+      budget: 2,
+      status: 202,
+      prepare: async () => post(`/v1/webhooks/${await webhook()}/test`, undefined),
+    },
+    {
+      name: 'POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry',
+      budget: 2,
+      status: 202,
+      prepare: async () => {
+        const id = await webhook();
+        const test = await api().post(`/v1/webhooks/${id}/test`, { key: key() });
+        expect(test.status, JSON.stringify(test.body)).toBe(202);
+        return post(`/v1/webhooks/${id}/deliveries/${test.body.id}/retry`, undefined);
+      },
+    },
+  ];
+}
+
+function apiKeyRows(): Row[] {
+  return [
+    {
+      name: 'POST /v1/api-keys',
+      budget: 2,
+      status: 201,
+      prepare: async () => post('/v1/api-keys', { permission: 'read', name: `Key ${uniq()}` }),
+    },
+    {
+      name: 'DELETE /v1/api-keys/{id}',
+      budget: 2,
+      status: 204,
+      prepare: async () => del(`/v1/api-keys/${await created('/v1/api-keys', { permission: 'read' })}`),
+    },
+  ];
+}
+
 const ROWS: Row[] = [
   // ---- leads ----
   {
     name: 'POST /v1/leads (campaign)',
-    budget: 8,
+    budget: 3,
     status: 201,
     prepare: async () => post('/v1/leads', campaignBody(me)),
   },
   {
     name: 'POST /v1/leads (campaign, Idempotency-Key)',
-    budget: 11,
+    budget: 4,
     status: 201,
     prepare: async () => post('/v1/leads', campaignBody(me), { 'idempotency-key': `k-${uniq()}` }),
   },
   {
     name: "POST /v1/leads (the seed's full example, sendToPartner)",
-    budget: 18,
+    budget: 3,
     status: 201,
     prepare: async () => post('/v1/leads', seedExampleBody(me, partner)),
+  },
+  {
+    name: "POST /v1/leads (the seed's full example, Idempotency-Key)",
+    budget: 4,
+    status: 201,
+    prepare: async () =>
+      post('/v1/leads', seedExampleBody(me, partner), { 'idempotency-key': `k-${uniq()}` }),
   },
   {
     name: 'GET /v1/leads/{id}',
@@ -114,7 +424,7 @@ const ROWS: Row[] = [
   },
   {
     name: 'PATCH /v1/leads/{id}',
-    budget: 10,
+    budget: 3,
     status: 200,
     prepare: async () => {
       const id = await lead();
@@ -122,8 +432,21 @@ const ROWS: Row[] = [
     },
   },
   {
+    name: 'PATCH /v1/leads/{id} (assignedUsers, customFields)',
+    budget: 3,
+    status: 200,
+    prepare: async () => {
+      const id = await lead();
+      const field = me.customFields.find((f) => f.type === 'number')!;
+      return patch(`/v1/leads/${id}`, {
+        assignedUsers: me.users.map((u) => u.id),
+        customFields: [{ customFieldId: field.id, type: 'number', value: { number: 7 } }],
+      });
+    },
+  },
+  {
     name: 'DELETE /v1/leads/{id}',
-    budget: 6,
+    budget: 2,
     status: 204,
     prepare: async () => {
       const id = await lead();
@@ -133,13 +456,13 @@ const ROWS: Row[] = [
   // ---- lead notes ----
   {
     name: 'POST /v1/leads/{id}/notes',
-    budget: 7,
+    budget: 3,
     status: 201,
     prepare: async () => post(`/v1/leads/${await lead()}/notes`, { document: doc('Called them') }),
   },
   {
     name: 'PATCH /v1/leads/{id}/notes/{noteId}',
-    budget: 7,
+    budget: 3,
     status: 200,
     prepare: async () => {
       const id = await lead();
@@ -166,24 +489,81 @@ const ROWS: Row[] = [
       return () => api().get(`/v1/leads/${id}/notes/${noteId}`, { key: key() });
     },
   },
+  {
+    name: 'POST /v1/leads/{id}/notes (a mention)',
+    budget: 3,
+    status: 201,
+    prepare: async () =>
+      post(`/v1/leads/${await lead()}/notes`, { document: doc('Ask Parker'), mentions: [me.users[1]!.id] }),
+  },
+  {
+    name: 'PATCH /v1/leads/{id}/notes/{noteId} (mentions)',
+    budget: 3,
+    status: 200,
+    prepare: async () => {
+      const id = await lead();
+      return patch(`/v1/leads/${id}/notes/${await note(id)}`, { mentions: [me.users[1]!.id] });
+    },
+  },
+  {
+    name: 'DELETE /v1/leads/{id}/notes/{noteId}',
+    budget: 3,
+    status: 204,
+    prepare: async () => {
+      const id = await lead();
+      const noteId = await note(id);
+      return () => api().delete(`/v1/leads/${id}/notes/${noteId}`, { key: key() });
+    },
+  },
   // ---- partners and contacts ----
   {
     name: 'POST /v1/partners (a new company)',
-    budget: 29,
+    budget: 3,
     status: 201,
     prepare: async () => post('/v1/partners', partnerBody(newDomain())),
   },
   {
+    name: 'POST /v1/partners (an existing company, every reference, two contacts)',
+    budget: 3,
+    status: 201,
+    prepare: async () => {
+      const them = await makeTenant(ctx.t.database.db);
+      return post('/v1/partners', await fullPartnerBody(them.company.domain!));
+    },
+  },
+  {
     name: 'PATCH /v1/partners/{id}',
-    budget: 16,
+    budget: 3,
     status: 200,
     prepare: async () => patch(`/v1/partners/${(await newPartner()).id}`, { tags: [], fallbackData: null }),
   },
   {
-    name: 'GET /v1/partners?page=1',
-    budget: 1,
+    name: 'PATCH /v1/partners/{id} (withdraw, every reference)',
+    budget: 3,
     status: 200,
-    prepare: async () => () => api().get('/v1/partners?page=1', { key: key() }),
+    prepare: async () => {
+      const { id } = await newPartner();
+      const c = await partnerCatalogue();
+      return patch(`/v1/partners/${id}`, {
+        inactive: true,
+        stageUuid: c.stage,
+        tierId: null,
+        categoryId: c.category,
+        tags: [c.tag],
+        assignedUsers: [],
+        customFields: [{ customFieldId: c.field, type: 'number', value: { number: 4 } }],
+        fallbackData: { name: 'Old name' },
+      });
+    },
+  },
+  {
+    name: 'DELETE /v1/partners/{id}',
+    budget: 2,
+    status: 204,
+    prepare: async () => {
+      const { id } = await newPartner();
+      return () => api().delete(`/v1/partners/${id}`, { key: key() });
+    },
   },
   {
     name: 'GET /v1/partners/{id}',
@@ -195,36 +575,71 @@ const ROWS: Row[] = [
     },
   },
   {
+    name: 'POST /v1/partners/{id}/accept',
+    budget: 3,
+    status: 200,
+    prepare: async () => {
+      const side = await received();
+      return () => api().post(`/v1/partners/${side.id}/accept`, { key: side.key });
+    },
+  },
+  {
+    name: 'POST /v1/partnerships/{id}/decline',
+    budget: 3,
+    status: 200,
+    prepare: async () => {
+      const side = await received();
+      return () => api().post(`/v1/partnerships/${side.id}/decline`, { key: side.key });
+    },
+  },
+  {
+    name: 'GET /v1/partners?page=1',
+    budget: 1,
+    status: 200,
+    prepare: async () => () => api().get('/v1/partners?page=1', { key: key() }),
+  },
+  {
     name: 'GET /v1/partners/{id}/users',
     budget: 1,
     status: 200,
     prepare: async () => () => api().get(`/v1/partners/${me.partners[0]!.id}/users`, { key: key() }),
   },
   {
-    name: 'GET /v1/contacts',
-    budget: 1,
+    name: 'POST /v1/contacts',
+    budget: 3,
+    status: 201,
+    prepare: async () =>
+      post('/v1/contacts', { partnership_id: (await newPartner()).id, email: `bo-${uniq()}@example.test` }),
+  },
+  {
+    name: 'PATCH /v1/contacts/{id}',
+    budget: 3,
     status: 200,
-    prepare: async () => () => api().get('/v1/contacts', { key: key() }),
+    prepare: async () => patch(`/v1/contacts/${await contact()}`, { position: 'CTO', tags: [] }),
   },
   {
     name: 'GET /v1/contacts/{id}',
     budget: 1,
     status: 200,
     prepare: async () => {
-      const res = await api().post('/v1/contacts', {
-        key: key(),
-        body: { partnership_id: (await newPartner()).id, email: `cy-${uniq()}@example.test`, tags: [] },
-      });
-      expect(res.status, JSON.stringify(res.body)).toBe(201);
-      return () => api().get(`/v1/contacts/${res.body.id}`, { key: key() });
+      const id = await contact();
+      return () => api().get(`/v1/contacts/${id}`, { key: key() });
     },
   },
   {
-    name: 'POST /v1/contacts',
-    budget: 10,
-    status: 201,
-    prepare: async () =>
-      post('/v1/contacts', { partnership_id: (await newPartner()).id, email: `bo-${uniq()}@example.test` }),
+    name: 'GET /v1/contacts?page=1',
+    budget: 1,
+    status: 200,
+    prepare: async () => () => api().get('/v1/contacts?page=1', { key: key() }),
+  },
+  {
+    name: 'DELETE /v1/contacts/{id}',
+    budget: 2,
+    status: 204,
+    prepare: async () => {
+      const id = await contact();
+      return () => api().delete(`/v1/contacts/${id}`, { key: key() });
+    },
   },
   // ---- users, catalogues, webhooks, notifications ----
   {
@@ -241,15 +656,68 @@ const ROWS: Row[] = [
   },
   {
     name: 'POST /v1/users',
-    budget: 5,
+    budget: 2,
     status: 201,
     prepare: async () => post('/v1/users', { email: `u-${uniq()}@example.test`, role: 'partnerships' }),
   },
   {
-    name: 'POST /v1/tags',
+    name: 'PATCH /v1/users/{id}',
     budget: 2,
-    status: 201,
-    prepare: async () => post('/v1/tags', { label: `Tag ${uniq()}`, association: 'lead' }),
+    status: 200,
+    prepare: async () => patch(`/v1/users/${(await user('partnerships')).id}`, { first_name: 'Bo' }),
+  },
+  {
+    name: 'PATCH /v1/users/{id} (demote an admin)',
+    budget: 2,
+    status: 200,
+    prepare: async () => patch(`/v1/users/${(await user('admin')).id}`, { role: 'partnerships' }),
+  },
+  {
+    name: 'PATCH /v1/users/{id} (deactivate)',
+    budget: 2,
+    status: 200,
+    prepare: async () =>
+      patch(`/v1/users/${(await user('partnerships')).id}`, { disabled_at: new Date().toISOString() }),
+  },
+  {
+    name: 'DELETE /v1/users/{id}',
+    budget: 2,
+    status: 204,
+    prepare: async () => {
+      const id = (await user('admin')).id;
+      return () => api().delete(`/v1/users/${id}`, { key: key() });
+    },
+  },
+  {
+    name: 'PATCH /v1/me',
+    budget: 2,
+    status: 200,
+    prepare: async () => patch('/v1/me', { position: `Lead ${uniq()}` }),
+  },
+  {
+    name: 'PATCH /v1/company',
+    budget: 2,
+    status: 200,
+    prepare: async () => patch('/v1/company', { description: `About ${uniq()}` }),
+  },
+  ...catalogueRows(),
+  ...webhookRows(),
+  ...apiKeyRows(),
+  {
+    name: 'POST /v1/notifications/{id}/read',
+    budget: 2,
+    status: 200,
+    prepare: async () => {
+      const [row] = await insertNotifications(ctx.t.database.db, [
+        {
+          companyId: me.id,
+          userId: me.users[0]!.id,
+          type: 'lead_assigned',
+          title: 'A lead was assigned to you',
+        },
+      ]);
+      return post(`/v1/notifications/${row!.id}/read`, {});
+    },
   },
   {
     name: 'GET /v1/notifications',

@@ -82,5 +82,9 @@ export async function publicRoutes(
   await scope.register(publicAccountRoutes, { accounts: services.accounts, csrf: services.csrf });
   await scope.register(publicInvitationRoutes, { invitations: services.invitations, csrf: services.csrf });
 }
-export type { InvitationService, PartnerInvitationOut } from './invitations/invitations.service.js';
+export type {
+  InvitationService,
+  NewPartnerInvitation,
+  PartnerInvitationOut,
+} from './invitations/invitations.service.js';
 export { sessionsRepository } from './sessions.repository.js';

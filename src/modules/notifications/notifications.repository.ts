@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.js';
 import { apiKeys, leadNotes, notifications, users } from '../../db/schema/index.js';
 import { NOTIFICATION_REASONS } from '../events/index.js';
@@ -50,9 +50,6 @@ export async function insertNotifications(tx: Executor, rows: NewNotification[])
   return inserted;
 }
 
-const ofUser = (userId: number, unreadOnly = false): SQL | undefined =>
-  and(eq(notifications.user_id, userId), unreadOnly ? isNull(notifications.read_at) : undefined);
-
 export const notificationsRepository = {
   /** Marks one read (keeping the first read time); undefined when it is not the user's. */
   async markRead(db: Executor, userId: number, id: number): Promise<NotificationRow | undefined> {
@@ -64,13 +61,14 @@ export const notificationsRepository = {
     return row;
   },
 
+  /** Marks every unread one read, in one statement that answers how many (not their ids). */
   async markAllRead(db: Executor, userId: number): Promise<number> {
-    const rows = await db
-      .update(notifications)
-      .set({ read_at: sql`now()` })
-      .where(ofUser(userId, true))
-      .returning({ id: notifications.id });
-    return rows.length;
+    const result = await db.execute<{ n: number }>(sql`WITH marked AS (
+        UPDATE ${notifications} SET read_at = now()
+        WHERE user_id = ${userId} AND read_at IS NULL
+        RETURNING 1)
+      SELECT count(*)::int AS n FROM marked`);
+    return result.rows[0]?.n ?? 0;
   },
 
   /** Rows by id (the ids a NOTIFY announced), for the given users only, oldest first. */

@@ -109,7 +109,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
           },
         },
       },
-      (req) => partners.update(req.auth.companyId, req.params.id, req.body, req.auth.keyId),
+      (req) => partners.update(req.auth, req.params.id, req.body),
     );
 
     app.delete(
@@ -155,7 +155,7 @@ export const partnersRoutes: FastifyPluginAsyncZod<{ partners: PartnerService }>
             },
           },
         },
-        (req) => partners.respond(req.auth.companyId, req.params.id, answer, req.auth.keyId),
+        (req) => partners.respond(req.auth, req.params.id, answer),
       );
     }
 

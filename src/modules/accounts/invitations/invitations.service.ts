@@ -65,6 +65,12 @@ interface IssuedPartnerInvitation {
   token: string;
 }
 
+/** A partner invitation to store: the token (sent once, never stored) and its hash. */
+export interface NewPartnerInvitation extends IssuedPartnerInvitation {
+  tokenHash: string;
+  expiresAt: Date;
+}
+
 export class InvitationService {
   constructor(
     private readonly db: Db,
@@ -232,31 +238,17 @@ export class InvitationService {
   }
 
   /**
-   * Partner invitations for the users of a partner company that POST /v1/partners just created,
-   * in its transaction. Deliver them with `deliverPartnerInvitations` once it has committed.
+   * One-time links for the users of a partner company that POST /v1/partners creates: each
+   * token with the hash and expiry that command's write stores (in its one statement: kind
+   * `partner`, the user, the partnership). Deliver them with `deliverPartnerInvitations` once it
+   * has committed.
    */
-  async issuePartnerInvitations(
-    tx: Tx,
-    input: {
-      partnershipId: number;
-      invitedBy: number | null;
-      users: { id: number; company_id: number; email: string; role: 'admin' | 'partnerships' }[];
-    },
-  ): Promise<IssuedPartnerInvitation[]> {
-    const issued: IssuedPartnerInvitation[] = [];
-    for (const user of input.users) {
-      const { token } = await this.issue(tx, {
-        company_id: user.company_id,
-        kind: 'partner',
-        email: user.email,
-        role: user.role,
-        user_id: user.id,
-        partnership_id: input.partnershipId,
-        invited_by_user_id: input.invitedBy,
-      });
-      issued.push({ email: user.email, token });
-    }
-    return issued;
+  newPartnerInvitations(emails: readonly string[]): NewPartnerInvitation[] {
+    const expiresAt = new Date(Date.now() + VALIDITY_MS);
+    return emails.map((email) => {
+      const token = newToken();
+      return { email, token, tokenHash: hashToken(token), expiresAt };
+    });
   }
 
   /** E-mails the links (a failed send is logged, the partnership stands), or returns them. */

@@ -1,8 +1,8 @@
-import { and, eq, isNull, type SQL, type SQLChunk, sql } from 'drizzle-orm';
+import { eq, type SQL, type SQLChunk, sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Executor } from '../../../db/database.js';
 import { StatementCache } from '../../../db/prepared.js';
-import { leadNotes, leads, users } from '../../../db/schema/index.js';
+import { leadNotes, users } from '../../../db/schema/index.js';
 import type { LeadNoteOut } from './lead-notes.schemas.js';
 
 // Notes are always read through their lead and company: a note id of another lead, or of a
@@ -24,16 +24,11 @@ const noteColumns = {
   author_last_name: users.last_name,
 };
 
-const ofLead = (companyId: number, leadId: number) =>
-  and(eq(leadNotes.lead_id, leadId), eq(leadNotes.company_id, companyId));
-
 /** A lead's notes with their authors (left joined: a key without a user writes authorless notes). */
 const selectNotes = (db: Executor) =>
   db.select(noteColumns).from(leadNotes).leftJoin(users, eq(users.id, leadNotes.created_by_user_id));
 
 type NoteRow = Awaited<ReturnType<ReturnType<typeof selectNotes>['execute']>>[number];
-/** A note with what its webhook payload needs: the author's uuid and email, the lead's uuid. */
-export type NoteRecord = NoteRow & { lead_uuid: string };
 
 export function toLeadNote(row: NoteRow): LeadNoteOut {
   const document = row.document as Record<string, unknown>;
@@ -97,50 +92,3 @@ export async function notesForLead(db: Executor, companyId: number, leadId: numb
           .execute({ companyId, leadId });
   return notesFromJson(row?.notes ?? []);
 }
-
-export const leadNotesRepository = {
-  /** A note of a live lead of the company, with its author and the lead's uuid. */
-  async byId(
-    db: Executor,
-    companyId: number,
-    leadId: number,
-    noteId: number,
-  ): Promise<NoteRecord | undefined> {
-    const [row] = await db
-      .select({ ...noteColumns, lead_uuid: leads.uuid })
-      .from(leadNotes)
-      .innerJoin(leads, eq(leads.id, leadNotes.lead_id))
-      .leftJoin(users, eq(users.id, leadNotes.created_by_user_id))
-      .where(and(eq(leadNotes.id, noteId), ofLead(companyId, leadId), isNull(leads.deleted_at)))
-      .limit(1);
-    return row;
-  },
-
-  async insert(db: Executor, values: typeof leadNotes.$inferInsert): Promise<number> {
-    const [row] = await db.insert(leadNotes).values(values).returning({ id: leadNotes.id });
-    return row!.id;
-  },
-
-  async update(
-    db: Executor,
-    companyId: number,
-    leadId: number,
-    noteId: number,
-    values: Partial<Pick<typeof leadNotes.$inferInsert, 'document' | 'attachments' | 'mentions'>>,
-  ): Promise<{ id: number; updated_at: Date } | undefined> {
-    const [row] = await db
-      .update(leadNotes)
-      .set({ ...values, updated_at: sql`now()` })
-      .where(and(eq(leadNotes.id, noteId), ofLead(companyId, leadId)))
-      .returning({ id: leadNotes.id, updated_at: leadNotes.updated_at });
-    return row;
-  },
-
-  async remove(db: Executor, companyId: number, leadId: number, noteId: number): Promise<boolean> {
-    const rows = await db
-      .delete(leadNotes)
-      .where(and(eq(leadNotes.id, noteId), ofLead(companyId, leadId)))
-      .returning({ id: leadNotes.id });
-    return rows.length > 0;
-  },
-};

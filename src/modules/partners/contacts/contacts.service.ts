@@ -1,71 +1,26 @@
-import { z } from 'zod';
 import type { RequestCaller } from '../../../core/auth-context.js';
 import { ApiError, notFound } from '../../../core/errors.js';
-import { FieldProblems } from '../../../core/field-problems.js';
 import { type Page, pageMeta } from '../../../core/pagination.js';
-import type { Db, Executor } from '../../../db/database.js';
+import type { Db } from '../../../db/database.js';
 import { isUniqueViolation } from '../../../db/errors.js';
-import { type NewEvent, recordEvents } from '../../events/index.js';
-import { checkPartnerTags } from '../partners.references.js';
-import { partnersRepository } from '../partners.repository.js';
+import * as create from './contacts.create.js';
+import { toContact } from './contacts.payload.js';
 import { getContact, listContacts } from './contacts.reads.js';
 import { contactsRepository as repo } from './contacts.repository.js';
-import {
-  Contact,
-  type ContactOut,
-  type CreateContactInput,
-  type ListContactsInput,
-  type UpdateContactInput,
+import type {
+  ContactOut,
+  CreateContactInput,
+  ListContactsInput,
+  UpdateContactInput,
 } from './contacts.schemas.js';
+import * as update from './contacts.update.js';
 
 const duplicateEmail = (email: string) =>
   new ApiError('conflict', `A contact with email '${email}' already exists for this partner`);
 
-type ContactJoined = NonNullable<Awaited<ReturnType<typeof repo.byId>>>;
-
-async function toContacts(db: Executor, rows: ContactJoined[]): Promise<ContactOut[]> {
-  const tags = await repo.tagsFor(
-    db,
-    rows.map((r) => r.contact.id),
-  );
-  return rows.map(({ contact, company_name }) => ({
-    ...contact,
-    company_name,
-    partnership_id: contact.company_partnership_id,
-    tags: tags.get(contact.id) ?? [],
-  }));
-}
-
-/**
- * Records `partners.contact_create` / `partners.contact_update` for contacts of the company, read
- * in the writing transaction. The payload is `{contact}`: the contact as the API returns it.
- */
-export async function recordContactEvents(
-  tx: Executor,
-  type: 'partners.contact_create' | 'partners.contact_update',
-  companyId: number,
-  ids: number[],
-  apiKeyId: number | null,
-): Promise<void> {
-  const contacts = await toContacts(tx, await repo.byIds(tx, companyId, ids));
-  await recordEvents(
-    tx,
-    contacts.map(
-      (c): NewEvent => ({ companyId, type, apiKeyId, payload: { contact: z.encode(Contact, c) } }),
-    ),
-  );
-}
-
 /** A partner's contact people, kept by one company per company partnership. */
 export class ContactService {
   constructor(private readonly db: Db) {}
-
-  /** A contact of the company, in one statement (also what writes answer with). */
-  async getOrThrow(companyId: number, id: number): Promise<ContactOut> {
-    const { contact } = await getContact(this.db, { kind: 'known', companyId, userId: null }, id);
-    if (!contact) throw notFound('Contact');
-    return contact;
-  }
 
   /** GET /v1/contacts/{id}: one statement, the API key's verification included (see readAsCaller). */
   async get(caller: RequestCaller, id: number): Promise<ContactOut> {
@@ -91,29 +46,8 @@ export class ContactService {
     input: CreateContactInput,
     apiKeyId: number | null = null,
   ): Promise<ContactOut> {
-    const { partnership_id, tags, ...fields } = input;
-    const problems = new FieldProblems();
-    const side = await partnersRepository.side(this.db, companyId, partnership_id);
-    if (!side) problems.add(['partnership_id'], `no partner with id ${partnership_id} in your company`);
-    else {
-      const partnerType = side.partnership.partner_type;
-      await checkPartnerTags(this.db, companyId, partnerType, [{ path: ['tags'], ids: tags }], problems);
-    }
-    problems.throwIfAny();
-    const id = await this.withDuplicateCheck(input.email, () =>
-      this.db.transaction(async (tx) => {
-        const [row] = await repo.insert(tx, [
-          { ...fields, company_id: companyId, company_partnership_id: partnership_id },
-        ]);
-        await repo.addTags(
-          tx,
-          (tags ?? []).map((tag_id) => ({ contact_id: row!.id, tag_id })),
-        );
-        await recordContactEvents(tx, 'partners.contact_create', companyId, [row!.id], apiKeyId);
-        return row!.id;
-      }),
-    );
-    return this.getOrThrow(companyId, id);
+    const plan = create.rules(await create.facts(this.db, companyId, input), companyId, input, apiKeyId);
+    return toContact(await this.withDuplicateCheck(input.email, () => create.write(this.db, plan)));
   }
 
   async update(
@@ -122,29 +56,11 @@ export class ContactService {
     input: UpdateContactInput,
     apiKeyId: number | null = null,
   ): Promise<ContactOut> {
-    const { tags, ...fields } = input;
-    const current = await repo.byId(this.db, companyId, id);
-    if (!current) throw notFound('Contact');
-    if (tags) {
-      const side = await partnersRepository.side(this.db, companyId, current.contact.company_partnership_id);
-      const problems = new FieldProblems();
-      await checkPartnerTags(
-        this.db,
-        companyId,
-        side!.partnership.partner_type,
-        [{ path: ['tags'], ids: tags }],
-        problems,
-      );
-      problems.throwIfAny();
-    }
-    await this.withDuplicateCheck(input.email ?? '', () =>
-      this.db.transaction(async (tx) => {
-        await repo.update(tx, companyId, id, fields);
-        if (tags) await repo.setTags(tx, id, tags);
-        await recordContactEvents(tx, 'partners.contact_update', companyId, [id], apiKeyId);
-      }),
-    );
-    return this.getOrThrow(companyId, id);
+    const facts = await update.facts(this.db, companyId, id, input);
+    const plan = update.rules(facts, companyId, id, input, apiKeyId);
+    const written = await this.withDuplicateCheck(input.email ?? '', () => update.write(this.db, plan));
+    if (!written) throw notFound('Contact'); // deleted meanwhile
+    return toContact(written);
   }
 
   async remove(companyId: number, id: number): Promise<void> {
