@@ -1,5 +1,5 @@
 import Tokens from '@fastify/csrf';
-import type { UserRole, VerifiedSession } from '../../core/auth-context.js';
+import type { VerifiedSession } from '../../core/auth-context.js';
 import type { Db, Executor } from '../../db/database.js';
 import type { Logger } from '../../lib/logger.js';
 import { hashToken, looksLikeToken, newToken, sameHash } from '../../lib/tokens.js';
