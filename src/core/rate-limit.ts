@@ -45,6 +45,15 @@ export class Limiter {
     }
   }
 
+  /** Drops the key's count (a bucket that should never have been made); best effort. */
+  async forget(key: string): Promise<void> {
+    try {
+      await this.limiter.delete(key);
+    } catch {
+      // Bookkeeping only: the bucket expires with its window anyway.
+    }
+  }
+
   private outcome(allowed: boolean, res: RateLimiterRes): RateLimitOutcome {
     return {
       allowed,

@@ -119,12 +119,21 @@ export function authenticate(verify: Verifiers, limiters: RateLimiters) {
     });
   }
 
+  /**
+   * A key that names no caller, counted by its hash before that was known: its bucket is
+   * dropped (guessed keys must not fill the limiter's store), and the attempt is the IP's.
+   */
+  async function refuseCountedKey(request: FastifyRequest, reply: FastifyReply, keyHash: string) {
+    await limiters.perKey.forget(keyHash);
+    return refuseKey(request, reply);
+  }
+
   /** A key the route's statement verifies; settled once, by the statement or by a lookup. */
   function pendingKey(request: FastifyRequest, reply: FastifyReply, keyHash: string): RequestCaller {
     let settled: Promise<AuthContext> | undefined;
     const settle = (find: () => Promise<AuthContext | null>): Promise<AuthContext> => {
       settled ??= (async () => {
-        const auth = (await find()) ?? (await refuseKey(request, reply));
+        const auth = (await find()) ?? (await refuseCountedKey(request, reply, keyHash));
         bind(request, auth);
         check(request, auth);
         return auth;
@@ -176,7 +185,7 @@ export function authenticate(verify: Verifiers, limiters: RateLimiters) {
       if (!outcome.allowed) {
         // Only a key that names a caller hears it is over its budget; any other string is the
         // 401 it always was.
-        bind(request, (await verify.key(keyHash)) ?? (await refuseKey(request, reply)));
+        bind(request, (await verify.key(keyHash)) ?? (await refuseCountedKey(request, reply, keyHash)));
         throw rateLimitedError(outcome);
       }
       reply.headers(rateLimitHeaders(outcome));

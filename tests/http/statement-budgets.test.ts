@@ -470,6 +470,26 @@ const ROWS: Row[] = [
     },
   },
   {
+    name: 'GET /v1/leads/{id}/notes',
+    budget: 1,
+    status: 200,
+    prepare: async () => {
+      const id = await lead();
+      await note(id);
+      return () => api().get(`/v1/leads/${id}/notes`, { key: key() });
+    },
+  },
+  {
+    name: 'GET /v1/leads/{id}/notes/{noteId}',
+    budget: 1,
+    status: 200,
+    prepare: async () => {
+      const id = await lead();
+      const noteId = await note(id);
+      return () => api().get(`/v1/leads/${id}/notes/${noteId}`, { key: key() });
+    },
+  },
+  {
     name: 'POST /v1/leads/{id}/notes (a mention)',
     budget: 3,
     status: 201,
@@ -493,26 +513,6 @@ const ROWS: Row[] = [
       const id = await lead();
       const noteId = await note(id);
       return () => api().delete(`/v1/leads/${id}/notes/${noteId}`, { key: key() });
-    },
-  },
-  {
-    name: 'GET /v1/leads/{id}/notes',
-    budget: 1,
-    status: 200,
-    prepare: async () => {
-      const id = await lead();
-      await note(id);
-      return () => api().get(`/v1/leads/${id}/notes`, { key: key() });
-    },
-  },
-  {
-    name: 'GET /v1/leads/{id}/notes/{noteId}',
-    budget: 1,
-    status: 200,
-    prepare: async () => {
-      const id = await lead();
-      const noteId = await note(id);
-      return () => api().get(`/v1/leads/${id}/notes/${noteId}`, { key: key() });
     },
   },
   // ---- partners and contacts ----
@@ -567,7 +567,7 @@ const ROWS: Row[] = [
   },
   {
     name: 'GET /v1/partners/{id}',
-    budget: 2,
+    budget: 1,
     status: 200,
     prepare: async () => {
       const { id } = await newPartner();
@@ -599,38 +599,10 @@ const ROWS: Row[] = [
     prepare: async () => () => api().get('/v1/partners?page=1', { key: key() }),
   },
   {
-    name: 'GET /v1/partners/{id}',
-    budget: 1,
-    status: 200,
-    prepare: async () => {
-      const { id } = await newPartner();
-      return () => api().get(`/v1/partners/${id}`, { key: key() });
-    },
-  },
-  {
     name: 'GET /v1/partners/{id}/users',
     budget: 1,
     status: 200,
     prepare: async () => () => api().get(`/v1/partners/${me.partners[0]!.id}/users`, { key: key() }),
-  },
-  {
-    name: 'GET /v1/contacts',
-    budget: 1,
-    status: 200,
-    prepare: async () => () => api().get('/v1/contacts', { key: key() }),
-  },
-  {
-    name: 'GET /v1/contacts/{id}',
-    budget: 1,
-    status: 200,
-    prepare: async () => {
-      const res = await api().post('/v1/contacts', {
-        key: key(),
-        body: { partnership_id: (await newPartner()).id, email: `cy-${uniq()}@example.test`, tags: [] },
-      });
-      expect(res.status, JSON.stringify(res.body)).toBe(201);
-      return () => api().get(`/v1/contacts/${res.body.id}`, { key: key() });
-    },
   },
   {
     name: 'POST /v1/contacts',
@@ -647,7 +619,7 @@ const ROWS: Row[] = [
   },
   {
     name: 'GET /v1/contacts/{id}',
-    budget: 2,
+    budget: 1,
     status: 200,
     prepare: async () => {
       const id = await contact();
@@ -656,7 +628,7 @@ const ROWS: Row[] = [
   },
   {
     name: 'GET /v1/contacts?page=1',
-    budget: 3,
+    budget: 1,
     status: 200,
     prepare: async () => () => api().get('/v1/contacts?page=1', { key: key() }),
   },

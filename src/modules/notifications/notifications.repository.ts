@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.js';
 import { apiKeys, leadNotes, notifications, users } from '../../db/schema/index.js';
 import { NOTIFICATION_REASONS } from '../events/index.js';
@@ -49,9 +49,6 @@ export async function insertNotifications(tx: Executor, rows: NewNotification[])
   );
   return inserted;
 }
-
-const _ofUser = (userId: number, unreadOnly = false): SQL | undefined =>
-  and(eq(notifications.user_id, userId), unreadOnly ? isNull(notifications.read_at) : undefined);
 
 export const notificationsRepository = {
   /** Marks one read (keeping the first read time); undefined when it is not the user's. */

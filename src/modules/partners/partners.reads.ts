@@ -1,4 +1,4 @@
-import { type SQL, type SQLChunk, sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { CallerSource } from '../../core/auth-context.js';
 import { type Page, pageOffset } from '../../core/pagination.js';
 import type { Db } from '../../db/database.js';
@@ -6,146 +6,33 @@ import { StatementCache } from '../../db/prepared.js';
 import type { PartnershipStatus, PartnerType } from '../../db/schema/index.js';
 import { likePattern } from '../../lib/sql.js';
 import { type CallerRead, readAsCaller } from '../api-keys/index.js';
-import { customFieldValuesRepository } from '../custom-field-values/index.js';
 import type { PartnerOut, PartnerUserOut } from './partners.schemas.js';
+import { type SideView, sideJson, toPartner } from './partners.sides.js';
 
-// The partner reads, each ONE statement with its caller (readAsCaller): the caller's side of a
-// partnership with the partnership, the partner company and its country, the side's stage, tier
-// and category, and its tags, assigned users and custom field values as JSON arrays (correlated
-// subqueries, run for the page's rows only); a list adds the exact count.
+// The partner reads, each ONE statement with its caller (readAsCaller): the caller's sides,
+// whole (sideJson, partners.sides.ts: built for the page's rows only), and for a list the exact
+// count; the partner company's users the caller may see.
 
 const ph = sql.placeholder;
 
 /**
- * A list of tags linked to `ownerId` through `link` (its `owner` and `tag_id` columns), as a JSON
- * array in the API's TagRef shape, by label then id.
+ * A side (`cp`, the caller's company partnership) and its partnership (`p`), with what filters
+ * and sorts look at: the partner company and its country, the side's stage, tier and category.
  */
-export function tagsJson(link: string, owner: string, ownerId: SQLChunk): SQL {
-  return sql`(SELECT coalesce(json_agg(json_build_object('id', tg.id, 'label', tg.label,
-      'background_color', tg.background_color, 'text_color', tg.text_color) ORDER BY lower(tg.label), tg.id), '[]')
-    FROM ${sql.raw(link)} x JOIN tags tg ON tg.id = x.tag_id WHERE x.${sql.raw(owner)} = ${ownerId})`;
-}
-
-/** A side (`cp`, the caller's company partnership) with everything a partner object shows. */
 const SIDES = sql`company_partnerships cp
-  JOIN partnerships pa ON pa.id = cp.partnership_id
+  JOIN partnerships p ON p.id = cp.partnership_id
   JOIN companies pc ON pc.id = cp.partner_company_id
   LEFT JOIN countries co ON co.id = pc.country_id
   LEFT JOIN stages st ON st.id = cp.stage_id
   LEFT JOIN tiers ti ON ti.id = cp.tier_id
   LEFT JOIN categories ca ON ca.id = cp.category_id`;
 
-const SIDE_COLUMNS = sql`cp.id, cp.uuid, cp.company_id, cp.fallback_data, cp.created_at, cp.updated_at,
-  pa.id AS pa_id, pa.uuid AS pa_uuid, pa.status AS pa_status, pa.partner_type AS pa_partner_type,
-  pa.reseller AS pa_reseller, pa.company_id AS pa_company_id, pa.created_at AS pa_created_at,
-  pa.accepted_at AS pa_accepted_at, pa.declined_at AS pa_declined_at, pa.updated_at AS pa_updated_at,
-  pc.id AS pc_id, pc.uuid AS pc_uuid, pc.name AS pc_name, pc.website_url AS pc_website_url, pc.domain AS pc_domain,
-  co.id AS co_id, co.code AS co_code, co.label AS co_label,
-  st.id AS st_id, st.uuid AS st_uuid, st.label AS st_label, st.series AS st_series, st.phase AS st_phase,
-  ti.id AS ti_id, ti.uuid AS ti_uuid, ti.label AS ti_label, ti.background_color AS ti_background_color,
-  ti.text_color AS ti_text_color,
-  ca.id AS ca_id, ca.uuid AS ca_uuid, ca.label AS ca_label,
-  ${tagsJson('company_partnership_tags', 'company_partnership_id', sql`cp.id`)} AS tags,
-  (SELECT coalesce(json_agg(json_build_object('id', u.id, 'email', u.email, 'first_name', u.first_name,
-      'last_name', u.last_name) ORDER BY u.id), '[]')
-    FROM company_partnership_users x JOIN users u ON u.id = x.user_id
-    WHERE x.company_partnership_id = cp.id) AS assigned_users,
-  ${customFieldValuesRepository.valuesJson('partner', sql`cp.company_id`, sql`cp.id`)} AS custom_fields`;
+/** A side's columns in a read: its id (null when there is none) and the side, whole. */
+const SIDE_COLUMNS = sql`cp.id, ${sideJson()} AS side`;
 
 interface SideRow {
-  id: number;
-  uuid: string;
-  company_id: number;
-  fallback_data: PartnerOut['partner']['fallback_data'];
-  created_at: Date;
-  updated_at: Date;
-  pa_id: number;
-  pa_uuid: string;
-  pa_status: PartnershipStatus;
-  pa_partner_type: PartnerType;
-  pa_reseller: 'company' | 'partner' | null;
-  pa_company_id: number;
-  pa_created_at: Date;
-  pa_accepted_at: Date | null;
-  pa_declined_at: Date | null;
-  pa_updated_at: Date;
-  pc_id: number;
-  pc_uuid: string;
-  pc_name: string;
-  pc_website_url: string | null;
-  pc_domain: string | null;
-  co_id: number | null;
-  co_code: string;
-  co_label: string;
-  st_id: number | null;
-  st_uuid: string;
-  st_label: string;
-  st_series: number;
-  st_phase: string;
-  ti_id: number | null;
-  ti_uuid: string;
-  ti_label: string;
-  ti_background_color: string;
-  ti_text_color: string;
-  ca_id: number | null;
-  ca_uuid: string;
-  ca_label: string;
-  tags: PartnerOut['tags'];
-  assigned_users: PartnerOut['assigned_users'];
-  custom_fields: PartnerOut['custom_fields'];
-}
-
-// `reseller` is stored from the inviter's point of view; each side reads it from its own.
-const FLIP = { company: 'partner', partner: 'company' } as const;
-
-function toPartner(r: SideRow): PartnerOut {
-  const invited = r.pa_company_id === r.company_id;
-  return {
-    id: r.id,
-    uuid: r.uuid,
-    partnership_id: r.pa_id,
-    partnership: {
-      id: r.pa_id,
-      uuid: r.pa_uuid,
-      status: r.pa_status,
-      partner_type: r.pa_partner_type,
-      reseller: r.pa_reseller && (invited ? r.pa_reseller : FLIP[r.pa_reseller]),
-      invited_by_company_id: r.pa_company_id,
-      created_at: r.pa_created_at,
-      accepted_at: r.pa_accepted_at,
-      declined_at: r.pa_declined_at,
-    },
-    direction: invited ? 'invited' : 'received',
-    stage:
-      r.st_id === null
-        ? null
-        : { id: r.st_id, uuid: r.st_uuid, label: r.st_label, series: r.st_series, phase: r.st_phase },
-    tier:
-      r.ti_id === null
-        ? null
-        : {
-            id: r.ti_id,
-            uuid: r.ti_uuid,
-            label: r.ti_label,
-            background_color: r.ti_background_color,
-            text_color: r.ti_text_color,
-          },
-    category: r.ca_id === null ? null : { id: r.ca_id, uuid: r.ca_uuid, label: r.ca_label },
-    partner: {
-      id: r.pc_id,
-      uuid: r.pc_uuid,
-      name: r.pc_name,
-      website_url: r.pc_website_url,
-      email_domain: r.pc_domain,
-      country: r.co_id === null ? null : { id: r.co_id, code: r.co_code, label: r.co_label },
-      fallback_data: r.fallback_data,
-    },
-    assigned_users: r.assigned_users,
-    tags: r.tags,
-    custom_fields: r.custom_fields,
-    created_at: r.created_at,
-    updated_at: r.updated_at > r.pa_updated_at ? r.updated_at : r.pa_updated_at,
-  };
+  id: number | null;
+  side: SideView;
 }
 
 // ---- the list ----
@@ -194,7 +81,7 @@ const FILTERS: [keyof PartnerFilter, string, () => SQL][] = [
   ],
   ['assignedToCaller', 'me', () => assignedTo(sql`x.user_id = c.user_id`)],
   ['users', 'u', () => assignedTo(sql`x.user_id = ANY(${ph('users')}::int[])`)],
-  ['partnerType', 'pt', () => sql`pa.partner_type = ${ph('partnerType')}`],
+  ['partnerType', 'pt', () => sql`p.partner_type = ${ph('partnerType')}`],
   ['stages', 's', () => sql`cp.stage_id = ANY(${ph('stages')}::int[])`],
   ['categories', 'ca', () => sql`cp.category_id = ANY(${ph('categories')}::int[])`],
   ['tiers', 'ti', () => sql`cp.tier_id = ANY(${ph('tiers')}::int[])`],
@@ -206,7 +93,7 @@ const FILTERS: [keyof PartnerFilter, string, () => SQL][] = [
   ],
   ['assigned', 'a', () => assignedTo()],
   ['unassigned', 'n', () => sql`NOT ${assignedTo()}`],
-  ['statuses', 'st', () => sql`pa.status = ANY(${ph('statuses')}::text[])`],
+  ['statuses', 'st', () => sql`p.status = ANY(${ph('statuses')}::text[])`],
 ];
 
 const usedFilters = (f: PartnerFilter) =>
@@ -269,7 +156,7 @@ export async function listPartners(
   return {
     found,
     total: rows[0]?.total ?? 0,
-    rows: rows.filter((row) => row.id !== null).map(toPartner),
+    rows: rows.filter((row) => row.id !== null).map((row) => toPartner(row.side)),
   };
 }
 
@@ -294,7 +181,7 @@ export async function getPartner(
     },
   );
   const row = rows[0];
-  return { found, partner: row && row.id !== null ? toPartner(row) : undefined };
+  return { found, partner: row && row.id !== null ? toPartner(row.side) : undefined };
 }
 
 // ---- the partner company's users ----
@@ -309,8 +196,8 @@ const PARTNER_USERS_WHERE = sql`u.company_id = s.partner_company_id AND u.disabl
 
 const PARTNER_USERS = sql`SELECT s.id AS side_id, t.total, page.*
   FROM (SELECT 1) one
-  LEFT JOIN LATERAL (SELECT cp.id, cp.partner_company_id, pa.status FROM company_partnerships cp
-    JOIN partnerships pa ON pa.id = cp.partnership_id
+  LEFT JOIN LATERAL (SELECT cp.id, cp.partner_company_id, p.status FROM company_partnerships cp
+    JOIN partnerships p ON p.id = cp.partnership_id
     WHERE cp.id = ${ph('id')} AND cp.company_id = c.company_id) s ON true
   LEFT JOIN LATERAL (SELECT count(*)::int AS total FROM users u WHERE ${PARTNER_USERS_WHERE}) t ON true
   LEFT JOIN LATERAL (SELECT u.id, u.email, u.first_name, u.last_name, u.color, u.position, u.phone_number,

@@ -1,17 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { alias, type PgSelect } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/database.js';
-import {
-  categories,
-  companies,
-  companyPartnerships,
-  countries,
-  partnerships,
-  stages,
-  tiers,
-} from '../../db/schema/index.js';
+import { companyPartnerships, partnerships } from '../../db/schema/index.js';
 import { queryRows } from '../../db/statement.js';
-import { type SideView, sideJson } from './partners.sides.js';
 
 export type CompanyPartnershipRow = typeof companyPartnerships.$inferSelect;
 export type PartnershipRow = typeof partnerships.$inferSelect;
@@ -21,18 +11,6 @@ export interface Side {
 }
 
 const cp = companyPartnerships;
-const partnerCompany = alias(companies, 'partner_company');
-
-/** Joins a company partnership's partnership, partner company, country and classification. */
-function _joinSides<T extends PgSelect>(query: T) {
-  return query
-    .innerJoin(partnerships, eq(partnerships.id, cp.partnership_id))
-    .innerJoin(partnerCompany, eq(partnerCompany.id, cp.partner_company_id))
-    .leftJoin(countries, eq(countries.id, partnerCompany.country_id))
-    .leftJoin(stages, eq(stages.id, cp.stage_id))
-    .leftJoin(tiers, eq(tiers.id, cp.tier_id))
-    .leftJoin(categories, eq(categories.id, cp.category_id));
-}
 
 export const partnersRepository = {
   /** The caller's side of a partnership, with the partnership: undefined when not the caller's. */
@@ -62,18 +40,5 @@ export const partnersRepository = {
       SELECT id FROM gone`,
     );
     return rows.length > 0;
-  },
-
-  // ---- reads for responses ----
-
-  /** The caller's side \`id\`, whole, in one statement; undefined when it is not the caller's. */
-  async sideById(db: Db, companyId: number, id: number): Promise<SideView | undefined> {
-    const rows = await queryRows<{ side: SideView }>(
-      db,
-      sql`SELECT ${sideJson()} AS side
-      FROM company_partnerships cp JOIN partnerships p ON p.id = cp.partnership_id
-      WHERE cp.id = ${id} AND cp.company_id = ${companyId}`,
-    );
-    return rows[0]?.side;
   },
 };

@@ -36,13 +36,6 @@ export class PartnerService {
     private readonly inviter?: PartnerInviter,
   ) {}
 
-  /** The caller's side of a partnership, in one statement (also what writes answer with). */
-  async getOrThrow(companyId: number, id: number): Promise<PartnerOut> {
-    const { partner } = await getPartner(this.db, { kind: 'known', companyId, userId: null }, id);
-    if (!partner) throw notFound('Partner');
-    return partner;
-  }
-
   /** GET /v1/partners/{id}: one statement, the API key's verification included (see readAsCaller). */
   async get(caller: RequestCaller, id: number): Promise<PartnerOut> {
     const { found, partner } = await getPartner(this.db, caller.source, id);

@@ -36,7 +36,7 @@ export class UserService {
     return user;
   }
 
-  /** Creates the user and its `users.create` event (`{user}`: the public fields), in one statement. */
+  /** Creates the user and its `users.create` event (`{user}`: the public fields) in one statement. */
   async create(companyId: number, input: CreateUserInput, apiKeyId: number | null = null): Promise<UserRow> {
     return commands.createWrite(this.db, commands.createRules(companyId, input, apiKeyId));
   }

@@ -1,8 +1,8 @@
-import { and, eq, isNull, type SQL, type SQLChunk, sql } from 'drizzle-orm';
+import { eq, type SQL, type SQLChunk, sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Executor } from '../../../db/database.js';
 import { StatementCache } from '../../../db/prepared.js';
-import { leadNotes, leads, users } from '../../../db/schema/index.js';
+import { leadNotes, users } from '../../../db/schema/index.js';
 import type { LeadNoteOut } from './lead-notes.schemas.js';
 
 // Notes are always read through their lead and company: a note id of another lead, or of a
@@ -23,9 +23,6 @@ const noteColumns = {
   author_first_name: users.first_name,
   author_last_name: users.last_name,
 };
-
-const ofLead = (companyId: number, leadId: number) =>
-  and(eq(leadNotes.lead_id, leadId), eq(leadNotes.company_id, companyId));
 
 /** A lead's notes with their authors (left joined: a key without a user writes authorless notes). */
 const selectNotes = (db: Executor) =>
@@ -95,17 +92,3 @@ export async function notesForLead(db: Executor, companyId: number, leadId: numb
           .execute({ companyId, leadId });
   return notesFromJson(row?.notes ?? []);
 }
-
-export const leadNotesRepository = {
-  /** A note of a live lead of the company, with its author. */
-  async byId(db: Executor, companyId: number, leadId: number, noteId: number): Promise<NoteRow | undefined> {
-    const [row] = await db
-      .select(noteColumns)
-      .from(leadNotes)
-      .innerJoin(leads, eq(leads.id, leadNotes.lead_id))
-      .leftJoin(users, eq(users.id, leadNotes.created_by_user_id))
-      .where(and(eq(leadNotes.id, noteId), ofLead(companyId, leadId), isNull(leads.deleted_at)))
-      .limit(1);
-    return row;
-  },
-};

@@ -5,23 +5,21 @@ import type { Db } from '../../../db/database.js';
 import { StatementCache } from '../../../db/prepared.js';
 import { likePattern } from '../../../lib/sql.js';
 import { type CallerRead, readAsCaller } from '../../api-keys/index.js';
-import { tagsJson } from '../partners.reads.js';
+import { type ContactJson, contactJson, storedTagsJson, toContact } from './contacts.payload.js';
 import type { ContactOut } from './contacts.schemas.js';
 
 // The contact reads, each ONE statement with its caller (readAsCaller): a contact of the
-// caller's company with the name of the partner company it works for and its tags (a JSON
-// array), or a page of them with the exact count.
+// caller's company, whole (contactJson: with the name of the partner company it works for and
+// its tags), or a page of them with the exact count.
 
 const ph = sql.placeholder;
 
-/** A contact (`ct`) with its partner company (`pc`). */
-const CONTACTS = sql`contacts ct
-  JOIN company_partnerships cp ON cp.id = ct.company_partnership_id
+/** A contact (`cn`; contactJson's tags name `ct` themselves) with its partner company (`pc`). */
+const CONTACTS = sql`contacts cn
+  JOIN company_partnerships cp ON cp.id = cn.company_partnership_id
   JOIN companies pc ON pc.id = cp.partner_company_id`;
 
-const CONTACT_COLUMNS = sql`ct.id, ct.uuid, ct.email, ct.first_name, ct.last_name, ct.position,
-  ct.phone_number, pc.name AS company_name, ct.company_partnership_id AS partnership_id,
-  ${tagsJson('contact_tags', 'contact_id', sql`ct.id`)} AS tags, ct.created_at, ct.updated_at`;
+const CONTACT_COLUMNS = sql`cn.id, ${contactJson(sql`cn`, sql`pc.name`, storedTagsJson(sql`cn.id`))} AS contact`;
 
 export interface ContactFilter {
   partnershipId?: number | undefined;
@@ -29,12 +27,12 @@ export interface ContactFilter {
 }
 
 function matching(f: ContactFilter): SQL {
-  const conditions = [sql`ct.company_id = c.company_id`];
-  if (f.partnershipId) conditions.push(sql`ct.company_partnership_id = ${ph('partnershipId')}`);
+  const conditions = [sql`cn.company_id = c.company_id`];
+  if (f.partnershipId) conditions.push(sql`cn.company_partnership_id = ${ph('partnershipId')}`);
   if (f.search) {
     const p = ph('search');
     conditions.push(
-      sql`(ct.email ILIKE ${p} OR concat_ws(' ', ct.first_name, ct.last_name) ILIKE ${p} OR pc.name ILIKE ${p})`,
+      sql`(cn.email ILIKE ${p} OR concat_ws(' ', cn.first_name, cn.last_name) ILIKE ${p} OR pc.name ILIKE ${p})`,
     );
   }
   return sql.join(conditions, sql` AND `);
@@ -43,9 +41,15 @@ function matching(f: ContactFilter): SQL {
 const pageSql = (f: ContactFilter): SQL =>
   sql`SELECT t.total, p.* FROM (SELECT count(*)::int AS total FROM ${CONTACTS} WHERE ${matching(f)}) t
     LEFT JOIN LATERAL (SELECT ${CONTACT_COLUMNS} FROM ${CONTACTS} WHERE ${matching(f)}
-      ORDER BY ct.id LIMIT ${ph('limit')} OFFSET ${ph('offset')}) p ON true`;
+      ORDER BY cn.id LIMIT ${ph('limit')} OFFSET ${ph('offset')}) p ON true`;
 
-const ONE = sql`SELECT ${CONTACT_COLUMNS} FROM ${CONTACTS} WHERE ct.id = ${ph('id')} AND ct.company_id = c.company_id`;
+const ONE = sql`SELECT ${CONTACT_COLUMNS} FROM ${CONTACTS} WHERE cn.id = ${ph('id')} AND cn.company_id = c.company_id`;
+
+/** A row of a contact read: the id is null when there is no contact. */
+interface Row {
+  id: number | null;
+  contact: ContactJson;
+}
 
 const statements = new StatementCache(8);
 
@@ -57,7 +61,7 @@ export async function listContacts(
   page: Page,
 ): Promise<CallerRead<ContactOut> & { total: number }> {
   const shape = `${f.partnershipId ? 'p' : 'all'}_${f.search ? 'q' : 'all'}`;
-  const { found, rows } = await readAsCaller<ContactOut & { total: number }>(
+  const { found, rows } = await readAsCaller<Row & { total: number }>(
     db,
     statements,
     `contacts_list_${shape}`,
@@ -73,7 +77,7 @@ export async function listContacts(
   return {
     found,
     total: rows[0]?.total ?? 0,
-    rows: rows.filter((row) => row.id !== null).map(({ total: _, ...contact }) => contact),
+    rows: rows.filter((row) => row.id !== null).map((row) => toContact(row.contact)),
   };
 }
 
@@ -83,7 +87,7 @@ export async function getContact(
   caller: CallerSource,
   id: number,
 ): Promise<Pick<CallerRead<never>, 'found'> & { contact: ContactOut | undefined }> {
-  const { found, rows } = await readAsCaller<ContactOut>(
+  const { found, rows } = await readAsCaller<Row>(
     db,
     statements,
     'contacts_one',
@@ -92,5 +96,5 @@ export async function getContact(
     { id },
   );
   const row = rows[0];
-  return { found, contact: row && row.id !== null ? row : undefined };
+  return { found, contact: row && row.id !== null ? toContact(row.contact) : undefined };
 }

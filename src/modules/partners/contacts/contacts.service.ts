@@ -22,13 +22,6 @@ const duplicateEmail = (email: string) =>
 export class ContactService {
   constructor(private readonly db: Db) {}
 
-  /** A contact of the company, in one statement (also what writes answer with). */
-  async getOrThrow(companyId: number, id: number): Promise<ContactOut> {
-    const { contact } = await getContact(this.db, { kind: 'known', companyId, userId: null }, id);
-    if (!contact) throw notFound('Contact');
-    return contact;
-  }
-
   /** GET /v1/contacts/{id}: one statement, the API key's verification included (see readAsCaller). */
   async get(caller: RequestCaller, id: number): Promise<ContactOut> {
     const { found, contact } = await getContact(this.db, caller.source, id);
