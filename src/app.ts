@@ -5,47 +5,23 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { Config } from './config/index.js';
+import { ApiError, MESSAGES } from './core/errors.js';
+import { createRateLimiters, limitByIp } from './core/rate-limit.js';
+import { errorBody } from './core/schemas.js';
 import type { Database } from './db/database.js';
 import { serializeLoggedError } from './db/errors.js';
-import { authenticate, limitByIp, ROUTE_ROLES } from './http/auth.js';
+import { authenticate, ROUTE_ROLES } from './http/auth.js';
 import { registerErrorHandler } from './http/error-handler.js';
-import { ApiError, MESSAGES } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
 import { idempotencyHooks } from './http/idempotency.js';
 import { swaggerOptions } from './http/openapi.js';
 import { resolvePathUuids } from './http/path-ids.js';
-import { createRateLimiters } from './http/rate-limit.js';
 import { BODY_LIMIT, registerRequestBodies } from './http/request-body.js';
 import { RequestLogController } from './http/request-log.js';
 import { RouteTable } from './http/route-table.js';
-import { errorBody } from './http/schemas.js';
 import { EventRelay } from './jobs/relay.js';
 import { SecretBox } from './lib/secret-box.js';
-import { sessionRoutes } from './modules/accounts/accounts.routes.js';
-import { createAccountServices, publicRoutes, registerCookies } from './modules/accounts/index.js';
-import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.js';
-import { ApiKeyService } from './modules/api-keys/api-keys.service.js';
-import { cataloguesRoutes, createCatalogueServices } from './modules/catalogues/index.js';
-import { companyRoutes } from './modules/companies/companies.routes.js';
-import { CompanyService } from './modules/companies/companies.service.js';
-import { contactsRoutes } from './modules/contacts/contacts.routes.js';
-import { ContactService } from './modules/contacts/contacts.service.js';
-import { invitationsRoutes } from './modules/invitations/invitations.routes.js';
-import { leadNotesRoutes } from './modules/lead-notes/lead-notes.routes.js';
-import { LeadNoteService } from './modules/lead-notes/lead-notes.service.js';
-import { leadsRoutes } from './modules/leads/leads.routes.js';
-import { LeadService } from './modules/leads/leads.service.js';
-import { meRoutes } from './modules/me/me.routes.js';
-import { MeService } from './modules/me/me.service.js';
-import { NotificationHub } from './modules/notifications/notifications.hub.js';
-import { notificationsRoutes } from './modules/notifications/notifications.routes.js';
-import { NotificationService } from './modules/notifications/notifications.service.js';
-import { partnersRoutes } from './modules/partners/partners.routes.js';
-import { PartnerService } from './modules/partners/partners.service.js';
-import { usersRoutes } from './modules/users/users.routes.js';
-import { UserService } from './modules/users/users.service.js';
-import { webhooksRoutes } from './modules/webhooks/webhooks.routes.js';
-import { WebhookService } from './modules/webhooks/webhooks.service.js';
+import { createModules } from './modules/index.js';
 import { loadWebConsole } from './web/console.js';
 
 export interface AppDeps {
@@ -158,41 +134,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     throw new ApiError('not_found', `Route ${request.method} ${request.url.split('?')[0]} not found`);
   });
 
-  await app.register(fastifySwagger, swaggerOptions());
-
-  const keys = new ApiKeyService(database.db, app.log);
-  const users = new UserService(database.db);
-  const me = new MeService(database.db);
-  const companies = new CompanyService(database.db);
-  const catalogues = createCatalogueServices(database.db);
-  const people = createAccountServices({ config, db: database.db, limiters, logger: app.log });
-  app.addHook('onClose', () => people.close());
-  await registerCookies(app);
-  const partners = new PartnerService(database.db, people.invitations);
-  const contacts = new ContactService(database.db);
-  const leads = new LeadService(database.db);
-  const leadNotes = new LeadNoteService(database.db);
   const secrets = new SecretBox(config);
-  const webhooks = new WebhookService(database.db, secrets, config.webhookAllowPrivateNetworks);
-  const idempotency = idempotencyHooks(database.db, secrets.forPurpose('idempotent-response'));
-  const notifications = new NotificationService(database.db);
-  // One LISTEN connection per app (per server process) feeds every open notification stream.
-  const hub = new NotificationHub({
+  const modules = createModules({
+    config,
     db: database.db,
     connectionString: database.connectionString,
+    limiters,
     logger: app.log,
-    heartbeatMs: config.sseHeartbeatMs,
+    secrets,
   });
+  await app.register(fastifySwagger, swaggerOptions(modules.docs));
+  await modules.registerPlugins(app);
+  const idempotency = idempotencyHooks(database.db, secrets.forPurpose('idempotent-response'));
+
   const relay = new EventRelay({ database, logger: app.log });
   app.decorate('relay', relay);
   if (deps.relay !== false) {
     app.addHook('onReady', () => relay.start());
     app.addHook('onClose', () => relay.stop());
   }
-  app.addHook('onReady', () => hub.start());
-  // Open streams would hold server.close() forever: end them before it waits for connections.
-  app.addHook('preClose', () => hub.closeStreams());
-  app.addHook('onClose', () => hub.stop());
+  app.addHook('onReady', () => modules.start());
+  app.addHook('preClose', () => modules.closeStreams());
+  app.addHook('onClose', () => modules.stop());
 
   await app.register(healthRoutes, { database });
 
@@ -224,27 +187,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
             };
           }
         });
-        v1.addHook('onRequest', authenticate(keys, people.sessions, limiters, people.csrf));
+        v1.addHook('onRequest', authenticate(modules.verifiers, limiters));
         v1.addHook('preValidation', resolvePathUuids(database.db));
         v1.addHook('preHandler', idempotency.reserve);
         v1.addHook('onSend', idempotency.record);
-        await v1.register(sessionRoutes, { accounts: people.accounts, csrf: people.csrf });
-        await v1.register(invitationsRoutes, { invitations: people.invitations });
-        await v1.register(meRoutes, { me });
-        await v1.register(companyRoutes, { companies });
-        await v1.register(apiKeysRoutes, { keys });
-        await v1.register(usersRoutes, { users });
-        await v1.register(cataloguesRoutes, { catalogues });
-        await v1.register(partnersRoutes, { partners });
-        await v1.register(contactsRoutes, { contacts });
-        await v1.register(notificationsRoutes, { notifications, hub, sessions: people.sessions });
-        await v1.register(leadsRoutes, { leads });
-        await v1.register(leadNotesRoutes, { leadNotes });
-        await v1.register(webhooksRoutes, { webhooks });
+        for (const register of modules.routes) await register(v1);
       },
       { prefix },
     );
-    await app.register((scope) => publicRoutes(scope, { services: people, limiters }), { prefix });
+    await app.register(modules.publicRoutes, { prefix });
   }
 
   await app.register(fastifySwaggerUi, {

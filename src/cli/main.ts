@@ -2,10 +2,10 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
 import { type Config, ConfigError, loadConfig, loadDotEnv } from '../config/index.js';
+import { ApiError } from '../core/errors.js';
 import { type Database, openDatabase } from '../db/database.js';
 import { isDatabaseUnavailable, pgErrorCode } from '../db/errors.js';
 import { runMigrations } from '../db/migrate.js';
-import { ApiError } from '../http/errors.js';
 import { ApiKeyService } from '../modules/api-keys/api-keys.service.js';
 import { CompanyService } from '../modules/companies/companies.service.js';
 import { CreateUserBody } from '../modules/users/users.schemas.js';

@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.js';
 import type { Logger } from '../lib/logger.js';
 import { ApiKeyService } from '../modules/api-keys/api-keys.service.js';
-import { campaignSchemas } from '../modules/campaigns/campaigns.schemas.js';
+import { campaignSchemas } from '../modules/catalogues/campaigns/campaigns.schemas.js';
+import { customFieldSchemas } from '../modules/catalogues/custom-fields/custom-fields.schemas.js';
 import { createCatalogueServices } from '../modules/catalogues/index.js';
+import { tagSchemas } from '../modules/catalogues/tags/tags.schemas.js';
 import { CompanyService } from '../modules/companies/companies.service.js';
-import { customFieldSchemas } from '../modules/custom-fields/custom-fields.schemas.js';
 import { CreatePartnerBody, ListPartnersQuery } from '../modules/partners/partners.schemas.js';
 import { PartnerService } from '../modules/partners/partners.service.js';
-import { tagSchemas } from '../modules/tags/tags.schemas.js';
 import { UserService } from '../modules/users/users.service.js';
 
 // `journeybee seed --demo`: two companies in an accepted referral partnership, each with users,

@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseSecretKey } from '../lib/secret-box.js';
 
 // The only module that reads process.env (and, for the command line, fills it from `.env`).
 // Parsed once at boot; a bad value fails fast with a message naming the variable.
@@ -12,15 +13,6 @@ const bool = z
 const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
 
 const KEY_MESSAGE = 'must be 32 bytes, base64 or hex encoded (e.g. the output of `openssl rand -base64 32`)';
-
-/** A 32-byte key given as 64 hex digits or as base64 (standard or URL-safe). */
-export function parseSecretKey(text: string): Buffer | undefined {
-  const value = text.trim();
-  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
-  if (!/^[A-Za-z0-9+/_-]{43}=?$/.test(value)) return undefined;
-  const bytes = Buffer.from(value, value.includes('-') || value.includes('_') ? 'base64url' : 'base64');
-  return bytes.length === 32 ? bytes : undefined;
-}
 
 const secretKey = z.string().transform((v, ctx) => {
   const key = parseSecretKey(v);

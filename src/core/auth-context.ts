@@ -1,3 +1,5 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
 // Who is calling: the types every layer shares. They live below http/ and modules/ so that
 // services can take an AuthContext without importing the HTTP layer that builds it.
 
@@ -24,4 +26,40 @@ export interface AuthContext {
   /** The acting user's role; an operator's key without a user acts as the company's admin. */
   role: UserRole;
   permission: 'read' | 'write';
+}
+
+/** A verified API key: the caller it names, and the key's public uuid (its rate-limit bucket). */
+export type VerifiedKey = AuthContext & { keyUuid: string };
+
+/** A verified console session. */
+export interface VerifiedSession {
+  sessionId: number;
+  userId: number;
+  companyId: number;
+  role: UserRole;
+  csrfSecret: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+/**
+ * What authentication needs of the modules that own keys and sessions, passed in by app.ts so
+ * that the HTTP layer names no module.
+ */
+export interface Verifiers {
+  /** The caller an API key names (looked up every time: revocation is immediate), or null. */
+  key(presented: string): Promise<VerifiedKey | null>;
+  sessions: SessionGate;
+}
+
+/** The console's session cookie, as authentication sees it. */
+export interface SessionGate {
+  /** The session token the request carries, if any. */
+  tokenOf(request: FastifyRequest): string | undefined;
+  /** The session a token names, if it is still usable. */
+  verify(token: string): Promise<VerifiedSession | null>;
+  /** The token named no usable session: the browser is told to forget it. */
+  forget(request: FastifyRequest, reply: FastifyReply): void;
+  /** Throws unless an unsafe request made with the session proves it came from the console. */
+  checkCsrf(request: FastifyRequest, session: VerifiedSession): void;
 }

@@ -1,10 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthContext, RouteRole } from '../core/auth-context.js';
-import type { VerifiedSession } from '../modules/accounts/sessions.service.js';
-import type { ApiKeyService } from '../modules/api-keys/api-keys.service.js';
-import { type CsrfGuard, clearSessionCookie, sessionCookieOf } from './csrf.js';
-import { ApiError, MESSAGES } from './errors.js';
-import { type RateLimiters, rateLimitedError, rateLimitHeaders } from './rate-limit.js';
+import type { AuthContext, RouteRole, VerifiedSession, Verifiers } from '../core/auth-context.js';
+import { ApiError, MESSAGES } from '../core/errors.js';
+import { limitByIp, type RateLimiters, rateLimitedError, rateLimitHeaders } from '../core/rate-limit.js';
 
 export { type AuthContext, ROUTE_ROLES, type RouteRole, type UserRole } from '../core/auth-context.js';
 
@@ -21,17 +18,6 @@ declare module 'fastify' {
 
 const SCHEME = /^(?:Bearer|Api-Key)\s+(\S+)\s*$/i;
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-/** Counts an unauthenticated or failed request against the client's IP budget. */
-export async function limitByIp(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  limiters: RateLimiters,
-): Promise<void> {
-  const outcome = await limiters.perIp.consume(request.ip);
-  if (!outcome.allowed) throw rateLimitedError(outcome);
-  reply.headers(rateLimitHeaders(outcome));
-}
 
 /** The permission and role rule of a route, for a verified caller: an error, or null when allowed. */
 export function accessError(auth: AuthContext, method: string, role: RouteRole | undefined): ApiError | null {
@@ -52,10 +38,6 @@ interface Caller {
   session?: VerifiedSession;
 }
 
-export interface SessionVerifier {
-  verify(token: string): Promise<VerifiedSession | null>;
-}
-
 const sessionAuth = (s: VerifiedSession): AuthContext => ({
   method: 'session',
   keyId: null,
@@ -70,16 +52,12 @@ const sessionAuth = (s: VerifiedSession): AuthContext => ({
 // Composed small steps (STYLE): authenticate → limit per key or per user → require permission
 // and role → CSRF (sessions only). All of it runs on `onRequest`, before the body is read: a
 // refusal reveals nothing about it.
-export function authenticate(
-  keys: ApiKeyService,
-  sessions: SessionVerifier,
-  limiters: RateLimiters,
-  csrf: CsrfGuard,
-) {
+export function authenticate(verify: Verifiers, limiters: RateLimiters) {
+  const { sessions } = verify;
   /** The Authorization header wins; without one, the session cookie. */
   async function identify(request: FastifyRequest, reply: FastifyReply): Promise<Caller> {
     const header = request.headers.authorization;
-    const cookie = header === undefined ? sessionCookieOf(request) : undefined;
+    const cookie = header === undefined ? sessions.tokenOf(request) : undefined;
     if (header === undefined && cookie !== undefined) {
       const session = await sessions.verify(cookie);
       if (session) {
@@ -90,11 +68,11 @@ export function authenticate(
         };
       }
       await limitByIp(request, reply, limiters);
-      clearSessionCookie(reply, csrf.secureCookie(request));
+      sessions.forget(request, reply);
       throw new ApiError('unauthorized', MESSAGES.invalidSession);
     }
     const match = header ? SCHEME.exec(header) : null;
-    const verified = match?.[1] ? await keys.verify(match[1]) : null;
+    const verified = match?.[1] ? await verify.key(match[1]) : null;
     if (!verified) {
       // Failed attempts spend the IP's budget, so keys cannot be guessed at speed.
       await limitByIp(request, reply, limiters);
@@ -123,6 +101,6 @@ export function authenticate(
     const refused = accessError(auth, request.method, request.routeOptions.config.role);
     if (refused) throw refused;
 
-    if (caller.session) csrf.check(request, caller.session.csrfSecret);
+    if (caller.session) sessions.checkCsrf(request, caller.session);
   };
 }

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { errorBody } from '../core/schemas.js';
 import type { Database } from '../db/database.js';
 import { pgErrorCode } from '../db/errors.js';
 import { migrationsApplied } from '../db/migrate.js';
 import { committedMigrationCount } from '../db/migrations-count.js';
-import { errorBody } from './schemas.js';
 
 // Never authenticated, never rate limited: load balancers poll these.
 export const healthRoutes: FastifyPluginAsyncZod<{ database: Database }> = async (app, { database }) => {

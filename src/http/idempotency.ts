@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { and, eq, isNotNull, lt, sql } from 'drizzle-orm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from '../core/errors.js';
 import type { Db, Executor } from '../db/database.js';
 import { idempotencyKeys } from '../db/schema/index.js';
 import { stableStringify } from '../lib/json.js';
 import type { SecretBox } from '../lib/secret-box.js';
-import { ApiError } from './errors.js';
 
 // `Idempotency-Key` on POST: the first request with a key reserves it; its response (any
 // status below 500) is stored and replayed for 24 h to retries with the same key and body.
@@ -25,6 +25,12 @@ interface Reservation {
   owner: Owner;
   key: string;
   box: SecretBox;
+  /**
+   * Stores the response in the transaction that does the request's work (a create), so that a
+   * crash after the commit and before the reply still replays it to the retry. Modules call it
+   * as `request.idempotency?.recordIn(tx, 201, body)` without importing the HTTP layer.
+   */
+  recordIn(tx: Executor, status: number, body: unknown): Promise<void>;
 }
 
 declare module 'fastify' {
@@ -110,7 +116,13 @@ export function idempotencyHooks(db: Db, box: SecretBox) {
         return reply.send(stored.response_body === null ? '' : await box.decrypt(stored.response_body));
       }
     }
-    request.idempotency = { owner, key, box };
+    const reservation: Reservation = {
+      owner,
+      key,
+      box,
+      recordIn: (tx, status, body) => recordResponseInTransaction(tx, reservation, status, body),
+    };
+    request.idempotency = reservation;
   }
 
   async function record(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
@@ -134,19 +146,16 @@ export function idempotencyHooks(db: Db, box: SecretBox) {
 }
 
 /**
- * Stores the response of a reserved request in the transaction that does its work (a create),
- * so that a crash after the commit and before the reply still replays it to the retry, rather
- * than leaving the key reserved until it expires. The onSend hook then stores the exact bytes
- * sent, as for any request. A request without Idempotency-Key is left alone.
+ * Stores the response of a reserved request in the transaction that does its work, rather than
+ * leaving the key reserved until it expires after a crash. The onSend hook then stores the exact
+ * bytes sent, as for any request.
  */
-export async function recordResponseInTransaction(
+async function recordResponseInTransaction(
   tx: Executor,
-  request: FastifyRequest,
+  reservation: Reservation,
   status: number,
   body: unknown,
 ): Promise<void> {
-  const reservation = request.idempotency;
-  if (!reservation) return;
   await tx
     .update(idempotencyKeys)
     .set({ response_status: status, response_body: await reservation.box.encrypt(JSON.stringify(body)) })

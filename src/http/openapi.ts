@@ -2,10 +2,8 @@ import { isDeepStrictEqual } from 'node:util';
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { ZodType, type z } from 'zod';
-import { WEBHOOK_EVENTS } from '../modules/events/events.schemas.js';
-import { CREATE_LEAD_EXAMPLE, CREATED_LEAD_EXAMPLE } from '../modules/leads/leads.schemas.js';
-import { PATH_ID_MARK } from './path-ids.js';
-import { DOCUMENTED_AS } from './schemas.js';
+import { PATH_ID_MARK } from '../core/path-ids.js';
+import { DOCUMENTED_AS } from '../core/schemas.js';
 
 // The OpenAPI 3.1 document (GET /v1/openapi.json). Routes declare their own schemas, summaries
 // and operationIds; what every route has in common is added here, once, from what the server
@@ -138,9 +136,22 @@ const WEBHOOK_HEADERS = [
   schema: { type: 'string' },
 }));
 
-const webhooksSection = () =>
+/** What the modules add to the document that no route declares (app.ts passes it in). */
+export interface ApiDocs {
+  /** Every event a webhook endpoint may receive, with its `data` schema. */
+  webhooks: readonly { type: string; description: string; schema: z.ZodType }[];
+  /** Examples a generator cannot derive, by path and method. */
+  examples: readonly {
+    path: string;
+    method: 'post' | 'patch' | 'put';
+    request?: unknown;
+    created?: unknown;
+  }[];
+}
+
+const webhooksSection = (docs: ApiDocs) =>
   Object.fromEntries(
-    WEBHOOK_EVENTS.map(({ type, description, schema }) => [
+    docs.webhooks.map(({ type, description, schema }) => [
       type,
       {
         post: {
@@ -179,7 +190,7 @@ const idOf = (schema: z.ZodType) => {
   return id;
 };
 
-export function openApiDocumentOptions(): OpenApiOptions {
+export function openApiDocumentOptions(docs: ApiDocs): OpenApiOptions {
   return {
     openapi: '3.1.0',
     info: {
@@ -213,7 +224,7 @@ export function openApiDocumentOptions(): OpenApiOptions {
     },
     security: [{ bearerAuth: [] }, { sessionCookie: [] }],
     tags: TAGS.map(([name, description]) => ({ name, description })),
-    webhooks: webhooksSection() as never,
+    webhooks: webhooksSection(docs) as never,
   };
 }
 
@@ -221,9 +232,9 @@ export function openApiDocumentOptions(): OpenApiOptions {
  * The options for @fastify/swagger: the document above, each route's zod schemas as JSON
  * Schema (fastify-type-provider-zod), and the finishing pass over the whole document.
  */
-export function swaggerOptions(): FastifyDynamicSwaggerOptions {
+export function swaggerOptions(docs: ApiDocs): FastifyDynamicSwaggerOptions {
   return {
-    openapi: openApiDocumentOptions(),
+    openapi: openApiDocumentOptions(docs),
     transform: (input) => {
       const result = jsonSchemaTransform(input);
       const body: unknown = input.schema?.body;
@@ -233,13 +244,13 @@ export function swaggerOptions(): FastifyDynamicSwaggerOptions {
       }
       return result;
     },
-    transformObject: (input) => finishDocument(jsonSchemaTransformObject(input) as Json),
+    transformObject: (input) => finishDocument(jsonSchemaTransformObject(input) as Json, docs),
   };
 }
 
 // ---- the finishing pass ----
 
-function finishDocument(doc: Json): Json {
+function finishDocument(doc: Json, docs: ApiDocs): Json {
   const paths = (doc.paths ?? {}) as Record<string, Json>;
   const shared: Record<string, Json> = {};
   for (const [path, item] of Object.entries(paths)) {
@@ -251,7 +262,7 @@ function finishDocument(doc: Json): Json {
   const components = (doc.components ?? {}) as Json;
   components.responses = { ...(components.responses as Json), ...shared };
   resolveDocumentedAs(doc);
-  addExamples(paths);
+  addExamples(paths, docs);
   tidyComponents(doc);
   return doc;
 }
@@ -389,16 +400,18 @@ function resolveDocumentedAs(doc: Json): void {
   visit(doc);
 }
 
-/** Examples a generator cannot derive: the seed's Create Lead request and response. */
-function addExamples(paths: Record<string, Json>): void {
-  const createLead = paths['/v1/leads']?.post as Json | undefined;
-  if (!createLead) return;
+/** Examples a generator cannot derive (the seed's Create Lead request and response). */
+function addExamples(paths: Record<string, Json>, docs: ApiDocs): void {
   const media = (node: unknown) =>
     (node as { content?: Record<string, Json> } | undefined)?.content?.['application/json'];
-  const request = media(createLead.requestBody);
-  if (request) request.example = CREATE_LEAD_EXAMPLE;
-  const created = media((createLead.responses as Json)['201']);
-  if (created) created.example = CREATED_LEAD_EXAMPLE;
+  for (const { path, method, request, created } of docs.examples) {
+    const op = paths[path]?.[method] as Json | undefined;
+    if (!op) continue;
+    const body = media(op.requestBody);
+    if (body && request !== undefined) body.example = request;
+    const response = media((op.responses as Json)['201']);
+    if (response && created !== undefined) response.example = created;
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import fastifyCompress from '@fastify/compress';
 import { safeParse as parseContentType } from 'fast-content-type-parse';
 import type { FastifyInstance } from 'fastify';
-import { ApiError, MESSAGES } from './errors.js';
+import { ApiError, MESSAGES } from '../core/errors.js';
 
 // Request bodies (API.md §1 "content type"): JSON only, UTF-8 only, at most 1 MiB once decoded.
 //

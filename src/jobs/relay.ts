@@ -3,9 +3,9 @@ import type { Database } from '../db/database.js';
 import { EVENTS_CHANNEL } from '../db/outbox.js';
 import { PgListener } from '../db/pg-listener.js';
 import type { Logger } from '../lib/logger.js';
-import type { EventMeta, EventType, RecordedEvent } from '../modules/events/events.js';
-import { notifyForEvents } from '../modules/notifications/notifications.rules.js';
-import { enqueueWebhookDeliveries } from '../modules/webhooks/webhooks.outbox.js';
+import type { EventMeta, EventType, RecordedEvent } from '../modules/events/index.js';
+import { notifyForEvents } from '../modules/notifications/index.js';
+import { enqueueWebhookDeliveries } from '../modules/webhooks/index.js';
 
 // The outbox relay, one per server process. A write commits its events (and a NOTIFY on
 // journeybee_events) and nothing else; the relay claims committed events that no relay has

@@ -1,7 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmod, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseSecretKey } from '../config/index.js';
 
 // Values that must stay usable but not readable at rest (webhook signing secrets, stored
 // idempotent responses that contain them) are encrypted: AES-256-GCM under
@@ -117,4 +116,13 @@ export class SecretBox {
       );
     }
   }
+}
+
+/** A 32-byte key given as 64 hex digits or as base64 (standard or URL-safe). */
+export function parseSecretKey(text: string): Buffer | undefined {
+  const value = text.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  if (!/^[A-Za-z0-9+/_-]{43}=?$/.test(value)) return undefined;
+  const bytes = Buffer.from(value, value.includes('-') || value.includes('_') ? 'base64url' : 'base64');
+  return bytes.length === 32 ? bytes : undefined;
 }

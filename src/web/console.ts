@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError } from '../http/errors.js';
+import { ApiError } from '../core/errors.js';
 
 // The web console (web/, built by `npm run build` into dist/console/) is served by the API
 // process itself: hashed assets under /assets/ (cached for a year, they never change), and

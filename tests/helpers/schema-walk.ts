@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { TEXT_MESSAGES } from '../../src/http/schemas.js';
+import { TEXT_MESSAGES } from '../../src/core/schemas.js';
 
 // Walks a request schema (a route's body or querystring) to every place a client's string can
 // land, and probes each with a NUL and with an unpaired surrogate: every such place must refuse

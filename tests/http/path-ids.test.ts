@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type AddressableTable, maxIdOf, pathIdTables } from '../../src/http/path-ids.js';
+import { type AddressableTable, maxIdOf, pathIdTables } from '../../src/core/path-ids.js';
 import { type ApiResponse, uniq, useTestApp } from '../helpers/app.js';
 import { makeTenant } from '../helpers/factories.js';
 import { campaignBody, createLead, demo, seedExampleBody } from '../helpers/leads.js';

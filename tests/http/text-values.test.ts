@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { TEXT_MESSAGES } from '../../src/http/schemas.js';
+import { TEXT_MESSAGES } from '../../src/core/schemas.js';
 import { type RequestOptions, uniq, useTestApp } from '../helpers/app.js';
 import { type CustomTestApp, startCustomApp } from '../helpers/custom-app.js';
 import { makeTenant } from '../helpers/factories.js';

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { ApiError } from '../../src/core/errors.js';
 import { customFields, stages, tags, tiers } from '../../src/db/schema/index.js';
-import { ApiError } from '../../src/http/errors.js';
 import { assertOwned, resolveOwnedUuid } from '../../src/modules/catalogues/index.js';
 import { createOk, useTestApp } from '../helpers/catalogue-api.js';
 import { makeTenant } from '../helpers/factories.js';

@@ -3,7 +3,7 @@ import { insertNotifications } from '../../src/modules/notifications/notificatio
 import { useTestApp } from '../helpers/app.js';
 import { ISO_TIMESTAMP, UUID } from '../helpers/catalogue-api.js';
 import { makeApiKey, makeTenant, makeUser } from '../helpers/factories.js';
-import { invite, notificationsOf } from '../helpers/notifications.js';
+import { invite, notificationsOf, relayed } from '../helpers/notifications.js';
 
 // GET /v1/notifications (+ /{id}), POST /{id}/read and /read-all: a key acts as its user; an
 // admin's key may read another user of its company; everything else is invisible (404).
@@ -34,6 +34,7 @@ beforeAll(async () => {
   const invitation = await invite(api(), inviter.writeKey, partner);
   await invitation.answer('accept');
   accepted = invitation;
+  await relayed(db());
 });
 
 describe('notifications: reading your own', () => {

@@ -1,8 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { type CsrfGuard, clearSessionCookie, setSessionCookie } from '../../http/csrf.js';
-import { errorBody, noBody, readErrors, writeErrors } from '../../http/schemas.js';
+import { errorBody, noBody, readErrors, writeErrors } from '../../core/schemas.js';
 import {
   ChangePasswordBody,
   ChooseCompany,
@@ -13,6 +12,7 @@ import {
   SignupBody,
 } from './accounts.schemas.js';
 import { ACCOUNT_MESSAGES, type AccountService, type OpenedSession } from './accounts.service.js';
+import { type CsrfGuard, clearSessionCookie, setSessionCookie } from './csrf.js';
 
 const tags = ['Accounts'];
 

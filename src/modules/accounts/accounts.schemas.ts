@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { inputString, isoDateTime, objectId, orRequired } from '../../http/schemas.js';
-import { Company } from '../companies/companies.schemas.js';
-import { emailField } from '../partners/partners.schemas.js';
-import { User } from '../users/users.schemas.js';
+import { inputString, isoDateTime, objectId, orRequired } from '../../core/schemas.js';
+import { Company } from '../companies/index.js';
+import { emailField } from '../partners/index.js';
+import { User } from '../users/index.js';
 import { PASSWORD_MAX, PASSWORD_MIN, passwordProblem } from './passwords.js';
 
 /** A password being set: 10 to 200 characters, not on the common-password list. */

@@ -1,12 +1,12 @@
 import type { AuthContext } from '../../core/auth-context.js';
+import { ApiError, notFound } from '../../core/errors.js';
+import type { RateLimiters } from '../../core/rate-limit.js';
 import type { Db, Tx } from '../../db/database.js';
 import { companies } from '../../db/schema/index.js';
-import { ApiError, notFound } from '../../http/errors.js';
-import type { RateLimiters } from '../../http/rate-limit.js';
 import { hashToken, looksLikeToken, newToken } from '../../lib/tokens.js';
-import { type CompanyRow, companiesRepository } from '../companies/companies.repository.js';
-import { emailDomain, isFreeMailDomain } from '../partners/business-email.js';
-import { type UserRow, usersRepository } from '../users/users.repository.js';
+import { type CompanyRow, companiesRepository } from '../companies/index.js';
+import { emailDomain, isFreeMailDomain } from '../partners/index.js';
+import { type UserRow, usersRepository } from '../users/index.js';
 import type { AccountMail } from './account-mail.js';
 import { accountsRepository as repo } from './accounts.repository.js';
 import type { LoginInput, SignupInput } from './accounts.schemas.js';

@@ -1,17 +1,17 @@
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config/index.js';
+import type { SessionGate } from '../../core/auth-context.js';
+import { limitByIp, type RateLimiters } from '../../core/rate-limit.js';
 import type { Db } from '../../db/database.js';
-import { limitByIp } from '../../http/auth.js';
-import { CsrfGuard } from '../../http/csrf.js';
-import type { RateLimiters } from '../../http/rate-limit.js';
 import type { Logger } from '../../lib/logger.js';
 import { createMailer } from '../../lib/mailer.js';
-import { publicInvitationRoutes } from '../invitations/invitations.routes.js';
-import { InvitationService } from '../invitations/invitations.service.js';
 import { AccountMail } from './account-mail.js';
 import { publicAccountRoutes } from './accounts.routes.js';
 import { AccountService } from './accounts.service.js';
+import { CsrfGuard, clearSessionCookie, sessionCookieOf } from './csrf.js';
+import { publicInvitationRoutes } from './invitations/invitations.routes.js';
+import { InvitationService } from './invitations/invitations.service.js';
 import { SessionService } from './sessions.service.js';
 
 // People: accounts, sessions and invitations (API.md §4), wired once for the app.
@@ -29,8 +29,16 @@ export function createAccountServices(deps: {
   const accounts = new AccountService(db, sessions, limiters, mail, config.signup);
   const invitations = new InvitationService(db, accounts, mail, logger);
   const csrf = new CsrfGuard(config.publicUrl, sessions);
+  /** The session cookie as authentication sees it (src/http/auth.ts names no module). */
+  const gate: SessionGate = {
+    tokenOf: sessionCookieOf,
+    verify: (token) => sessions.verify(token),
+    forget: (request, reply) => clearSessionCookie(reply, csrf.secureCookie(request)),
+    checkCsrf: (request, session) => csrf.check(request, session.csrfSecret),
+  };
   return {
     sessions,
+    gate,
     accounts,
     invitations,
     csrf,
@@ -74,3 +82,5 @@ export async function publicRoutes(
   await scope.register(publicAccountRoutes, { accounts: services.accounts, csrf: services.csrf });
   await scope.register(publicInvitationRoutes, { invitations: services.invitations, csrf: services.csrf });
 }
+export type { InvitationService, PartnerInvitationOut } from './invitations/invitations.service.js';
+export { sessionsRepository } from './sessions.repository.js';

@@ -1,6 +1,6 @@
 import type { Config } from '../../config/index.js';
+import { ApiError } from '../../core/errors.js';
 import type { Db } from '../../db/database.js';
-import { ApiError } from '../../http/errors.js';
 import { hashToken, newToken } from '../../lib/tokens.js';
 import { accountsRepository as repo } from './accounts.repository.js';
 import { RESET_VALIDITY_MS } from './accounts.service.js';

@@ -1,5 +1,5 @@
 import Tokens from '@fastify/csrf';
-import type { UserRole } from '../../core/auth-context.js';
+import type { UserRole, VerifiedSession } from '../../core/auth-context.js';
 import type { Db, Executor } from '../../db/database.js';
 import type { Logger } from '../../lib/logger.js';
 import { hashToken, looksLikeToken, newToken, sameHash } from '../../lib/tokens.js';
@@ -7,15 +7,7 @@ import { sessionsRepository as repo, type SessionRow } from './sessions.reposito
 
 export const SESSION_COOKIE = 'jb_session';
 
-export interface VerifiedSession {
-  sessionId: number;
-  userId: number;
-  companyId: number;
-  role: UserRole;
-  csrfSecret: string;
-  createdAt: Date;
-  expiresAt: Date;
-}
+export type { VerifiedSession };
 
 export interface NewSession {
   row: SessionRow;

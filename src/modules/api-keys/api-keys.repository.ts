@@ -1,8 +1,8 @@
 import { and, desc, eq, getTableColumns, isNull, lt, or, sql } from 'drizzle-orm';
+import { type Page, pageOffset } from '../../core/pagination.js';
 import type { Db, Executor } from '../../db/database.js';
 import { preparedPerDb } from '../../db/prepared.js';
 import { apiKeys, users } from '../../db/schema/index.js';
-import { type Page, pageOffset } from '../../http/pagination.js';
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 

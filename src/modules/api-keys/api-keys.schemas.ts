@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { paginationQuery } from '../../core/pagination.js';
+import { emailAddress, inputString, isoDateTime, objectId } from '../../core/schemas.js';
 import { API_KEY_PERMISSIONS } from '../../db/schema/index.js';
-import { paginationQuery } from '../../http/pagination.js';
-import { emailAddress, inputString, isoDateTime, objectId } from '../../http/schemas.js';
 import type { ApiKeyListRow } from './api-keys.repository.js';
 
 export const ApiKey = z

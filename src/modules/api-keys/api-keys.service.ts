@@ -1,10 +1,10 @@
-import type { AuthContext } from '../../core/auth-context.js';
+import type { AuthContext, VerifiedKey } from '../../core/auth-context.js';
+import { ApiError, notFound } from '../../core/errors.js';
+import { type Page, pageMeta } from '../../core/pagination.js';
 import type { Db } from '../../db/database.js';
-import { ApiError, notFound } from '../../http/errors.js';
-import { type Page, pageMeta } from '../../http/pagination.js';
 import type { Logger } from '../../lib/logger.js';
-import { companiesRepository } from '../companies/companies.repository.js';
-import { usersRepository } from '../users/users.repository.js';
+import { companiesRepository } from '../companies/index.js';
+import { usersRepository } from '../users/index.js';
 import {
   displayPrefix,
   generateApiKey,
@@ -14,7 +14,7 @@ import {
 } from './api-keys.crypto.js';
 import { type ApiKeyListRow, type ApiKeyRow, apiKeysRepository } from './api-keys.repository.js';
 
-export type VerifiedKey = AuthContext & { keyUuid: string };
+export type { VerifiedKey };
 
 export interface CreatedApiKey {
   row: ApiKeyRow;

@@ -1,7 +1,7 @@
 import { and, asc, eq, getTableColumns, getTableName, inArray, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn, PgInsertValue, PgTable, PgUpdateSetSource } from 'drizzle-orm/pg-core';
+import { type Page, pageOffset } from '../../core/pagination.js';
 import type { Db, Executor } from '../../db/database.js';
-import { type Page, pageOffset } from '../../http/pagination.js';
 
 // Queries any per-company table can share. Drizzle cannot type a query over "some table with
 // these columns", so results are cast to the table's row type here, in one place.

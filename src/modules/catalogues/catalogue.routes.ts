@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { listOf } from '../../http/pagination.js';
-import type { AddressableTable } from '../../http/path-ids.js';
-import { errorBody, idParam, readErrors, writeErrors } from '../../http/schemas.js';
+import { listOf } from '../../core/pagination.js';
+import type { AddressableTable } from '../../core/path-ids.js';
+import { errorBody, idParam, readErrors, writeErrors } from '../../core/schemas.js';
 import { bulkUpdateResult } from './catalogue.schemas.js';
 
 export type ZodApp = Parameters<FastifyPluginAsyncZod>[0];

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { paginationQuery } from '../../core/pagination.js';
+import { hexColor, inputString, isoDateTime, objectId, positiveId } from '../../core/schemas.js';
 import { PARTNER_TYPES } from '../../db/schema/index.js';
-import { paginationQuery } from '../../http/pagination.js';
-import { hexColor, inputString, isoDateTime, objectId, positiveId } from '../../http/schemas.js';
 
 // Zod pieces every catalogue (tags, tiers, categories, stages, custom fields, campaigns) shares.
 

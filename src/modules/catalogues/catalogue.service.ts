@@ -1,9 +1,9 @@
 import { and, eq, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn, PgInsertValue, PgUpdateSetSource } from 'drizzle-orm/pg-core';
+import { ApiError, badRequest, conflict, notFound } from '../../core/errors.js';
+import { type Page, pageMeta } from '../../core/pagination.js';
 import type { Db, Executor } from '../../db/database.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../../db/errors.js';
-import { ApiError, badRequest, conflict, notFound } from '../../http/errors.js';
-import { type Page, pageMeta } from '../../http/pagination.js';
 import { type CatalogueTable, catalogueRepository, equalities, type Row } from './catalogue.repository.js';
 
 /** What sets one catalogue apart from the others. */

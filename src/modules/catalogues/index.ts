@@ -1,19 +1,19 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Db } from '../../db/database.js';
-import { campaignsRoutes } from '../campaigns/campaigns.routes.js';
-import { CampaignService } from '../campaigns/campaigns.service.js';
-import { categoriesRoutes } from '../categories/categories.routes.js';
-import { createCategoryService } from '../categories/categories.service.js';
-import { countriesRoutes } from '../countries/countries.routes.js';
-import { CountryService } from '../countries/countries.service.js';
-import { customFieldsRoutes } from '../custom-fields/custom-fields.routes.js';
-import { CustomFieldService } from '../custom-fields/custom-fields.service.js';
-import { stagesRoutes } from '../stages/stages.routes.js';
-import { StageService } from '../stages/stages.service.js';
-import { tagsRoutes } from '../tags/tags.routes.js';
-import { createTagService } from '../tags/tags.service.js';
-import { tiersRoutes } from '../tiers/tiers.routes.js';
-import { createTierService } from '../tiers/tiers.service.js';
+import { campaignsRoutes } from './campaigns/campaigns.routes.js';
+import { CampaignService } from './campaigns/campaigns.service.js';
+import { categoriesRoutes } from './categories/categories.routes.js';
+import { createCategoryService } from './categories/categories.service.js';
+import { countriesRoutes } from './countries/countries.routes.js';
+import { CountryService } from './countries/countries.service.js';
+import { customFieldsRoutes } from './custom-fields/custom-fields.routes.js';
+import { CustomFieldService } from './custom-fields/custom-fields.service.js';
+import { stagesRoutes } from './stages/stages.routes.js';
+import { StageService } from './stages/stages.service.js';
+import { tagsRoutes } from './tags/tags.routes.js';
+import { createTagService } from './tags/tags.service.js';
+import { tiersRoutes } from './tiers/tiers.routes.js';
+import { createTierService } from './tiers/tiers.service.js';
 
 export { assertOwned, type OwnershipOptions, resolveOwnedUuid } from './ownership.js';
 
@@ -46,3 +46,5 @@ export const cataloguesRoutes: FastifyPluginAsyncZod<{ catalogues: CatalogueServ
   await app.register(campaignsRoutes, catalogues);
   await app.register(countriesRoutes, catalogues);
 };
+export { catalogueRepository, type OwnedTable } from './catalogue.repository.js';
+export { oneOf } from './catalogue.schemas.js';

@@ -1,7 +1,7 @@
 import { and, eq, getTableName, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { badRequest } from '../../core/errors.js';
 import type { Executor } from '../../db/database.js';
-import { badRequest } from '../../http/errors.js';
 import { catalogueRepository, type OwnedTable } from './catalogue.repository.js';
 
 // For modules that take catalogue references in a body (a partner's tierId, a lead's tags):

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { errorBody, readErrors, writeErrors } from '../../http/schemas.js';
+import { errorBody, readErrors, writeErrors } from '../../core/schemas.js';
 import { Company, UpdateCompanyBody } from './companies.schemas.js';
 import type { CompanyService } from './companies.service.js';
 

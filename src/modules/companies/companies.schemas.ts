@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bodyId, inputString, isoDateTime, objectId, storableText } from '../../http/schemas.js';
+import { bodyId, inputString, isoDateTime, objectId, storableText } from '../../core/schemas.js';
 
 // ISO 4217 codes as this Node knows them (Intl), e.g. USD, EUR, GBP.
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));

@@ -1,6 +1,6 @@
+import { ApiError, notFound } from '../../core/errors.js';
 import type { Db } from '../../db/database.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../../db/errors.js';
-import { ApiError, notFound } from '../../http/errors.js';
 import { type CompanyRow, companiesRepository } from './companies.repository.js';
 import type { UpdateCompanyInput } from './companies.schemas.js';
 

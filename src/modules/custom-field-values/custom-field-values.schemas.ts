@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { bodyId, documentAs, objectId, orRequired, storableJson } from '../../core/schemas.js';
 import { CUSTOM_FIELD_TYPES, type CustomFieldType } from '../../db/schema/index.js';
-import { bodyId, documentAs, objectId, orRequired, storableJson } from '../../http/schemas.js';
 
 // The wire format of custom field values, shared by every resource that carries them
 // (partners now, leads and deals next). Structure is checked here; whether a value fits its

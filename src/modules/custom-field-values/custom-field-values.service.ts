@@ -1,6 +1,6 @@
+import type { FieldProblems } from '../../core/field-problems.js';
 import type { Executor } from '../../db/database.js';
 import type { CustomFieldType, PartnerType } from '../../db/schema/index.js';
-import type { FieldProblems } from '../../http/field-problems.js';
 import {
   type CustomFieldCategory,
   type FieldDefinition,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { emailAddress, objectId } from '../../core/schemas.js';
 import {
   CUSTOM_FIELD_TYPES,
   LEAD_SOURCES,
@@ -7,12 +8,10 @@ import {
   PARTNERSHIP_STATUSES,
   RESELLER_SIDES,
 } from '../../db/schema/index.js';
-import { emailAddress, objectId } from '../../http/schemas.js';
-import { Contact } from '../contacts/contacts.schemas.js';
-import { CustomFieldValue, StoredValue } from '../custom-field-values/custom-field-values.schemas.js';
-import { Partner } from '../partners/partners.schemas.js';
-import { User } from '../users/users.schemas.js';
-import { TEST_EVENT_TYPE } from '../webhooks/webhooks.schemas.js';
+import { CustomFieldValue, StoredValue } from '../custom-field-values/index.js';
+import { Contact, Partner } from '../partners/index.js';
+import { User } from '../users/index.js';
+import { TEST_EVENT_TYPE } from '../webhooks/index.js';
 import type { EventType } from './events.js';
 
 // What each event sends to webhooks, for the OpenAPI document's `webhooks` section (generated

@@ -3,7 +3,7 @@ import type { Db } from '../../db/database.js';
 import { StatementCache } from '../../db/prepared.js';
 import type { LeadStatus } from '../../db/schema/index.js';
 import { likePattern } from '../../lib/sql.js';
-import { customFieldValuesRepository } from '../custom-field-values/custom-field-values.repository.js';
+import { customFieldValuesRepository } from '../custom-field-values/index.js';
 import type { LeadListItemOut, LeadOut, LeadSort, LeadView } from './leads.schemas.js';
 
 // The lead reads, each ONE named statement: the lead, its campaign, and its tags, assigned

@@ -1,11 +1,10 @@
 import type { FastifySchemaValidationError } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { type IssueLike, validationError, validationIssues } from '../../http/error-handler.js';
-import { ApiError } from '../../http/errors.js';
-import { recordResponseInTransaction } from '../../http/idempotency.js';
-import { listOf } from '../../http/pagination.js';
-import { errorBody, idParam, readErrors, writeErrors } from '../../http/schemas.js';
+import { ApiError } from '../../core/errors.js';
+import { listOf } from '../../core/pagination.js';
+import { errorBody, idParam, readErrors, writeErrors } from '../../core/schemas.js';
+import { type IssueLike, validationError, validationIssues } from '../../core/validation.js';
 import {
   CreatedLead,
   CreateLeadBody,
@@ -91,7 +90,7 @@ export const leadsRoutes: FastifyPluginAsyncZod<{ leads: LeadService }> = async 
     },
     async (req, reply) => {
       const created = await leads.create(req.auth, req.body, {
-        beforeCommit: (tx, response) => recordResponseInTransaction(tx, req, 201, response),
+        beforeCommit: async (tx, response) => req.idempotency?.recordIn(tx, 201, response),
       });
       return reply.code(201).send(created);
     },

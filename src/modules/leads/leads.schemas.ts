@@ -1,12 +1,5 @@
 import { z } from 'zod';
-import {
-  ASSOCIATION_TYPES,
-  INTEGRATION_NAMES,
-  LEAD_SOURCES,
-  LEAD_STATUSES,
-  PARTNER_TYPES,
-} from '../../db/schema/index.js';
-import { paginationQuery } from '../../http/pagination.js';
+import { paginationQuery } from '../../core/pagination.js';
 import {
   bodyId,
   emailAddress,
@@ -17,15 +10,19 @@ import {
   positiveId,
   storableJson,
   storableText,
-} from '../../http/schemas.js';
-import { nestsDeeper } from '../../lib/json.js';
-import { oneOf } from '../catalogues/catalogue.schemas.js';
+} from '../../core/schemas.js';
 import {
-  CustomFieldValue,
-  CustomFieldValuesInput,
-} from '../custom-field-values/custom-field-values.schemas.js';
-import { LeadNote } from '../lead-notes/lead-notes.schemas.js';
-import { emailField, enumCsv, flag, idCsv, TagRefList, text } from '../partners/partners.schemas.js';
+  ASSOCIATION_TYPES,
+  INTEGRATION_NAMES,
+  LEAD_SOURCES,
+  LEAD_STATUSES,
+  PARTNER_TYPES,
+} from '../../db/schema/index.js';
+import { nestsDeeper } from '../../lib/json.js';
+import { oneOf } from '../catalogues/index.js';
+import { CustomFieldValue, CustomFieldValuesInput } from '../custom-field-values/index.js';
+import { emailField, enumCsv, flag, idCsv, TagRefList, text } from '../partners/index.js';
+import { LeadNote } from './notes/lead-notes.schemas.js';
 
 // The Create Lead body is the seed's (003), spelled as it spells it: `company_name` next to
 // `associationType`. Structure is checked here; whether ids are the caller's (partnership,

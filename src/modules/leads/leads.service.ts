@@ -1,21 +1,20 @@
 import { and, eq, isNull, type SQL } from 'drizzle-orm';
 import type { AuthContext } from '../../core/auth-context.js';
+import { ApiError } from '../../core/errors.js';
+import { FieldProblems } from '../../core/field-problems.js';
+import { type Page, pageMeta, pageOffset } from '../../core/pagination.js';
 import type { Db, Executor, Tx } from '../../db/database.js';
 import { isUniqueViolation, pgConstraint } from '../../db/errors.js';
 import { campaigns, companyPartnerships, type PartnerType, tags, users } from '../../db/schema/index.js';
-import { ApiError } from '../../http/errors.js';
-import { FieldProblems } from '../../http/field-problems.js';
-import { type Page, pageMeta, pageOffset } from '../../http/pagination.js';
-import { catalogueRepository, type OwnedTable } from '../catalogues/catalogue.repository.js';
-import type { CustomFieldValueInputItem } from '../custom-field-values/custom-field-values.schemas.js';
+import { catalogueRepository, type OwnedTable } from '../catalogues/index.js';
+import type { CustomFieldValueInputItem } from '../custom-field-values/index.js';
 import {
   type CheckedValues,
   type CustomFieldTarget,
   checkCustomFieldValues,
   saveCustomFieldValues,
-} from '../custom-field-values/custom-field-values.service.js';
-import { type EventMeta, type NewEvent, recordEvents } from '../events/events.js';
-import { notesForLead } from '../lead-notes/lead-notes.repository.js';
+} from '../custom-field-values/index.js';
+import { type EventMeta, type NewEvent, recordEvents } from '../events/index.js';
 import { leadPayloads } from './leads.payload.js';
 import { getLead, listLeads } from './leads.reads.js';
 import {
@@ -35,6 +34,7 @@ import {
   type PartnershipLeadInput,
   type UpdateLeadInput,
 } from './leads.schemas.js';
+import { notesForLead } from './notes/lead-notes.repository.js';
 
 type Caller = Pick<AuthContext, 'companyId' | 'userId' | 'keyId'>;
 type Path = readonly PropertyKey[];

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { readErrors, writeErrors } from '../../http/schemas.js';
-import { User } from '../users/users.schemas.js';
+import { readErrors, writeErrors } from '../../core/schemas.js';
+import { User } from '../users/index.js';
 import { Me, UpdateProfileBody } from './me.schemas.js';
 import type { MeService } from './me.service.js';
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { isoDateTime, objectId } from '../../core/schemas.js';
 import { API_KEY_PERMISSIONS } from '../../db/schema/index.js';
-import { isoDateTime, objectId } from '../../http/schemas.js';
-import { Company } from '../companies/companies.schemas.js';
-import { UpdateProfileBody, User } from '../users/users.schemas.js';
+import { Company } from '../companies/index.js';
+import { UpdateProfileBody, User } from '../users/index.js';
 
 export const Me = z
   .object({

@@ -1,11 +1,11 @@
 import type { AuthContext } from '../../core/auth-context.js';
+import { badRequest, notFound } from '../../core/errors.js';
 import type { Db } from '../../db/database.js';
-import { badRequest, notFound } from '../../http/errors.js';
-import { sessionsRepository } from '../accounts/sessions.repository.js';
-import { apiKeysRepository } from '../api-keys/api-keys.repository.js';
-import { companiesRepository } from '../companies/companies.repository.js';
-import { type UserRow, usersRepository } from '../users/users.repository.js';
-import type { UpdateProfileInput } from '../users/users.schemas.js';
+import { sessionsRepository } from '../accounts/index.js';
+import { apiKeysRepository } from '../api-keys/index.js';
+import { companiesRepository } from '../companies/index.js';
+import type { UpdateProfileInput } from '../users/index.js';
+import { type UserRow, usersRepository } from '../users/index.js';
 
 export const NO_USER_PROFILE =
   'This API key was created without a user, so it has no profile: use a key created by a user';

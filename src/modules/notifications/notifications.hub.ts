@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { PassThrough } from 'node:stream';
+import { ApiError, MESSAGES } from '../../core/errors.js';
 import type { Db } from '../../db/database.js';
 import { PgListener } from '../../db/pg-listener.js';
-import { ApiError, MESSAGES } from '../../http/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import {
   NOTIFICATIONS_CHANNEL,

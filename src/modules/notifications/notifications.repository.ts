@@ -1,8 +1,8 @@
 import { and, desc, eq, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { type Page, pageOffset } from '../../core/pagination.js';
 import type { Executor } from '../../db/database.js';
 import { apiKeys, leadNotes, notifications, users } from '../../db/schema/index.js';
-import { type Page, pageOffset } from '../../http/pagination.js';
-import { NOTIFICATION_REASONS } from '../events/events.js';
+import { NOTIFICATION_REASONS } from '../events/index.js';
 
 /** The channel every server process LISTENs on; the payload is `{"id": <notification>, "userId": <user>}`. */
 export const NOTIFICATIONS_CHANNEL = 'journeybee_notifications';

@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.js';
 import { notifications } from '../../db/schema/index.js';
-import type { EventType, NotificationReason, RecordedEvent } from '../events/events.js';
+import type { EventType, NotificationReason, RecordedEvent } from '../events/index.js';
 import {
   insertNotifications,
   type NewNotification,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { paginationQuery } from '../../http/pagination.js';
-import { isoDateTime, objectId, positiveId, wholeNumber } from '../../http/schemas.js';
-import { flag } from '../partners/partners.schemas.js';
+import { paginationQuery } from '../../core/pagination.js';
+import { isoDateTime, objectId, positiveId, wholeNumber } from '../../core/schemas.js';
+import { flag } from '../partners/index.js';
 import { NOTIFICATION_TYPES } from './notifications.repository.js';
 
 const userIdParam = positiveId

@@ -1,7 +1,7 @@
 import type { AuthContext } from '../../core/auth-context.js';
+import { ApiError, badRequest, notFound } from '../../core/errors.js';
+import { type Page, pageMeta } from '../../core/pagination.js';
 import type { Db } from '../../db/database.js';
-import { ApiError, badRequest, notFound } from '../../http/errors.js';
-import { type Page, pageMeta } from '../../http/pagination.js';
 import { type NotificationRow, notificationsRepository as repo } from './notifications.repository.js';
 import type { ListNotificationsInput, NotificationOut } from './notifications.schemas.js';
 

@@ -1,9 +1,9 @@
 import { and, eq, isNull, or } from 'drizzle-orm';
+import type { FieldProblems } from '../../core/field-problems.js';
+import { formatPath } from '../../core/validation.js';
 import type { Executor } from '../../db/database.js';
 import { categories, type PartnerType, stages, tags, tiers } from '../../db/schema/index.js';
-import { formatPath } from '../../http/error-handler.js';
-import type { FieldProblems } from '../../http/field-problems.js';
-import { assertOwned, resolveOwnedUuid } from '../catalogues/ownership.js';
+import { assertOwned, resolveOwnedUuid } from '../catalogues/index.js';
 import { partnersRepository as repo } from './partners.repository.js';
 
 // Checks that the ids a request names are the caller's and fit the partnership's type. The

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, ilike, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { alias, type PgColumn, type PgSelect } from 'drizzle-orm/pg-core';
+import { type Page, pageOffset } from '../../core/pagination.js';
 import type { Executor } from '../../db/database.js';
 import {
   categories,
@@ -18,9 +19,8 @@ import {
   tiers,
   users,
 } from '../../db/schema/index.js';
-import { type Page, pageOffset } from '../../http/pagination.js';
 import { likePattern } from '../../lib/sql.js';
-import { usersRepository } from '../users/users.repository.js';
+import { usersRepository } from '../users/index.js';
 import type { TagRef } from './partners.schemas.js';
 
 export type CompanyPartnershipRow = typeof companyPartnerships.$inferSelect;

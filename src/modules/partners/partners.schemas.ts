@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { PARTNER_TYPES, PARTNERSHIP_STATUSES, RESELLER_SIDES } from '../../db/schema/index.js';
-import { paginationQuery } from '../../http/pagination.js';
+import { paginationQuery } from '../../core/pagination.js';
 import {
   bodyId,
   EMAIL_DOC,
@@ -11,13 +10,11 @@ import {
   orRequired,
   storableText,
   wholeNumber,
-} from '../../http/schemas.js';
-import { DOMAIN_PATTERN } from '../companies/companies.service.js';
-import {
-  CustomFieldValue,
-  CustomFieldValuesInput,
-} from '../custom-field-values/custom-field-values.schemas.js';
-import { email } from '../users/users.schemas.js';
+} from '../../core/schemas.js';
+import { PARTNER_TYPES, PARTNERSHIP_STATUSES, RESELLER_SIDES } from '../../db/schema/index.js';
+import { DOMAIN_PATTERN } from '../companies/index.js';
+import { CustomFieldValue, CustomFieldValuesInput } from '../custom-field-values/index.js';
+import { email } from '../users/index.js';
 import { emailDomain, isFreeMailDomain } from './business-email.js';
 
 // ---- request building blocks (contacts use them too) ----

@@ -1,22 +1,22 @@
 import type { AuthContext } from '../../core/auth-context.js';
+import { ApiError, notFound } from '../../core/errors.js';
+import { FieldProblems } from '../../core/field-problems.js';
+import { type Page, pageMeta } from '../../core/pagination.js';
 import type { Db, Executor } from '../../db/database.js';
 import { isUniqueViolation, pgConstraint } from '../../db/errors.js';
 import type { PartnershipStatus } from '../../db/schema/index.js';
-import { ApiError, notFound } from '../../http/errors.js';
-import { FieldProblems } from '../../http/field-problems.js';
-import { type Page, pageMeta } from '../../http/pagination.js';
-import { companiesRepository } from '../companies/companies.repository.js';
-import { contactsRepository } from '../contacts/contacts.repository.js';
-import { recordContactEvents } from '../contacts/contacts.service.js';
+import type { InvitationService, PartnerInvitationOut } from '../accounts/index.js';
+import { companiesRepository } from '../companies/index.js';
 import {
   checkCustomFieldValues,
   customFieldValuesFor,
   removeCustomFieldValues,
   saveCustomFieldValues,
-} from '../custom-field-values/custom-field-values.service.js';
-import { type EventMeta, type EventType, type NewEvent, recordEvents } from '../events/events.js';
-import type { InvitationService, PartnerInvitationOut } from '../invitations/invitations.service.js';
+} from '../custom-field-values/index.js';
+import { type EventMeta, type EventType, type NewEvent, recordEvents } from '../events/index.js';
 import { emailDomain } from './business-email.js';
+import { contactsRepository } from './contacts/contacts.repository.js';
+import { recordContactEvents } from './contacts/contacts.service.js';
 import { partnershipPayload } from './partners.events.js';
 import { checkClassification } from './partners.references.js';
 import {

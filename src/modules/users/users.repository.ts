@@ -1,7 +1,7 @@
 import { and, asc, eq, ilike, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { type Page, pageOffset } from '../../core/pagination.js';
 import type { Db, Executor } from '../../db/database.js';
 import { users } from '../../db/schema/index.js';
-import { type Page, pageOffset } from '../../http/pagination.js';
 import { likePattern } from '../../lib/sql.js';
 
 export type UserRow = typeof users.$inferSelect;

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { listOf } from '../../http/pagination.js';
-import { errorBody, idParam, readErrors, writeErrors } from '../../http/schemas.js';
+import { listOf } from '../../core/pagination.js';
+import { errorBody, idParam, readErrors, writeErrors } from '../../core/schemas.js';
 import { CreateUserBody, ListUsersQuery, UpdateUserBody, User } from './users.schemas.js';
 import type { UserService } from './users.service.js';
 

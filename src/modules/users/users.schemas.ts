@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { USER_ROLES } from '../../db/schema/index.js';
-import { paginationQuery } from '../../http/pagination.js';
+import { paginationQuery } from '../../core/pagination.js';
 import {
   EMAIL_DOC,
   emailAddress,
@@ -9,7 +8,8 @@ import {
   isoDateTime,
   objectId,
   storableText,
-} from '../../http/schemas.js';
+} from '../../core/schemas.js';
+import { USER_ROLES } from '../../db/schema/index.js';
 
 const trimmed = (max: number) =>
   inputString()

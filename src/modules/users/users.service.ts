@@ -1,10 +1,10 @@
 import { z } from 'zod';
+import { ApiError, MESSAGES, notFound } from '../../core/errors.js';
+import { type Page, pageMeta } from '../../core/pagination.js';
 import type { Db, Tx } from '../../db/database.js';
 import { isUniqueViolation } from '../../db/errors.js';
-import { ApiError, MESSAGES, notFound } from '../../http/errors.js';
-import { type Page, pageMeta } from '../../http/pagination.js';
-import { sessionsRepository } from '../accounts/sessions.repository.js';
-import { recordEvents } from '../events/events.js';
+import { sessionsRepository } from '../accounts/index.js';
+import { recordEvents } from '../events/index.js';
 import { type UserRow, usersRepository } from './users.repository.js';
 import { type CreateUserInput, type ListUsersInput, type UpdateUserInput, User } from './users.schemas.js';
 

@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/database.js';
 import { webhookDeliveries, webhookEndpoints } from '../../db/schema/index.js';
-import { insertNotifications, notificationsRepository } from '../notifications/notifications.repository.js';
+import { insertNotifications, notificationsRepository } from '../notifications/index.js';
 import { notifyWorkers } from './webhooks.outbox.js';
 
 // The delivery worker's queries. A delivery is claimed by a short statement that locks due rows

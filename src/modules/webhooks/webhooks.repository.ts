@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { type Page, pageOffset } from '../../core/pagination.js';
 import type { Executor } from '../../db/database.js';
 import { events, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../../db/schema/index.js';
-import { type Page, pageOffset } from '../../http/pagination.js';
 
 export type EndpointRow = typeof webhookEndpoints.$inferSelect;
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;

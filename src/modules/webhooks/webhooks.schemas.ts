@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { paginationQuery } from '../../core/pagination.js';
+import { idParams, inputString, isoDateTime, objectId, orRequired, wholeNumber } from '../../core/schemas.js';
 import { DELIVERY_STATUSES } from '../../db/schema/index.js';
-import { paginationQuery } from '../../http/pagination.js';
-import { idParams, inputString, isoDateTime, objectId, orRequired, wholeNumber } from '../../http/schemas.js';
-import { EVENT_TYPES } from '../events/events.js';
+import { EVENT_TYPES } from '../events/index.js';
 
 /** The event `POST /v1/webhooks/{id}/test` sends; nobody subscribes to it. */
 export const TEST_EVENT_TYPE = 'webhooks.test';

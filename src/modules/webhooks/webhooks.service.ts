@@ -1,8 +1,8 @@
 import type { AuthContext } from '../../core/auth-context.js';
+import { conflict, notFound } from '../../core/errors.js';
+import { FieldProblems } from '../../core/field-problems.js';
+import { type Page, pageMeta } from '../../core/pagination.js';
 import type { Db, Executor } from '../../db/database.js';
-import { conflict, notFound } from '../../http/errors.js';
-import { FieldProblems } from '../../http/field-problems.js';
-import { type Page, pageMeta } from '../../http/pagination.js';
 import { notifyWorkers } from './webhooks.outbox.js';
 import {
   type DeliveryWithAttempts,

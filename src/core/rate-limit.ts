@@ -1,0 +1,148 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
+import {
+  type RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+} from 'rate-limiter-flexible';
+import { ApiError, MESSAGES } from './errors.js';
+
+// Fixed one-minute windows per API key (and per client IP for unauthenticated or failed
+// requests), counted by rate-limiter-flexible: atomically in Redis when REDIS_URL is set, so
+// several server processes share one budget; in process memory otherwise.
+
+export interface RateLimitOutcome {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  resetSeconds: number;
+}
+
+export interface RateLimiters {
+  perKey: Limiter;
+  perIp: Limiter;
+  /** Sessions: one budget per user, whatever the number of open tabs or browsers. */
+  perUser: Limiter;
+  /** Failed log-ins per account (email) and per client IP, over 15 minutes. */
+  loginPerAccount: FailureLimiter;
+  loginPerIp: FailureLimiter;
+}
+
+export class Limiter {
+  constructor(
+    private readonly limiter: RateLimiterAbstract,
+    readonly limit: number,
+  ) {}
+
+  async consume(key: string): Promise<RateLimitOutcome> {
+    try {
+      const res = await this.limiter.consume(key, 1);
+      return this.outcome(true, res);
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) return this.outcome(false, rejection);
+      throw rejection;
+    }
+  }
+
+  private outcome(allowed: boolean, res: RateLimiterRes): RateLimitOutcome {
+    return {
+      allowed,
+      limit: this.limit,
+      remaining: Math.max(0, res.remainingPoints),
+      resetSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
+    };
+  }
+}
+
+/**
+ * Counts failures only (wrong passwords): a key with `limit` failures in the window is blocked
+ * until the window ends, even for a right password; a success clears the key's count.
+ */
+export class FailureLimiter {
+  constructor(
+    private readonly limiter: RateLimiterAbstract,
+    readonly limit: number,
+  ) {}
+
+  /** Seconds until the key may try again, or 0 when it may now. */
+  async blockedFor(key: string): Promise<number> {
+    const res = await this.limiter.get(key);
+    if (!res || res.consumedPoints < this.limit) return 0;
+    return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+  }
+
+  async fail(key: string): Promise<void> {
+    try {
+      await this.limiter.consume(key, 1);
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+    }
+  }
+
+  async reset(key: string): Promise<void> {
+    await this.limiter.delete(key);
+  }
+}
+
+export const LOGIN_WINDOW_SECONDS = 15 * 60;
+
+export function createRateLimiters(opts: {
+  perKeyPerMinute: number;
+  perIpPerMinute: number;
+  perUserPerMinute: number;
+  loginFailuresPerAccount: number;
+  loginFailuresPerIp: number;
+  redis: Redis | undefined;
+  keyPrefix: string;
+}): RateLimiters {
+  const store = (name: string, points: number, duration: number): RateLimiterAbstract => {
+    const memory = new RateLimiterMemory({ points, duration, keyPrefix: name });
+    if (!opts.redis) return memory;
+    return new RateLimiterRedis({
+      storeClient: opts.redis,
+      points,
+      duration,
+      keyPrefix: `${opts.keyPrefix}rl:${name}`,
+      // If Redis is unreachable, keep limiting in memory rather than failing requests.
+      insuranceLimiter: memory,
+    });
+  };
+  const make = (name: string, points: number) => new Limiter(store(name, points, 60), points);
+  // One point more than the limit: the limit-th failure is still counted, then the key is blocked.
+  const failures = (name: string, points: number) =>
+    new FailureLimiter(store(name, points + 1, LOGIN_WINDOW_SECONDS), points);
+  return {
+    perKey: make('key', opts.perKeyPerMinute),
+    perIp: make('ip', opts.perIpPerMinute),
+    perUser: make('user', opts.perUserPerMinute),
+    loginPerAccount: failures('login-account', opts.loginFailuresPerAccount),
+    loginPerIp: failures('login-ip', opts.loginFailuresPerIp),
+  };
+}
+
+export function rateLimitHeaders(o: RateLimitOutcome): Record<string, string> {
+  return {
+    'X-RateLimit-Limit': String(o.limit),
+    'X-RateLimit-Remaining': String(o.remaining),
+    'X-RateLimit-Reset': String(o.resetSeconds),
+  };
+}
+
+export function rateLimitedError(o: RateLimitOutcome): ApiError {
+  return new ApiError('rate_limited', MESSAGES.rateLimited(o.limit), undefined, {
+    ...rateLimitHeaders(o),
+    'Retry-After': String(o.resetSeconds),
+  });
+}
+
+/** Counts an unauthenticated or failed request against the client's IP budget. */
+export async function limitByIp(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  limiters: RateLimiters,
+): Promise<void> {
+  const outcome = await limiters.perIp.consume(request.ip);
+  if (!outcome.allowed) throw rateLimitedError(outcome);
+  reply.headers(rateLimitHeaders(outcome));
+}

@@ -1,0 +1,4 @@
+// The public face of this module: what other modules may import.
+
+export { enqueueWebhookDeliveries } from './webhooks.outbox.js';
+export { TEST_EVENT_TYPE } from './webhooks.schemas.js';
