@@ -90,9 +90,10 @@ async function removeEmbedded(dataDir) {
 
 /**
  * Starts the API on `dbUrl` (or on an embedded PostgreSQL of its own when undefined; the floor
- * then gets a database on that server) and runs every scenario, the floor's next to the API's.
+ * then gets a database on that server) and runs every scenario, the floor's next to the API's,
+ * adding its rows to `results` as they are measured.
  */
-async function apiScenarios(backend, dbUrl, floorDbUrl) {
+async function apiScenarios(backend, results, dbUrl, floorDbUrl) {
   const port = await freePort();
   const dataDir = backend === 'embedded' ? await mkdtemp(path.join(os.tmpdir(), 'jb-bench-')) : undefined;
   const env = {
@@ -141,7 +142,6 @@ async function apiScenarios(backend, dbUrl, floorDbUrl) {
     await sleep(1000);
     const idleBefore = await rssMb(server.pid);
     const rss = watchRss(server.pid);
-    const results = [];
     /** Keeps rows, printing them as they come (a run cut short has printed what it measured). */
     const keep = (rows) => {
       for (const r of rows) {
@@ -188,7 +188,7 @@ async function apiScenarios(backend, dbUrl, floorDbUrl) {
     await sleep(2000);
     const idleAfter = await rssMb(server.pid);
     const pgRss = dataDir ? await postgresRssMb(dataDir) : 0;
-    return { results, webhooks, bigLoadMs, memory: { idleBefore, peak: rss.peak(), idleAfter, pgRss } };
+    return { webhooks, bigLoadMs, memory: { idleBefore, peak: rss.peak(), idleAfter, pgRss } };
   });
 }
 
@@ -252,6 +252,8 @@ async function benchBackend(backend) {
   const t0 = Date.now();
   const db = `jb_bench_${Date.now()}`;
   console.log(`\n[${backend}]`);
+  const summary = { backend, results: [] };
+  summaries.push(summary);
   let api;
   if (backend === 'external') {
     const drop = async () => {
@@ -261,10 +263,15 @@ async function benchBackend(backend) {
     await owing(drop, async () => {
       await query(adminUrl, `CREATE DATABASE ${db}`);
       await query(adminUrl, `CREATE DATABASE ${db}_floor`);
-      api = await apiScenarios(backend, withDb(adminUrl, db), withDb(adminUrl, `${db}_floor`));
+      api = await apiScenarios(
+        backend,
+        summary.results,
+        withDb(adminUrl, db),
+        withDb(adminUrl, `${db}_floor`),
+      );
     });
   } else {
-    api = await apiScenarios(backend, undefined);
+    api = await apiScenarios(backend, summary.results, undefined);
   }
   console.log(formatWebhookResult(api.webhooks));
   const { idleBefore, peak, idleAfter, pgRss } = api.memory;
@@ -276,11 +283,10 @@ async function benchBackend(backend) {
   console.log(`  memory: ${memory}`);
   const took = secondsSince(t0);
   console.log(`  [${backend}] took ${fmt(took)} s`);
-  summaries.push({ backend, results: api.results, memory, bigLoadMs: api.bigLoadMs, took });
+  Object.assign(summary, { memory, bigLoadMs: api.bigLoadMs, took });
 }
 
 async function main() {
-  const t0 = Date.now();
   const [load1] = os.loadavg();
   console.log(
     `Journeybee bench — ${connections} connections, ${seconds} s per scenario, ${os.cpus().length} cores, ` +
@@ -288,11 +294,22 @@ async function main() {
       `${fmt(BIG_LEADS)} in one company for the big list`,
   );
   for (const backend of backends) await benchBackend(backend);
+  printSummary();
+}
+
+const started = Date.now();
+
+/** The tables of every backend measured, also of one a deadline or Ctrl-C cut short. */
+function printSummary(cutShort) {
   console.log(
     '\n## Summary (ratios: requests/s against the floor route measured just before, same row counts)',
   );
   for (const { backend, results, memory, bigLoadMs, took } of summaries) {
     printTable(backend, results);
+    if (took === undefined) {
+      console.log(`\n${backend}: cut short (${cutShort}); the rows above are what it measured.`);
+      continue;
+    }
     console.log(`\n${backend}: ${memory}.`);
     console.log(
       `${backend}: ${fmt(BIG_LEADS)} leads loaded in ${fmt(bigLoadMs / 1000, 1)} s; the backend took ${fmt(took)} s.`,
@@ -302,7 +319,7 @@ async function main() {
     `\nload average ${os
       .loadavg()
       .map((n) => fmt(n, 2))
-      .join(', ')} at the end; the run took ${fmt(secondsSince(t0))} s (deadline ${deadlineSeconds} s)`,
+      .join(', ')} at the end; the run took ${fmt(secondsSince(started))} s (deadline ${deadlineSeconds} s)`,
   );
 }
 
@@ -313,6 +330,7 @@ async function main() {
  */
 async function abort(why, code) {
   aborting = true;
+  printSummary(why);
   console.error(`bench: ${why}; stopping and cleaning up`);
   try {
     for (const child of children) await stop(child);
