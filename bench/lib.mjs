@@ -185,7 +185,6 @@ export function run(title, opts) {
     p50: r.latency.p50,
     p99: r.latency.p99,
     non2xx: r.non2xx + r.errors + r.timeouts,
-    ok: r['2xx'],
     total: r.requests.total,
   }));
 }
