@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { and, eq, isNotNull, lt, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, lt, type SQL, sql } from 'drizzle-orm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../core/errors.js';
-import type { Db, Executor } from '../db/database.js';
+import type { ResponseRecorder } from '../core/idempotency.js';
+import type { Db } from '../db/database.js';
 import { idempotencyKeys } from '../db/schema/index.js';
 import { stableStringify } from '../lib/json.js';
 import type { SecretBox } from '../lib/secret-box.js';
@@ -11,8 +12,9 @@ import type { SecretBox } from '../lib/secret-box.js';
 // status below 500) is stored and replayed for 24 h to retries with the same key and body.
 // A 5xx frees the key so the client can retry. A key whose request died mid-way stays
 // reserved until it expires: we cannot know whether its work committed, and a second
-// lead is worse than a 409. A route that records its response in the transaction doing the
-// work (recordResponseInTransaction) closes that gap: its retry replays after such a crash too.
+// lead is worse than a 409. A command that stores its response in its own write statement
+// (`request.idempotency.storeResponse`, core/idempotency.ts) closes that gap: its retry replays
+// after such a crash too, and the onSend hook has nothing left to store.
 // Stored responses are encrypted: some carry a secret shown once (a webhook's `whsec_…`).
 
 export const IDEMPOTENCY_TTL_HOURS = 24;
@@ -21,16 +23,12 @@ const MAX_KEY_LENGTH = 255;
 /** Whose keys: an API key's, or (the console) a session's. */
 type Owner = { apiKeyId: number; sessionId?: undefined } | { sessionId: number; apiKeyId?: undefined };
 
-interface Reservation {
+interface Reservation extends ResponseRecorder {
   owner: Owner;
   key: string;
   box: SecretBox;
-  /**
-   * Stores the response in the transaction that does the request's work (a create), so that a
-   * crash after the commit and before the reply still replays it to the retry. Modules call it
-   * as `request.idempotency?.recordIn(tx, 201, body)` without importing the HTTP layer.
-   */
-  recordIn(tx: Executor, status: number, body: unknown): Promise<void>;
+  /** What storeResponse put in the request's write: onSend skips its own write when it sends this. */
+  stored?: { status: number; text: string } | undefined;
 }
 
 declare module 'fastify' {
@@ -120,7 +118,7 @@ export function idempotencyHooks(db: Db, box: SecretBox) {
       owner,
       key,
       box,
-      recordIn: (tx, status, body) => recordResponseInTransaction(tx, reservation, status, body),
+      storeResponse: (status, body, onlyIf) => responseStatement(reservation, status, body, onlyIf),
     };
     request.idempotency = reservation;
   }
@@ -134,6 +132,10 @@ export function idempotencyHooks(db: Db, box: SecretBox) {
       await db.delete(idempotencyKeys).where(where);
       return payload;
     }
+    // Already stored by the request's own write statement, these very bytes: nothing to do. (Had
+    // that statement failed, the reply would not be the one it stored.)
+    const { stored } = reservation;
+    if (stored && stored.status === reply.statusCode && stored.text === payload) return payload;
     const body = typeof payload === 'string' && payload.length > 0 ? await box.encrypt(payload) : null;
     await db
       .update(idempotencyKeys)
@@ -146,20 +148,22 @@ export function idempotencyHooks(db: Db, box: SecretBox) {
 }
 
 /**
- * Stores the response of a reserved request in the transaction that does its work, rather than
- * leaving the key reserved until it expires after a crash. The onSend hook then stores the exact
- * bytes sent, as for any request.
+ * The response of a reserved request as an `UPDATE` for the write statement that does its work
+ * (a data-modifying CTE). The body is serialized as Fastify's serializer does (`JSON.stringify`
+ * of the schema's output): the onSend hook compares the bytes it sends and stores them itself
+ * should they differ.
  */
-async function recordResponseInTransaction(
-  tx: Executor,
+async function responseStatement(
   reservation: Reservation,
   status: number,
   body: unknown,
-): Promise<void> {
-  await tx
-    .update(idempotencyKeys)
-    .set({ response_status: status, response_body: await reservation.box.encrypt(JSON.stringify(body)) })
-    .where(reservationRow(reservation));
+  onlyIf: SQL = sql`true`,
+): Promise<SQL> {
+  const text = JSON.stringify(body);
+  const encrypted = await reservation.box.encrypt(text);
+  reservation.stored = { status, text };
+  return sql`UPDATE ${idempotencyKeys} SET response_status = ${status}, response_body = ${encrypted}
+    WHERE ${reservationRow(reservation)} AND ${onlyIf}`;
 }
 
 /** Deletes expired rows; called periodically by the server. */

@@ -73,7 +73,7 @@ export class EventRelay {
     await this.running;
   }
 
-  /** Relays whatever is committed and unrelayed, now (also called by tests to wait for the relay). */
+  /** Relays whatever is committed and unrelayed, now; resolves when this pass is done. */
   wake(): Promise<void> {
     if (this.running) {
       this.again = true;
@@ -87,26 +87,6 @@ export class EventRelay {
       }
     });
     return this.running;
-  }
-
-  /**
-   * Resolves when every event committed before the call has been relayed (by this process or
-   * another one). For tests and shutdown; the server never needs to wait for the relay.
-   */
-  async drain(): Promise<void> {
-    const { db } = this.opts.database;
-    const [{ last } = { last: null }] = (
-      await db.execute<{ last: string | null }>(sql`SELECT max(id)::text AS last FROM events`)
-    ).rows;
-    if (last === null) return;
-    for (;;) {
-      await this.wake();
-      const pending = await db.execute(
-        sql`SELECT 1 FROM events WHERE relayed_at IS NULL AND id <= ${last}::bigint LIMIT 1`,
-      );
-      if (pending.rows.length === 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
   }
 
   private async pass(): Promise<void> {

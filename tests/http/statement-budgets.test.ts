@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DemoCompany } from '../../src/cli/seed.js';
+import { insertNotifications } from '../../src/modules/notifications/notifications.repository.js';
 import { type ApiResponse, uniq, useTestApp } from '../helpers/app.js';
 import { campaignBody, demo, seedExampleBody } from '../helpers/leads.js';
 import { newDomain, partnerBody } from '../helpers/partners.js';
@@ -65,25 +66,280 @@ async function newPartner(): Promise<{ id: number; partnership_id: number }> {
   return res.body;
 }
 
+async function user(role: 'admin' | 'partnerships'): Promise<{ id: number }> {
+  const res = await api().post('/v1/users', {
+    key: key(),
+    body: { email: `u-${uniq()}@example.test`, role },
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body;
+}
+
+// ---- catalogues, webhooks, api keys ----
+
+/** Creates an entry through the API (not counted); returns its id. */
+async function created(path: string, body: unknown): Promise<number> {
+  const res = await api().post(path, { key: key(), body });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.id;
+}
+const del = (path: string) => () => api().delete(path, { key: key() });
+
+interface CatalogueKind {
+  path: string;
+  create: () => Record<string, unknown>;
+  update: Record<string, unknown>;
+  budgets: { create: number; update: number; delete: number };
+}
+
+const CATALOGUES: CatalogueKind[] = [
+  {
+    path: '/v1/tags',
+    create: () => ({ label: `Tag ${uniq()}`, association: 'lead' }),
+    update: { label: `Tag ${uniq()}`, association: 'lead' },
+    budgets: { create: 2, update: 2, delete: 2 },
+  },
+  {
+    path: '/v1/tiers',
+    create: () => ({ label: `Tier ${uniq()}` }),
+    update: { text_color: '#000000' },
+    budgets: { create: 2, update: 2, delete: 2 },
+  },
+  {
+    path: '/v1/categories',
+    create: () => ({ label: `Category ${uniq()}` }),
+    update: { partner_type: 'referral' },
+    budgets: { create: 2, update: 2, delete: 2 },
+  },
+  {
+    path: '/v1/stages/partner-stages',
+    create: () => ({ label: `Stage ${uniq()}`, partner_type: 'referral' }),
+    update: { phase: 'evaluation' },
+    budgets: { create: 2, update: 2, delete: 2 },
+  },
+  {
+    path: '/v1/stages/lead-deal-stages',
+    create: () => ({ label: `Stage ${uniq()}`, phase: 'negotiation' }),
+    update: { series: 7 },
+    budgets: { create: 2, update: 2, delete: 2 },
+  },
+  {
+    path: '/v1/custom-fields',
+    create: () => ({ label: `Field ${uniq()}`, type: 'text', category: 'lead' }),
+    update: { label: `Field ${uniq()}`, type: 'text', required: true },
+    budgets: { create: 2, update: 2, delete: 2 },
+  },
+  {
+    path: '/v1/campaigns',
+    create: () => ({ title: `Campaign ${uniq()}`, start_date: '2025-01-01' }),
+    update: { status: 'paused', description: 'Paused for now' },
+    budgets: { create: 2, update: 2, delete: 2 },
+  },
+];
+
+function catalogueRows(): Row[] {
+  const generic = CATALOGUES.flatMap((c): Row[] => [
+    {
+      name: `POST ${c.path}`,
+      budget: c.budgets.create,
+      status: 201,
+      prepare: async () => post(c.path, c.create()),
+    },
+    {
+      name: `PATCH ${c.path}/{id}`,
+      budget: c.budgets.update,
+      status: 200,
+      prepare: async () => patch(`${c.path}/${await created(c.path, c.create())}`, c.update),
+    },
+    {
+      name: `DELETE ${c.path}/{id}`,
+      budget: c.budgets.delete,
+      status: 204,
+      prepare: async () => del(`${c.path}/${await created(c.path, c.create())}`),
+    },
+  ]);
+  const select = () => ({
+    label: `Select ${uniq()}`,
+    type: 'select',
+    category: 'lead',
+    options: [{ label: 'Red' }, { label: 'Green' }, { label: 'Blue' }],
+  });
+  return [
+    ...generic,
+    {
+      name: 'POST /v1/custom-fields (select, 3 options)',
+      budget: 2,
+      status: 201,
+      prepare: async () => post('/v1/custom-fields', select()),
+    },
+    {
+      name: 'PATCH /v1/custom-fields/{id} (options: keep, relabel, add, remove)',
+      budget: 3,
+      status: 200,
+      prepare: async () => {
+        const res = await api().post('/v1/custom-fields', { key: key(), body: select() });
+        expect(res.status, JSON.stringify(res.body)).toBe(201);
+        // Green is relabelled by id, Red kept by its label, Purple added, Blue removed.
+        const green = res.body.options[1];
+        return patch(`/v1/custom-fields/${res.body.id}`, {
+          options: [{ id: green.id, label: 'Lime' }, { label: 'Red' }, { label: 'Purple' }],
+        });
+      },
+    },
+    {
+      name: 'PATCH /v1/campaigns/{id} (dates)',
+      budget: 2,
+      status: 200,
+      prepare: async () =>
+        patch(`/v1/campaigns/${await created('/v1/campaigns', CATALOGUES[6]!.create())}`, {
+          end_date: '2025-12-31',
+        }),
+    },
+    {
+      name: 'PATCH /v1/stages/partner-stages (bulk, 3 stages)',
+      budget: 2,
+      status: 200,
+      prepare: async () => {
+        const path = '/v1/stages/partner-stages';
+        const ids = [
+          await created(path, CATALOGUES[3]!.create()),
+          await created(path, CATALOGUES[3]!.create()),
+          await created(path, CATALOGUES[3]!.create()),
+        ];
+        return patch(path, {
+          stages: ids.map((id, i) => ({ id, series: 10 + i, label: `Stage ${uniq()}` })),
+        });
+      },
+    },
+    {
+      name: 'PATCH /v1/categories (bulk, 2 categories)',
+      budget: 2,
+      status: 200,
+      prepare: async () => {
+        const path = '/v1/categories';
+        const ids = [
+          await created(path, CATALOGUES[2]!.create()),
+          await created(path, CATALOGUES[2]!.create()),
+        ];
+        return patch(path, { categories: ids.map((id) => ({ id, label: `Category ${uniq()}` })) });
+      },
+    },
+  ];
+}
+
+// A public address literal: the SSRF check passes without DNS, and nothing is sent (no worker here).
+const HOOK_URL = 'https://1.1.1.1/journeybee-hook';
+
+const webhook = () => created('/v1/webhooks', { url: HOOK_URL, events: ['leads.create'] });
+
+function webhookRows(): Row[] {
+  return [
+    {
+      name: 'POST /v1/webhooks',
+      budget: 2,
+      status: 201,
+      prepare: async () => post('/v1/webhooks', { url: HOOK_URL, events: ['leads.create'] }),
+    },
+    {
+      name: 'PATCH /v1/webhooks/{id}',
+      budget: 2,
+      status: 200,
+      prepare: async () =>
+        patch(`/v1/webhooks/${await webhook()}`, { description: 'CRM', events: ['leads.update'] }),
+    },
+    {
+      name: 'PATCH /v1/webhooks/{id} (active: false)',
+      budget: 2,
+      status: 200,
+      prepare: async () => patch(`/v1/webhooks/${await webhook()}`, { active: false }),
+    },
+    {
+      name: 'PATCH /v1/webhooks/{id} (active: true, re-enable)',
+      budget: 2,
+      status: 200,
+      prepare: async () => {
+        const id = await webhook();
+        expect(
+          (await api().patch(`/v1/webhooks/${id}`, { key: key(), body: { active: false } })).status,
+        ).toBe(200);
+        return patch(`/v1/webhooks/${id}`, { active: true });
+      },
+    },
+    {
+      name: 'DELETE /v1/webhooks/{id}',
+      budget: 2,
+      status: 204,
+      prepare: async () => del(`/v1/webhooks/${await webhook()}`),
+    },
+    {
+      name: 'POST /v1/webhooks/{id}/rotate-secret',
+      budget: 2,
+      status: 200,
+      prepare: async () => post(`/v1/webhooks/${await webhook()}/rotate-secret`, undefined),
+    },
+    {
+      name: 'POST /v1/webhooks/{id}/test',
+      budget: 2,
+      status: 202,
+      prepare: async () => post(`/v1/webhooks/${await webhook()}/test`, undefined),
+    },
+    {
+      name: 'POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry',
+      budget: 2,
+      status: 202,
+      prepare: async () => {
+        const id = await webhook();
+        const test = await api().post(`/v1/webhooks/${id}/test`, { key: key() });
+        expect(test.status, JSON.stringify(test.body)).toBe(202);
+        return post(`/v1/webhooks/${id}/deliveries/${test.body.id}/retry`, undefined);
+      },
+    },
+  ];
+}
+
+function apiKeyRows(): Row[] {
+  return [
+    {
+      name: 'POST /v1/api-keys',
+      budget: 2,
+      status: 201,
+      prepare: async () => post('/v1/api-keys', { permission: 'read', name: `Key ${uniq()}` }),
+    },
+    {
+      name: 'DELETE /v1/api-keys/{id}',
+      budget: 2,
+      status: 204,
+      prepare: async () => del(`/v1/api-keys/${await created('/v1/api-keys', { permission: 'read' })}`),
+    },
+  ];
+}
+
 const ROWS: Row[] = [
   // ---- leads ----
   {
     name: 'POST /v1/leads (campaign)',
-    budget: 8,
+    budget: 3,
     status: 201,
     prepare: async () => post('/v1/leads', campaignBody(me)),
   },
   {
     name: 'POST /v1/leads (campaign, Idempotency-Key)',
-    budget: 11,
+    budget: 4,
     status: 201,
     prepare: async () => post('/v1/leads', campaignBody(me), { 'idempotency-key': `k-${uniq()}` }),
   },
   {
     name: "POST /v1/leads (the seed's full example, sendToPartner)",
-    budget: 18,
+    budget: 3,
     status: 201,
     prepare: async () => post('/v1/leads', seedExampleBody(me, partner)),
+  },
+  {
+    name: "POST /v1/leads (the seed's full example, Idempotency-Key)",
+    budget: 4,
+    status: 201,
+    prepare: async () =>
+      post('/v1/leads', seedExampleBody(me, partner), { 'idempotency-key': `k-${uniq()}` }),
   },
   {
     name: 'GET /v1/leads/{id}',
@@ -102,7 +358,7 @@ const ROWS: Row[] = [
   },
   {
     name: 'PATCH /v1/leads/{id}',
-    budget: 10,
+    budget: 3,
     status: 200,
     prepare: async () => {
       const id = await lead();
@@ -110,8 +366,21 @@ const ROWS: Row[] = [
     },
   },
   {
+    name: 'PATCH /v1/leads/{id} (assignedUsers, customFields)',
+    budget: 3,
+    status: 200,
+    prepare: async () => {
+      const id = await lead();
+      const field = me.customFields.find((f) => f.type === 'number')!;
+      return patch(`/v1/leads/${id}`, {
+        assignedUsers: me.users.map((u) => u.id),
+        customFields: [{ customFieldId: field.id, type: 'number', value: { number: 7 } }],
+      });
+    },
+  },
+  {
     name: 'DELETE /v1/leads/{id}',
-    budget: 6,
+    budget: 2,
     status: 204,
     prepare: async () => {
       const id = await lead();
@@ -121,17 +390,43 @@ const ROWS: Row[] = [
   // ---- lead notes ----
   {
     name: 'POST /v1/leads/{id}/notes',
-    budget: 7,
+    budget: 3,
     status: 201,
     prepare: async () => post(`/v1/leads/${await lead()}/notes`, { document: doc('Called them') }),
   },
   {
     name: 'PATCH /v1/leads/{id}/notes/{noteId}',
-    budget: 7,
+    budget: 3,
     status: 200,
     prepare: async () => {
       const id = await lead();
       return patch(`/v1/leads/${id}/notes/${await note(id)}`, { document: doc('Called them again') });
+    },
+  },
+  {
+    name: 'POST /v1/leads/{id}/notes (a mention)',
+    budget: 3,
+    status: 201,
+    prepare: async () =>
+      post(`/v1/leads/${await lead()}/notes`, { document: doc('Ask Parker'), mentions: [me.users[1]!.id] }),
+  },
+  {
+    name: 'PATCH /v1/leads/{id}/notes/{noteId} (mentions)',
+    budget: 3,
+    status: 200,
+    prepare: async () => {
+      const id = await lead();
+      return patch(`/v1/leads/${id}/notes/${await note(id)}`, { mentions: [me.users[1]!.id] });
+    },
+  },
+  {
+    name: 'DELETE /v1/leads/{id}/notes/{noteId}',
+    budget: 3,
+    status: 204,
+    prepare: async () => {
+      const id = await lead();
+      const noteId = await note(id);
+      return () => api().delete(`/v1/leads/${id}/notes/${noteId}`, { key: key() });
     },
   },
   // ---- partners and contacts ----
@@ -163,15 +458,68 @@ const ROWS: Row[] = [
   // ---- users, catalogues, webhooks, notifications ----
   {
     name: 'POST /v1/users',
-    budget: 5,
+    budget: 2,
     status: 201,
     prepare: async () => post('/v1/users', { email: `u-${uniq()}@example.test`, role: 'partnerships' }),
   },
   {
-    name: 'POST /v1/tags',
+    name: 'PATCH /v1/users/{id}',
     budget: 2,
-    status: 201,
-    prepare: async () => post('/v1/tags', { label: `Tag ${uniq()}`, association: 'lead' }),
+    status: 200,
+    prepare: async () => patch(`/v1/users/${(await user('partnerships')).id}`, { first_name: 'Bo' }),
+  },
+  {
+    name: 'PATCH /v1/users/{id} (demote an admin)',
+    budget: 2,
+    status: 200,
+    prepare: async () => patch(`/v1/users/${(await user('admin')).id}`, { role: 'partnerships' }),
+  },
+  {
+    name: 'PATCH /v1/users/{id} (deactivate)',
+    budget: 2,
+    status: 200,
+    prepare: async () =>
+      patch(`/v1/users/${(await user('partnerships')).id}`, { disabled_at: new Date().toISOString() }),
+  },
+  {
+    name: 'DELETE /v1/users/{id}',
+    budget: 2,
+    status: 204,
+    prepare: async () => {
+      const id = (await user('admin')).id;
+      return () => api().delete(`/v1/users/${id}`, { key: key() });
+    },
+  },
+  {
+    name: 'PATCH /v1/me',
+    budget: 2,
+    status: 200,
+    prepare: async () => patch('/v1/me', { position: `Lead ${uniq()}` }),
+  },
+  {
+    name: 'PATCH /v1/company',
+    budget: 2,
+    status: 200,
+    prepare: async () => patch('/v1/company', { description: `About ${uniq()}` }),
+  },
+  ...catalogueRows(),
+  ...webhookRows(),
+  ...apiKeyRows(),
+  {
+    name: 'POST /v1/notifications/{id}/read',
+    budget: 2,
+    status: 200,
+    prepare: async () => {
+      const [row] = await insertNotifications(ctx.t.database.db, [
+        {
+          companyId: me.id,
+          userId: me.users[0]!.id,
+          type: 'lead_assigned',
+          title: 'A lead was assigned to you',
+        },
+      ]);
+      return post(`/v1/notifications/${row!.id}/read`, {});
+    },
   },
   {
     name: 'POST /v1/notifications/read-all',

@@ -48,11 +48,6 @@ export const apiKeysRepository = {
     return rows[0];
   },
 
-  async insert(db: Executor, values: typeof apiKeys.$inferInsert): Promise<ApiKeyRow> {
-    const [row] = await db.insert(apiKeys).values(values).returning();
-    return row!;
-  },
-
   listByCompany(db: Executor, companyId: number): Promise<ApiKeyRow[]> {
     return db.select().from(apiKeys).where(eq(apiKeys.company_id, companyId)).orderBy(desc(apiKeys.id));
   },

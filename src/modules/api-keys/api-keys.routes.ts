@@ -61,15 +61,12 @@ export const apiKeysRoutes: FastifyPluginAsyncZod<{ keys: ApiKeyService }> = asy
       },
     },
     async (req, reply) => {
-      const created = await keys.create({
-        companyId: req.auth.companyId,
+      const created = await keys.createForCaller(req.auth, {
         permission: req.body.permission,
         name: req.body.name,
-        userId: req.auth.userId ?? undefined,
         expiresAt: req.body.expires_at,
       });
-      const row = await keys.getOrThrow(req.auth.companyId, created.row.id);
-      return reply.code(201).send({ ...toApiKey(row), key: created.key });
+      return reply.code(201).send({ ...toApiKey(created.row), key: created.key });
     },
   );
 

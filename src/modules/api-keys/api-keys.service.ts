@@ -1,23 +1,19 @@
 import type { AuthContext, VerifiedKey } from '../../core/auth-context.js';
-import { ApiError, notFound } from '../../core/errors.js';
+import { notFound } from '../../core/errors.js';
 import { type Page, pageMeta } from '../../core/pagination.js';
 import type { Db } from '../../db/database.js';
 import type { Logger } from '../../lib/logger.js';
 import { companiesRepository } from '../companies/index.js';
-import { usersRepository } from '../users/index.js';
-import {
-  displayPrefix,
-  generateApiKey,
-  hashApiKey,
-  hashesEqual,
-  looksLikeApiKey,
-} from './api-keys.crypto.js';
+import type { CreateApiKeyInput } from './api-keys.create.js';
+import * as create from './api-keys.create.js';
+import { generateApiKey, hashApiKey, hashesEqual, looksLikeApiKey } from './api-keys.crypto.js';
 import { type ApiKeyListRow, type ApiKeyRow, apiKeysRepository } from './api-keys.repository.js';
 
 export type { VerifiedKey };
 
 export interface CreatedApiKey {
-  row: ApiKeyRow;
+  /** As a list shows it: with the name of the user it acts as. */
+  row: ApiKeyListRow;
   /** The full key: shown once, never stored. */
   key: string;
 }
@@ -73,39 +69,28 @@ export class ApiKeyService {
     }
   }
 
-  async create(input: {
-    companyId: number;
-    permission: 'read' | 'write';
-    name?: string | undefined;
-    userId?: number | undefined;
-    expiresAt?: Date | undefined;
-  }): Promise<CreatedApiKey> {
-    const company = await companiesRepository.findById(this.db, input.companyId);
-    if (!company) throw notFound('Company');
-    if (input.userId !== undefined) {
-      const user = await usersRepository.findById(this.db, input.companyId, input.userId);
-      if (!user)
-        throw new ApiError(
-          'bad_request',
-          `User ${input.userId} does not belong to company ${input.companyId}`,
-        );
-    }
-    if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
-      throw new ApiError('bad_request', 'Expiry must be in the future', [
-        { path: 'expires_at', message: 'must be in the future' },
-      ]);
-    }
+  /**
+   * A key for a company (the CLI, the seed): facts → rules → write. The full key is in the
+   * result only.
+   */
+  async create(input: CreateApiKeyInput): Promise<CreatedApiKey> {
+    const plan = create.rules(await create.facts(this.db, input), input);
     const key = generateApiKey();
-    const row = await apiKeysRepository.insert(this.db, {
-      company_id: input.companyId,
-      user_id: input.userId ?? null,
-      name: input.name ?? null,
-      prefix: displayPrefix(key),
-      key_hash: hashApiKey(key),
-      permission: input.permission,
-      expires_at: input.expiresAt ?? null,
-    });
-    return { row, key };
+    return { row: await create.write(this.db, plan, key, input), key };
+  }
+
+  /**
+   * The caller's own key (`POST /v1/api-keys`), acting as the caller's user: its authentication
+   * has just established the company and the user, so the command is its rules and its write.
+   */
+  async createForCaller(
+    caller: Pick<AuthContext, 'companyId' | 'userId'>,
+    body: Pick<CreateApiKeyInput, 'permission' | 'name' | 'expiresAt'>,
+  ): Promise<CreatedApiKey> {
+    const input = { ...body, companyId: caller.companyId, userId: caller.userId ?? undefined };
+    const plan = create.rules(create.CALLER_FACTS, input);
+    const key = generateApiKey();
+    return { row: await create.write(this.db, plan, key, input), key };
   }
 
   async list(companyId: number): Promise<ApiKeyRow[]> {

@@ -26,6 +26,12 @@ export function equalities(table: PgTable, values: Record<string, unknown>): SQL
     .map(([key, value]) => eq(columnOf(table, key), value));
 }
 
+/** Computed values a catalogue's rows are read and returned with (a custom field's options). */
+export type Extra = Record<string, SQL>;
+
+/** Every column of `table`, and the extra values. */
+const columns = (table: PgTable, extra: Extra = {}) => ({ ...getTableColumns(table), ...extra });
+
 export const catalogueRepository = {
   /** One page and the exact count, concurrently on two pooled connections. */
   async page<T extends PgTable>(
@@ -34,11 +40,12 @@ export const catalogueRepository = {
     where: SQL | undefined,
     orderBy: readonly AnyPgColumn[],
     page: Page,
+    extra?: Extra,
   ): Promise<{ rows: Row<T>[]; total: number }> {
     const from = table as PgTable;
     const [rows, [count]] = await Promise.all([
       db
-        .select()
+        .select(columns(from, extra))
         .from(from)
         .where(where)
         .orderBy(...orderBy.map((c) => asc(c)))
@@ -53,15 +60,22 @@ export const catalogueRepository = {
     db: Executor,
     table: T,
     where: SQL | undefined,
-    lock = false,
+    extra?: Extra,
   ): Promise<Row<T> | undefined> {
-    const query = db
-      .select()
+    const [row] = await db
+      .select(columns(table, extra))
       .from(table as PgTable)
       .where(where)
       .limit(1);
-    const [row] = lock ? await query.for('update') : await query;
     return row as Row<T> | undefined;
+  },
+
+  /** Every entry matching `where` (for an error message: which change collided). */
+  async all<T extends PgTable>(db: Executor, table: T, where: SQL | undefined): Promise<Row<T>[]> {
+    return (await db
+      .select()
+      .from(table as PgTable)
+      .where(where)) as Row<T>[];
   },
 
   /** Which of `ids` match `where` (locked FOR UPDATE when asked). */
@@ -85,22 +99,80 @@ export const catalogueRepository = {
     return row as Row<T>;
   },
 
+  /** The entry matching `where` (its id, its company and any guard), changed; undefined: none matched. */
   async update<T extends CatalogueTable>(
     db: Executor,
     table: T,
     where: SQL | undefined,
     values: PgUpdateSetSource<T>,
+    extra?: Extra,
   ): Promise<Row<T> | undefined> {
     const rows = await db
       .update(table)
       .set({ ...values, updated_at: sql`now()` } as PgUpdateSetSource<T>)
       .where(where)
-      .returning();
+      .returning(columns(table, extra));
     return (rows as Row<T>[])[0];
   },
 
-  async delete(db: Executor, table: PgTable, where: SQL | undefined): Promise<void> {
-    await db.delete(table).where(where);
+  /**
+   * Deletes the entry matching `where`; false if none did. A RESTRICT foreign key pointing at it
+   * makes it fail (23001; 23503 for NO ACTION). The check is PostgreSQL's own, so a reference
+   * being added right now either commits first (and the delete fails) or waits for the delete
+   * and then fails its own key check.
+   */
+  async delete(db: Executor, table: OwnedTable, where: SQL | undefined): Promise<boolean> {
+    const rows = await db.delete(table).where(where).returning({ id: table.id });
+    return rows.length > 0;
+  },
+
+  /**
+   * Journeybee's bulk PATCH in one statement, all or nothing: the entries named by `items` that
+   * match `where` (the caller's) are locked, and changed only if every one of them is there.
+   * Each item changes the fields it carries (`jsonb_populate_record` types them as the table's
+   * columns); an item carrying only its id changes nothing. Returns the ids found, so that the
+   * caller can name the others (nothing was written then).
+   */
+  async bulkUpdate<T extends CatalogueTable>(
+    db: Executor,
+    table: T,
+    where: SQL | undefined,
+    items: readonly ({ id: number } & Record<string, unknown>)[],
+  ): Promise<number[]> {
+    const keys = [...new Set(items.flatMap(({ id: _, ...changes }) => Object.keys(changes)))];
+    const name = sql.identifier(getTableName(table));
+    const assignments = keys.map((key) => {
+      const column = sql.identifier(columnOf(table, key).name);
+      return sql`${column} = CASE WHEN item.v ? ${key} THEN (item.r).${column} ELSE ${name}.${column} END`;
+    });
+    const { rows } = await db.execute<{ found: number[] }>(sql`
+      WITH item AS (
+        SELECT (e.v ->> 'id')::int AS id, e.v - 'id' AS v, jsonb_populate_record(NULL::${name}, e.v) AS r
+        FROM jsonb_array_elements(${JSON.stringify(items)}::jsonb) AS e(v)),
+      target AS (
+        SELECT ${table.id} AS id FROM ${table}
+        WHERE ${and(
+          where,
+          inArray(
+            table.id,
+            items.map((item) => item.id),
+          ),
+        )}
+        FOR UPDATE),
+      changed AS (
+        UPDATE ${table} SET ${sql.join(
+          [
+            ...assignments,
+            sql`updated_at = CASE WHEN item.v = '{}'::jsonb THEN ${name}.updated_at ELSE now() END`,
+          ],
+          sql`, `,
+        )}
+        FROM item
+        WHERE ${table.id} = item.id AND ${table.id} IN (SELECT id FROM target)
+          AND (SELECT count(*) FROM target) = ${items.length}
+        RETURNING 1)
+      SELECT coalesce((SELECT array_agg(id) FROM target), '{}') AS found`);
+    return rows[0]?.found ?? [];
   },
 
   /**

@@ -1,79 +1,8 @@
-import { and, asc, type Column, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, type Column, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/database.js';
-import {
-  type CustomFieldEntity,
-  customFieldOptions,
-  customFields,
-  customFieldValues,
-  type PartnerType,
-} from '../../db/schema/index.js';
-
-export type CustomFieldCategory = (typeof customFields.$inferSelect)['category'];
-
-export interface FieldDefinition {
-  id: number;
-  label: string;
-  type: (typeof customFields.$inferSelect)['type'];
-  category: CustomFieldCategory;
-  partner_type: PartnerType | null;
-  required: boolean;
-  optionIds: number[];
-}
-
-/** Fields that apply to an entity of `partnerType` (a field without one applies to all). */
-const appliesTo = (partnerType: PartnerType | null | undefined): SQL | undefined =>
-  partnerType ? or(isNull(customFields.partner_type), eq(customFields.partner_type, partnerType)) : undefined;
+import { type CustomFieldEntity, customFields, customFieldValues } from '../../db/schema/index.js';
 
 export const customFieldValuesRepository = {
-  /** The company's field definitions among `ids` (any category), each with its option ids. */
-  async definitions(db: Executor, companyId: number, ids: number[]): Promise<FieldDefinition[]> {
-    if (ids.length === 0) return [];
-    return db
-      .select({
-        id: customFields.id,
-        label: customFields.label,
-        type: customFields.type,
-        category: customFields.category,
-        partner_type: customFields.partner_type,
-        required: customFields.required,
-        optionIds: sql<
-          number[]
-        >`coalesce(array_agg(${customFieldOptions.id}) filter (where ${customFieldOptions.id} is not null), '{}')`,
-      })
-      .from(customFields)
-      .leftJoin(customFieldOptions, eq(customFieldOptions.custom_field_id, customFields.id))
-      .where(and(eq(customFields.company_id, companyId), inArray(customFields.id, ids)))
-      .groupBy(customFields.id);
-  },
-
-  async requiredFields(
-    db: Executor,
-    companyId: number,
-    category: CustomFieldCategory,
-    partnerType: PartnerType | null | undefined,
-  ): Promise<{ id: number; label: string }[]> {
-    return db
-      .select({ id: customFields.id, label: customFields.label })
-      .from(customFields)
-      .where(
-        and(
-          eq(customFields.company_id, companyId),
-          eq(customFields.category, category),
-          eq(customFields.required, true),
-          appliesTo(partnerType),
-        ),
-      )
-      .orderBy(asc(customFields.id));
-  },
-
-  async storedFieldIds(db: Executor, entityType: CustomFieldEntity, entityId: number): Promise<number[]> {
-    const rows = await db
-      .select({ id: customFieldValues.custom_field_id })
-      .from(customFieldValues)
-      .where(and(eq(customFieldValues.entity_type, entityType), eq(customFieldValues.entity_id, entityId)));
-    return rows.map((r) => r.id);
-  },
-
   async upsert(
     db: Executor,
     rows: {

@@ -1,33 +1,28 @@
+import { sql } from 'drizzle-orm';
 import type { FieldProblems } from '../../core/field-problems.js';
 import type { Executor } from '../../db/database.js';
-import type { CustomFieldType, PartnerType } from '../../db/schema/index.js';
+import { customFieldValuesRepository as repo } from './custom-field-values.repository.js';
 import {
+  type CheckedValues,
   type CustomFieldCategory,
-  type FieldDefinition,
-  customFieldValuesRepository as repo,
-} from './custom-field-values.repository.js';
-import {
-  type CustomFieldValue,
-  type CustomFieldValueInputItem,
+  type CustomFieldFacts,
+  type CustomFieldTarget,
+  checkCustomFieldInput,
+} from './custom-field-values.rules.js';
+import type {
+  CustomFieldValue,
+  CustomFieldValueInputItem,
   StoredValue,
-  VALUE_KEY,
 } from './custom-field-values.schemas.js';
+import { customFieldFacts } from './custom-field-values.sql.js';
 
-// The custom field value engine: checks `[{customFieldId, type, value}]` against the
-// company's field definitions and stores the values on one entity, inside the caller's
-// transaction. A field's category names the entity type its values live on (`partner`
-// values belong to a company partnership, `lead` values to a lead, …).
+// The custom field value engine for code that still reads and writes in several statements:
+// `checkCustomFieldValues` reads the facts itself (one query) and runs the pure check;
+// `saveCustomFieldValues` stores in the caller's transaction. A `facts → rules → write` command
+// uses the pieces instead: `customFieldFacts` in its facts statement, `checkCustomFieldInput`
+// in its rules, `customFieldValuesWrite` in its write statement.
 
 export type { CustomFieldCategory };
-
-export interface CustomFieldTarget {
-  companyId: number;
-  category: CustomFieldCategory;
-  /** The entity's partner type: a field for the other partner type does not apply to it. */
-  partnerType?: PartnerType | null | undefined;
-  /** Whose fields these are, in messages: `your company` unless values go to another company. */
-  owner?: string | undefined;
-}
 
 export interface CheckOptions {
   /** Where the array sits in the request body, for error paths: `['customFields']`. */
@@ -35,116 +30,6 @@ export interface CheckOptions {
   problems: FieldProblems;
   /** The entity being updated; absent on create. Its stored values count for `required`. */
   entityId?: number | undefined;
-}
-
-/** Values that passed the checks: what to store and which stored values to remove. */
-export interface CheckedValues {
-  set: { fieldId: number; value: StoredValue }[];
-  clear: number[];
-}
-
-const TEXT_LIMIT = { text: 1_000, textarea: 10_000 } as const;
-
-const SHAPE: Record<CustomFieldType, string> = {
-  text: `{"text": "<at most ${TEXT_LIMIT.text} characters>"}`,
-  textarea: `{"text": "<at most ${TEXT_LIMIT.textarea} characters>"}`,
-  number: '{"number": <finite number>}',
-  date: '{"date": "YYYY-MM-DD"} with a real calendar date',
-  boolean: '{"boolean": true or false}',
-  select: '{"select": <option id>}',
-  multi_select: '{"multi_select": [<option id>, …]}',
-};
-
-const isOptionId = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
-
-function isCalendarDate(v: unknown): boolean {
-  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v)) return false;
-  const d = new Date(`${v}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
-}
-
-function fitsType(type: CustomFieldType, inner: unknown): boolean {
-  switch (type) {
-    case 'text':
-    case 'textarea':
-      return typeof inner === 'string' && inner.length <= TEXT_LIMIT[type];
-    case 'number':
-      return typeof inner === 'number' && Number.isFinite(inner);
-    case 'date':
-      return isCalendarDate(inner);
-    case 'boolean':
-      return typeof inner === 'boolean';
-    case 'select':
-      return isOptionId(inner);
-    case 'multi_select':
-      return Array.isArray(inner) && inner.length <= 100 && inner.every(isOptionId);
-  }
-}
-
-const isEmpty = (value: StoredValue) =>
-  ('text' in value && value.text.trim() === '') ||
-  ('multi_select' in value && value.multi_select.length === 0);
-
-/** What is wrong with `value` for `field`, or undefined when it fits. */
-function valueProblem(field: FieldDefinition, value: Record<string, unknown>): string | undefined {
-  const key = VALUE_KEY[field.type];
-  const keys = Object.keys(value);
-  const shape = `'${field.label}' is a ${field.type} field: value must be ${SHAPE[field.type]}`;
-  if (keys.length !== 1 || keys[0] !== key || !fitsType(field.type, value[key])) return shape;
-  const options = new Set(field.optionIds);
-  if (field.type === 'select' && !options.has(value.select as number)) {
-    return `'${field.label}' has no option ${String(value.select)}`;
-  }
-  if (field.type === 'multi_select') {
-    const ids = value.multi_select as number[];
-    const seen = new Set<number>();
-    for (const id of ids) {
-      if (!options.has(id)) return `'${field.label}' has no option ${id}`;
-      if (seen.has(id)) return `'${field.label}' lists option ${id} more than once`;
-      seen.add(id);
-    }
-  }
-  return undefined;
-}
-
-type ItemOutcome =
-  | { problem: string; at: 'customFieldId' | 'type' | 'value' }
-  | { value: StoredValue | null }; // null: remove the stored value
-
-/** What to do with one item, given its field's definition (undefined: not the company's). */
-function checkItem(
-  item: CustomFieldValueInputItem,
-  field: FieldDefinition | undefined,
-  target: CustomFieldTarget,
-): ItemOutcome {
-  const { category, partnerType } = target;
-  if (!field) {
-    return {
-      at: 'customFieldId',
-      problem: `no ${category} custom field with id ${item.customFieldId} in ${target.owner ?? 'your company'}`,
-    };
-  }
-  const name = `'${field.label}'`;
-  if (field.category !== category) {
-    return { at: 'customFieldId', problem: `${name} is a ${field.category} field, not a ${category} field` };
-  }
-  if (partnerType && field.partner_type && field.partner_type !== partnerType) {
-    return { at: 'customFieldId', problem: `${name} applies to ${field.partner_type} partners only` };
-  }
-  if (item.type !== field.type) {
-    return { at: 'type', problem: `${name} is a ${field.type} field, not ${item.type}` };
-  }
-  if (item.value === null) {
-    return field.required
-      ? { at: 'value', problem: `${name} is required and cannot be removed` }
-      : { value: null };
-  }
-  const problem = valueProblem(field, item.value);
-  if (problem) return { at: 'value', problem };
-  const value = StoredValue.parse(item.value);
-  if (field.required && isEmpty(value))
-    return { at: 'value', problem: `${name} is required and cannot be empty` };
-  return { value };
 }
 
 /**
@@ -159,40 +44,15 @@ export async function checkCustomFieldValues(
   input: readonly CustomFieldValueInputItem[],
   opts: CheckOptions,
 ): Promise<CheckedValues> {
-  const { path, problems } = opts;
-  const checked: CheckedValues = { set: [], clear: [] };
-  const ids = [...new Set(input.map((item) => item.customFieldId))];
-  const definitions = new Map(
-    (await repo.definitions(db, target.companyId, ids)).map((field) => [field.id, field]),
-  );
-  const firstIndex = new Map<number, number>();
-  for (const [i, item] of input.entries()) {
-    const earlier = firstIndex.get(item.customFieldId);
-    const outcome: ItemOutcome =
-      earlier === undefined
-        ? checkItem(item, definitions.get(item.customFieldId), target)
-        : {
-            at: 'customFieldId',
-            problem: `custom field ${item.customFieldId} is already given at index ${earlier}`,
-          };
-    firstIndex.set(item.customFieldId, earlier ?? i);
-    if ('problem' in outcome) problems.add([...path, i, outcome.at], outcome.problem);
-    else if (outcome.value === null) checked.clear.push(item.customFieldId);
-    else checked.set.push({ fieldId: item.customFieldId, value: outcome.value });
-  }
-
-  const required = await repo.requiredFields(db, target.companyId, target.category, target.partnerType);
-  if (required.length > 0) {
-    const filled = new Set(
-      opts.entityId ? await repo.storedFieldIds(db, target.category, opts.entityId) : [],
-    );
-    for (const id of firstIndex.keys()) filled.add(id); // given ones were checked above
-    for (const field of required) {
-      if (!filled.has(field.id))
-        problems.add(path, `'${field.label}' (custom field ${field.id}) is required`);
-    }
-  }
-  return checked;
+  const facts = customFieldFacts({
+    companyId: target.companyId,
+    category: target.category,
+    partnerType: target.partnerType ?? null,
+    ids: input.map((item) => item.customFieldId),
+    entityId: opts.entityId,
+  });
+  const { rows } = await db.execute<{ facts: CustomFieldFacts }>(sql`SELECT ${facts} AS facts`);
+  return checkCustomFieldInput(rows[0]!.facts, target, input, opts);
 }
 
 /** Stores checked values on one entity (upserting), in the caller's transaction. */

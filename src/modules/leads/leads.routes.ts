@@ -89,9 +89,7 @@ export const leadsRoutes: FastifyPluginAsyncZod<{ leads: LeadService }> = async 
       schemaErrorFormatter: createLeadValidationError,
     },
     async (req, reply) => {
-      const created = await leads.create(req.auth, req.body, {
-        beforeCommit: async (tx, response) => req.idempotency?.recordIn(tx, 201, response),
-      });
+      const created = await leads.create(req.auth, req.body, { idempotency: req.idempotency });
       return reply.code(201).send(created);
     },
   );

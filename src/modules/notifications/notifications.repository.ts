@@ -80,13 +80,14 @@ export const notificationsRepository = {
     return row;
   },
 
+  /** Marks every unread one read, in one statement that answers how many (not their ids). */
   async markAllRead(db: Executor, userId: number): Promise<number> {
-    const rows = await db
-      .update(notifications)
-      .set({ read_at: sql`now()` })
-      .where(ofUser(userId, true))
-      .returning({ id: notifications.id });
-    return rows.length;
+    const result = await db.execute<{ n: number }>(sql`WITH marked AS (
+        UPDATE ${notifications} SET read_at = now()
+        WHERE user_id = ${userId} AND read_at IS NULL
+        RETURNING 1)
+      SELECT count(*)::int AS n FROM marked`);
+    return result.rows[0]?.n ?? 0;
   },
 
   /** Rows by id (the ids a NOTIFY announced), for the given users only, oldest first. */

@@ -91,28 +91,6 @@ export const usersRepository = {
     return rows.map((r) => r.id);
   },
 
-  /**
-   * Locks the company row (serialising role changes within it), then tells whether `userId` is an
-   * active admin and how many other active admins the company has.
-   */
-  async otherActiveAdmins(
-    tx: Executor,
-    companyId: number,
-    userId: number,
-  ): Promise<{ isActiveAdmin: boolean; count: number }> {
-    // Two statements: after waiting for the lock, only a new statement sees what the other
-    // transaction committed (READ COMMITTED takes a snapshot per statement).
-    await tx.execute(sql`SELECT id FROM companies WHERE id = ${companyId} FOR UPDATE`);
-    const result = await tx.execute<{ is_active_admin: boolean; others: number }>(sql`
-      SELECT
-        bool_or(u.id = ${userId}) AS is_active_admin,
-        (count(*) FILTER (WHERE u.id <> ${userId}))::int AS others
-      FROM users u
-      WHERE u.company_id = ${companyId} AND u.role = 'admin' AND u.disabled_at IS NULL`);
-    const row = result.rows[0];
-    return { isActiveAdmin: Boolean(row?.is_active_admin), count: row?.others ?? 0 };
-  },
-
   async insert(db: Executor, values: typeof users.$inferInsert): Promise<UserRow> {
     const [row] = await db.insert(users).values(values).returning();
     return row!;

@@ -1,7 +1,9 @@
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, inArray, type SQL, sql } from 'drizzle-orm';
 import { type Page, pageOffset } from '../../core/pagination.js';
-import type { Executor } from '../../db/database.js';
+import type { Db, Executor } from '../../db/database.js';
+import { rowOf } from '../../db/rows.js';
 import { events, webhookAttempts, webhookDeliveries, webhookEndpoints } from '../../db/schema/index.js';
+import { DELIVERIES_CHANNEL } from './webhooks.outbox.js';
 
 export type EndpointRow = typeof webhookEndpoints.$inferSelect;
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
@@ -47,14 +49,8 @@ export const webhooksRepository = {
     return row!;
   },
 
-  async findById(
-    db: Executor,
-    companyId: number,
-    id: number,
-    lock = false,
-  ): Promise<EndpointRow | undefined> {
-    const query = db.select().from(webhookEndpoints).where(ofCompany(companyId, id)).limit(1);
-    const [row] = lock ? await query.for('update') : await query;
+  async findById(db: Executor, companyId: number, id: number): Promise<EndpointRow | undefined> {
+    const [row] = await db.select().from(webhookEndpoints).where(ofCompany(companyId, id)).limit(1);
     return row;
   },
 
@@ -73,17 +69,49 @@ export const webhooksRepository = {
     return { rows, total: count?.n ?? 0 };
   },
 
+  /**
+   * The fields sent, and `active` as the stored state requires (the SET reads the row as it is,
+   * under the UPDATE's own lock): `true` on a paused or disabled endpoint clears the failure
+   * counter and the reason, `false` on an active one records the pause; repeating the current
+   * state changes nothing. `updated_at` moves only if something did. Sending `active: true`
+   * wakes the delivery workers at commit (a spare wake-up when it was active already is harmless).
+   */
   async update(
     db: Executor,
     companyId: number,
     id: number,
-    values: Partial<typeof webhookEndpoints.$inferInsert>,
+    fields: Partial<Pick<EndpointRow, 'url' | 'events' | 'description'>>,
+    active: boolean | undefined,
+    disabledReason: string,
   ): Promise<EndpointRow | undefined> {
+    const e = webhookEndpoints;
+    const state: Record<string, SQL> =
+      active === true
+        ? {
+            active: sql`true`,
+            consecutive_failures: sql`CASE WHEN ${e.active} THEN ${e.consecutive_failures} ELSE 0 END`,
+            disabled_at: sql`CASE WHEN ${e.active} THEN ${e.disabled_at} END`,
+            disabled_reason: sql`CASE WHEN ${e.active} THEN ${e.disabled_reason} END`,
+          }
+        : active === false
+          ? {
+              active: sql`false`,
+              disabled_at: sql`CASE WHEN ${e.active} THEN now() ELSE ${e.disabled_at} END`,
+              disabled_reason: sql`CASE WHEN ${e.active} THEN ${disabledReason} ELSE ${e.disabled_reason} END`,
+            }
+          : {};
+    const changesFields = Object.keys(fields).length > 0;
+    const updatedAt = changesFields
+      ? sql`now()`
+      : sql`CASE WHEN ${e.active} = ${active ?? null} THEN ${e.updated_at} ELSE now() END`;
     const [row] = await db
-      .update(webhookEndpoints)
-      .set({ ...values, updated_at: sql`now()` })
+      .update(e)
+      .set({ ...fields, ...state, updated_at: updatedAt })
       .where(ofCompany(companyId, id))
-      .returning();
+      .returning({
+        ...getTableColumns(e),
+        ...(active === true && { woken: sql`(SELECT pg_notify(${DELIVERIES_CHANNEL}, ''))` }),
+      });
     return row;
   },
 
@@ -148,45 +176,105 @@ export const webhooksRepository = {
   },
 
   /**
-   * Due now, unless a worker is sending it at this moment (a live lock): then undefined. The
-   * NOTIFY wakes the workers at commit.
+   * `POST …/deliveries/{id}/retry` in one statement: makes the delivery due now, if its endpoint
+   * is the company's and active and no worker is sending it at this moment (a live lock). The
+   * NOTIFY wakes the workers at commit. Returns what the rules need to explain a refusal, and the
+   * delivery as requeued, with its event's uuid and its attempts.
    */
-  async requeue(db: Executor, endpointId: number, deliveryId: number): Promise<boolean> {
-    const rows = await db
-      .update(webhookDeliveries)
-      .set({ status: 'pending', next_attempt_at: sql`now()`, locked_until: null, updated_at: sql`now()` })
-      .where(
-        and(
-          eq(webhookDeliveries.id, deliveryId),
-          eq(webhookDeliveries.endpoint_id, endpointId),
-          sql`(${webhookDeliveries.locked_until} IS NULL OR ${webhookDeliveries.locked_until} < now())`,
-        ),
-      )
-      .returning({ id: webhookDeliveries.id });
-    return rows.length > 0;
+  async requeue(db: Db, companyId: number, endpointId: number, deliveryId: number): Promise<Requeue> {
+    const { rows } = await db.execute<Record<string, unknown>>(sql`
+      WITH endpoint AS (
+        SELECT id, active FROM webhook_endpoints WHERE id = ${endpointId} AND company_id = ${companyId}),
+      delivery AS (
+        SELECT (d.locked_until IS NULL OR d.locked_until < now()) AS free
+        FROM webhook_deliveries d JOIN endpoint ON d.endpoint_id = endpoint.id
+        WHERE d.id = ${deliveryId}),
+      requeued AS (
+        UPDATE webhook_deliveries d
+        SET status = 'pending', next_attempt_at = now(), locked_until = NULL, updated_at = now()
+        FROM endpoint
+        WHERE d.id = ${deliveryId} AND d.endpoint_id = endpoint.id AND endpoint.active
+          AND (d.locked_until IS NULL OR d.locked_until < now())
+        RETURNING d.*, pg_notify(${DELIVERIES_CHANNEL}, ''))
+      SELECT endpoint.active AS endpoint_active, delivery.free AS delivery_free, requeued.*,
+        ev.uuid AS event_uuid,
+        (SELECT coalesce(json_agg(a ORDER BY a.id), '[]') FROM webhook_attempts a
+         WHERE a.delivery_id = requeued.id) AS attempt_rows
+      FROM (SELECT 1) AS one
+      LEFT JOIN endpoint ON true
+      LEFT JOIN delivery ON true
+      LEFT JOIN requeued ON true
+      LEFT JOIN events ev ON ev.id = requeued.event_id`);
+    const r = rows[0] ?? {};
+    return {
+      endpointActive: (r.endpoint_active as boolean | null) ?? null,
+      deliveryFree: (r.delivery_free as boolean | null) ?? null,
+      delivery: r.id == null ? undefined : deliveryOf(r),
+    };
   },
 
-  /** A `webhooks.test` event and its one delivery, to this endpoint only. */
+  /**
+   * `POST /v1/webhooks/{id}/test` in one statement: a `webhooks.test` event (its payload names
+   * the endpoint) and its one delivery, to this endpoint only, if it is the company's and
+   * active; the NOTIFY wakes the workers at commit.
+   */
   async insertTestDelivery(
-    db: Executor,
-    endpoint: EndpointRow,
-    payload: Record<string, unknown>,
-    type: string,
-    apiKeyId: number | null,
-  ): Promise<number> {
-    const [event] = await db
-      .insert(events)
-      .values({ company_id: endpoint.company_id, type, payload, api_key_id: apiKeyId })
-      .returning({ id: events.id });
-    const [delivery] = await db
-      .insert(webhookDeliveries)
-      .values({
-        company_id: endpoint.company_id,
-        endpoint_id: endpoint.id,
-        event_id: event!.id,
-        event_type: type,
-      })
-      .returning({ id: webhookDeliveries.id });
-    return delivery!.id;
+    db: Db,
+    companyId: number,
+    endpointId: number,
+    test: { type: string; message: string; apiKeyId: number | null },
+  ): Promise<TestDelivery> {
+    const { rows } = await db.execute<Record<string, unknown>>(sql`
+      WITH endpoint AS (
+        SELECT id, uuid, url, company_id, active
+        FROM webhook_endpoints WHERE id = ${endpointId} AND company_id = ${companyId}),
+      event AS (
+        INSERT INTO events (company_id, type, payload, api_key_id)
+        SELECT company_id, ${test.type},
+          jsonb_build_object(
+            'webhook', jsonb_build_object('id', id, 'uuid', uuid, 'url', url),
+            'message', ${test.message}::text),
+          ${test.apiKeyId}::int
+        FROM endpoint WHERE active
+        RETURNING id, uuid),
+      delivery AS (
+        INSERT INTO webhook_deliveries (company_id, endpoint_id, event_id, event_type)
+        SELECT endpoint.company_id, endpoint.id, event.id, ${test.type}
+        FROM endpoint, event
+        RETURNING *, pg_notify(${DELIVERIES_CHANNEL}, ''))
+      SELECT endpoint.active AS endpoint_active, delivery.*, event.uuid AS event_uuid, '[]'::json AS attempt_rows
+      FROM (SELECT 1) AS one
+      LEFT JOIN endpoint ON true
+      LEFT JOIN delivery ON true
+      LEFT JOIN event ON true`);
+    const r = rows[0] ?? {};
+    return {
+      endpointActive: (r.endpoint_active as boolean | null) ?? null,
+      delivery: r.id == null ? undefined : deliveryOf(r),
+    };
   },
 };
+
+/** What a retry found and did (null: no such endpoint, or no such delivery of it). */
+export interface Requeue {
+  endpointActive: boolean | null;
+  /** Whether no worker holds the delivery. */
+  deliveryFree: boolean | null;
+  /** The delivery as requeued; undefined: nothing was written. */
+  delivery: DeliveryWithAttempts | undefined;
+}
+
+export interface TestDelivery {
+  endpointActive: boolean | null;
+  /** The new delivery; undefined: nothing was written. */
+  delivery: DeliveryWithAttempts | undefined;
+}
+
+/** A delivery row of a hand-written statement, with `event_uuid` and `attempt_rows` (json). */
+function deliveryOf(raw: Record<string, unknown>): DeliveryWithAttempts {
+  return {
+    ...rowOf(webhookDeliveries, raw),
+    event_uuid: raw.event_uuid as string,
+    attemptRows: (raw.attempt_rows as Record<string, unknown>[]).map((a) => rowOf(webhookAttempts, a)),
+  };
+}

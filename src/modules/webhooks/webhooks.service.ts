@@ -1,14 +1,14 @@
 import type { AuthContext } from '../../core/auth-context.js';
-import { conflict, notFound } from '../../core/errors.js';
+import { notFound } from '../../core/errors.js';
 import { FieldProblems } from '../../core/field-problems.js';
 import { type Page, pageMeta } from '../../core/pagination.js';
-import type { Db, Executor } from '../../db/database.js';
-import { notifyWorkers } from './webhooks.outbox.js';
+import type { Db } from '../../db/database.js';
 import {
   type DeliveryWithAttempts,
   type EndpointRow,
   webhooksRepository as repo,
 } from './webhooks.repository.js';
+import { retryOutcome, testOutcome, updatePlan } from './webhooks.rules.js';
 import {
   type CreateWebhookInput,
   TEST_EVENT_TYPE,
@@ -68,8 +68,7 @@ export function toDelivery(row: DeliveryWithAttempts): WebhookDeliveryOut {
   };
 }
 
-const disabledEndpoint = () =>
-  conflict('This webhook endpoint is disabled: re-enable it (PATCH with "active": true) first');
+const TEST_MESSAGE = 'A test event from Journeybee: your endpoint is receiving webhooks.';
 
 export class WebhookService {
   constructor(
@@ -87,8 +86,8 @@ export class WebhookService {
     problems.throwIfAny();
   }
 
-  private async endpointOrThrow(db: Executor, companyId: number, id: number, lock = false) {
-    const row = await repo.findById(db, companyId, id, lock);
+  private async endpointOrThrow(companyId: number, id: number) {
+    const row = await repo.findById(this.db, companyId, id);
     if (!row) throw notFound('Webhook');
     return row;
   }
@@ -114,28 +113,21 @@ export class WebhookService {
   }
 
   async get(companyId: number, id: number): Promise<WebhookEndpointOut> {
-    return toEndpoint(await this.endpointOrThrow(this.db, companyId, id));
+    return toEndpoint(await this.endpointOrThrow(companyId, id));
   }
 
   /**
-   * Changes the fields sent. `active: false` pauses the endpoint (its pending deliveries wait);
-   * `active: true` on a paused or disabled endpoint clears the failure counter and resumes them.
+   * Changes the fields sent, in one UPDATE. `active: false` pauses the endpoint (its pending
+   * deliveries wait); `active: true` on a paused or disabled endpoint clears the failure counter
+   * and resumes them.
    */
   async update(companyId: number, id: number, input: UpdateWebhookInput): Promise<WebhookEndpointOut> {
     if (input.url !== undefined) await this.checkUrl(input.url);
-    return this.db.transaction(async (tx) => {
-      const current = await this.endpointOrThrow(tx, companyId, id, true);
-      const { active, ...fields } = input;
-      const values: Parameters<typeof repo.update>[3] = { ...fields };
-      if (active === true && !current.active) {
-        Object.assign(values, { active, consecutive_failures: 0, disabled_at: null, disabled_reason: null });
-        await tx.execute(notifyWorkers);
-      } else if (active === false && current.active) {
-        Object.assign(values, { active, disabled_at: new Date(), disabled_reason: MANUAL_DISABLE_REASON });
-      }
-      if (Object.keys(values).length === 0) return toEndpoint(current);
-      return toEndpoint((await repo.update(tx, companyId, id, values))!);
-    });
+    const plan = updatePlan(input);
+    if (plan.changesNothing) return this.get(companyId, id);
+    const row = await repo.update(this.db, companyId, id, plan.fields, plan.active, MANUAL_DISABLE_REASON);
+    if (!row) throw notFound('Webhook');
+    return toEndpoint(row);
   }
 
   /** Deletes the endpoint with its deliveries and their attempts. */
@@ -153,28 +145,22 @@ export class WebhookService {
 
   /** Queues a `webhooks.test` event for this endpoint only, through the normal delivery pipeline. */
   async sendTest(actor: Actor, id: number): Promise<WebhookDeliveryOut> {
-    const deliveryId = await this.db.transaction(async (tx) => {
-      const endpoint = await this.endpointOrThrow(tx, actor.companyId, id);
-      if (!endpoint.active) throw disabledEndpoint();
-      const payload = {
-        webhook: { id: endpoint.id, uuid: endpoint.uuid, url: endpoint.url },
-        message: 'A test event from Journeybee: your endpoint is receiving webhooks.',
-      };
-      const created = await repo.insertTestDelivery(tx, endpoint, payload, TEST_EVENT_TYPE, actor.keyId);
-      await tx.execute(notifyWorkers);
-      return created;
+    const written = await repo.insertTestDelivery(this.db, actor.companyId, id, {
+      type: TEST_EVENT_TYPE,
+      message: TEST_MESSAGE,
+      apiKeyId: actor.keyId,
     });
-    return this.getDelivery(actor.companyId, id, deliveryId);
+    return toDelivery(testOutcome(written));
   }
 
   async listDeliveries(companyId: number, id: number, page: Page) {
-    await this.endpointOrThrow(this.db, companyId, id);
+    await this.endpointOrThrow(companyId, id);
     const { rows, total } = await repo.listDeliveries(this.db, id, page);
     return { data: rows.map(toDelivery), meta: pageMeta(total, page.pageSize) };
   }
 
   async getDelivery(companyId: number, id: number, deliveryId: number): Promise<WebhookDeliveryOut> {
-    await this.endpointOrThrow(this.db, companyId, id);
+    await this.endpointOrThrow(companyId, id);
     const row = await repo.findDelivery(this.db, id, deliveryId);
     if (!row) throw notFound('Delivery');
     return toDelivery(row);
@@ -182,15 +168,6 @@ export class WebhookService {
 
   /** Makes the delivery due now (any status); the endpoint must be active. */
   async retryDelivery(companyId: number, id: number, deliveryId: number): Promise<WebhookDeliveryOut> {
-    await this.db.transaction(async (tx) => {
-      const endpoint = await this.endpointOrThrow(tx, companyId, id);
-      if (!(await repo.requeue(tx, id, deliveryId))) {
-        if (!(await repo.findDelivery(tx, id, deliveryId))) throw notFound('Delivery');
-        throw conflict('This delivery is being sent right now; retry it once the attempt has finished');
-      }
-      if (!endpoint.active) throw disabledEndpoint();
-      await tx.execute(notifyWorkers);
-    });
-    return this.getDelivery(companyId, id, deliveryId);
+    return toDelivery(retryOutcome(await repo.requeue(this.db, companyId, id, deliveryId)));
   }
 }

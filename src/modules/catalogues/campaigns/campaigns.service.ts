@@ -1,48 +1,34 @@
-import { badRequest } from '../../../core/errors.js';
-import type { Db, Executor } from '../../../db/database.js';
+import { sql } from 'drizzle-orm';
+import type { Db } from '../../../db/database.js';
 import { campaigns } from '../../../db/schema/index.js';
-import type { Row } from '../catalogue.repository.js';
-import { CatalogueService, type CreateValues, type UpdateValues } from '../catalogue.service.js';
+import { CatalogueService, type CreateValues } from '../catalogue.service.js';
+import { assertDateRange } from './campaigns.rules.js';
 
-type CampaignRow = Row<typeof campaigns>;
-
-const END_BEFORE_START = 'must be on or after start_date';
-
-/** YYYY-MM-DD strings compare as dates. */
-function assertDateRange(dates: object): void {
-  const { start_date, end_date } = dates as Partial<Record<'start_date' | 'end_date', unknown>>;
-  if (typeof start_date === 'string' && typeof end_date === 'string' && end_date < start_date) {
-    throw badRequest(`Invalid field 'end_date': ${END_BEFORE_START}`, [
-      { path: 'end_date', message: END_BEFORE_START },
-    ]);
-  }
+/**
+ * The date range an update leaves, as the UPDATE checks it against the stored row: each date
+ * is the one sent (null clears it) or else the stored one; a missing end or start is fine.
+ */
+function dateRangeGuard(changes: Record<string, unknown>) {
+  if (!('start_date' in changes) && !('end_date' in changes)) return undefined;
+  const start = 'start_date' in changes ? sql`${changes.start_date}::date` : sql`${campaigns.start_date}`;
+  const end = 'end_date' in changes ? sql`${changes.end_date}::date` : sql`${campaigns.end_date}`;
+  return sql`(${end} IS NULL OR ${start} IS NULL OR ${end} >= ${start})`;
 }
 
 /** Campaigns: a catalogue with a title, a status and an optional date range (end ≥ start). */
 export class CampaignService extends CatalogueService<typeof campaigns> {
   constructor(db: Db) {
-    super(db, { table: campaigns, noun: 'Campaign', name: (campaign) => campaign.title });
-  }
-
-  override create(companyId: number, values: CreateValues<typeof campaigns>, db: Executor = this.db) {
-    assertDateRange(values);
-    return super.create(companyId, values, db);
-  }
-
-  /** A change to either date is checked against the other, as stored, under a row lock. */
-  override update(
-    companyId: number,
-    id: number,
-    values: UpdateValues<typeof campaigns>,
-    db: Executor = this.db,
-  ): Promise<CampaignRow> {
-    if (values.start_date === undefined && values.end_date === undefined) {
-      return super.update(companyId, id, values, db);
-    }
-    return db.transaction(async (tx) => {
-      const current = await this.getOrThrow(companyId, id, tx, true);
-      assertDateRange({ ...current, ...values });
-      return super.update(companyId, id, values, tx);
+    super(db, {
+      table: campaigns,
+      noun: 'Campaign',
+      name: (campaign) => campaign.title,
+      // A change to either date is checked against the other as stored, by the UPDATE itself.
+      updateRule: { guard: dateRangeGuard, check: assertDateRange },
     });
+  }
+
+  override create(companyId: number, values: CreateValues<typeof campaigns>) {
+    assertDateRange(values);
+    return super.create(companyId, values);
   }
 }

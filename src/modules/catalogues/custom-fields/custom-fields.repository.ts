@@ -1,51 +1,47 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import type { Executor } from '../../../db/database.js';
-import { customFieldOptions, customFieldValues } from '../../../db/schema/index.js';
+import { type SQL, sql } from 'drizzle-orm';
+import { customFieldOptions, customFields } from '../../../db/schema/index.js';
+import type { Row } from '../catalogue.repository.js';
+import { OPTION_TYPES } from './custom-fields.schemas.js';
 
-export type OptionRow = typeof customFieldOptions.$inferSelect;
+export type CustomFieldRow = Row<typeof customFields>;
+export type OptionOut = { id: number; label: string };
+/** A definition as the API returns it: with its options (null unless a select type). */
+export type CustomFieldDefinition = CustomFieldRow & { options: OptionOut[] | null };
 
-export const customFieldsRepository = {
-  /** The options of these fields, each field's in order. */
-  async options(db: Executor, fieldIds: readonly number[]): Promise<OptionRow[]> {
-    if (fieldIds.length === 0) return [];
-    return db
-      .select()
-      .from(customFieldOptions)
-      .where(inArray(customFieldOptions.custom_field_id, [...fieldIds]))
-      .orderBy(asc(customFieldOptions.series), asc(customFieldOptions.id));
-  },
+// Columns are named through the table here (`"custom_fields".id`), never as column objects: Drizzle
+// writes those unqualified in a one-table query, and inside a subquery over another table an
+// unqualified `id` would be that table's.
+const optionTypes = sql.join(
+  [...OPTION_TYPES].map((type) => sql`${type}`),
+  sql`, `,
+);
 
-  async insertOptions(db: Executor, fieldId: number, options: { label: string; series: number }[]) {
-    if (options.length === 0) return;
-    await db.insert(customFieldOptions).values(options.map((o) => ({ ...o, custom_field_id: fieldId })));
-  },
+/**
+ * A definition's options, in order, read with the definition itself (a column of its SELECT,
+ * or of an UPDATE's RETURNING): a list for the select types, null for the others.
+ */
+export const optionsColumn: SQL<OptionOut[] | null> = sql<OptionOut[] | null>`CASE
+  WHEN ${customFields}.type IN (${optionTypes}) THEN coalesce(
+    (SELECT json_agg(json_build_object('id', o.id, 'label', o.label) ORDER BY o.series, o.id)
+     FROM ${customFieldOptions} o WHERE o.custom_field_id = ${customFields}.id),
+    '[]'::json)
+  END`;
 
-  async updateOption(db: Executor, fieldId: number, id: number, values: { label: string; series: number }) {
-    await db
-      .update(customFieldOptions)
-      .set(values)
-      .where(and(eq(customFieldOptions.id, id), eq(customFieldOptions.custom_field_id, fieldId)));
-  },
+/**
+ * Whether another definition of the same company and category has `label` (case-insensitively,
+ * as the unique index compares): false when no label is sent.
+ */
+export const labelTakenColumn = (label: string | undefined): SQL<boolean> =>
+  label === undefined
+    ? sql<boolean>`false`
+    : sql<boolean>`EXISTS (
+        SELECT 1 FROM ${customFields} other
+        WHERE other.company_id = ${customFields}.company_id AND other.category = ${customFields}.category
+          AND lower(other.label) = lower(${label}) AND other.id <> ${customFields}.id)`;
 
-  async deleteOptions(db: Executor, fieldId: number, ids: readonly number[]) {
-    if (ids.length === 0) return;
-    await db
-      .delete(customFieldOptions)
-      .where(and(eq(customFieldOptions.custom_field_id, fieldId), inArray(customFieldOptions.id, [...ids])));
-  },
-
-  /** Stored values choosing this option: `{"select": id}` or `{"multi_select": [… id …]}`. */
-  async countOptionUses(db: Executor, fieldId: number, optionId: number): Promise<number> {
-    const [row] = await db
-      .select({ n: sql<number>`count(*)::int` })
-      .from(customFieldValues)
-      .where(
-        and(
-          eq(customFieldValues.custom_field_id, fieldId),
-          sql`(${customFieldValues.value} -> 'select' = to_jsonb(${optionId}::int)
-            OR ${customFieldValues.value} -> 'multi_select' @> jsonb_build_array(${optionId}::int))`,
-        ),
-      );
-    return row?.n ?? 0;
-  },
-};
+/**
+ * Stored values choosing option `o.id` of field `o.custom_field_id` (`{"select": id}` or
+ * `{"multi_select": [… id …]}`), as the join condition of `custom_field_values v`.
+ */
+export const choosesOption = sql`v.custom_field_id = o.custom_field_id
+  AND (v.value -> 'select' = to_jsonb(o.id) OR v.value -> 'multi_select' @> jsonb_build_array(o.id))`;

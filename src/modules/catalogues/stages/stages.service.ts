@@ -1,4 +1,4 @@
-import type { Db, Executor } from '../../../db/database.js';
+import type { Db } from '../../../db/database.js';
 import { stages } from '../../../db/schema/index.js';
 import type { Row } from '../catalogue.repository.js';
 import { CatalogueService, type CreateValues } from '../catalogue.service.js';
@@ -27,8 +27,8 @@ export class StageService<P extends StagePipeline> extends CatalogueService<type
   }
 
   /** As the base, but `pipeline` is this service's and `series` defaults to after the last stage. */
-  override create(companyId: number, values: StageValues, db: Executor = this.db): Promise<StageRow<P>> {
+  override create(companyId: number, values: StageValues): Promise<StageRow<P>> {
     const series = values.series ?? stagesRepository.nextSeries(companyId, this.pipeline);
-    return super.create(companyId, { ...values, series, pipeline: this.pipeline }, db);
+    return super.create(companyId, { ...values, series, pipeline: this.pipeline });
   }
 }

@@ -33,8 +33,6 @@ const selectNotes = (db: Executor) =>
   db.select(noteColumns).from(leadNotes).leftJoin(users, eq(users.id, leadNotes.created_by_user_id));
 
 type NoteRow = Awaited<ReturnType<ReturnType<typeof selectNotes>['execute']>>[number];
-/** A note with what its webhook payload needs: the author's uuid and email, the lead's uuid. */
-export type NoteRecord = NoteRow & { lead_uuid: string };
 
 export function toLeadNote(row: NoteRow): LeadNoteOut {
   const document = row.document as Record<string, unknown>;
@@ -116,48 +114,15 @@ export const leadNotesRepository = {
     return { rows: rows.map(toLeadNote), total: count?.n ?? 0 };
   },
 
-  /** A note of a live lead of the company, with its author and the lead's uuid. */
-  async byId(
-    db: Executor,
-    companyId: number,
-    leadId: number,
-    noteId: number,
-  ): Promise<NoteRecord | undefined> {
+  /** A note of a live lead of the company, with its author. */
+  async byId(db: Executor, companyId: number, leadId: number, noteId: number): Promise<NoteRow | undefined> {
     const [row] = await db
-      .select({ ...noteColumns, lead_uuid: leads.uuid })
+      .select(noteColumns)
       .from(leadNotes)
       .innerJoin(leads, eq(leads.id, leadNotes.lead_id))
       .leftJoin(users, eq(users.id, leadNotes.created_by_user_id))
       .where(and(eq(leadNotes.id, noteId), ofLead(companyId, leadId), isNull(leads.deleted_at)))
       .limit(1);
     return row;
-  },
-
-  async insert(db: Executor, values: typeof leadNotes.$inferInsert): Promise<number> {
-    const [row] = await db.insert(leadNotes).values(values).returning({ id: leadNotes.id });
-    return row!.id;
-  },
-
-  async update(
-    db: Executor,
-    companyId: number,
-    leadId: number,
-    noteId: number,
-    values: Partial<Pick<typeof leadNotes.$inferInsert, 'document' | 'attachments' | 'mentions'>>,
-  ): Promise<{ id: number; updated_at: Date } | undefined> {
-    const [row] = await db
-      .update(leadNotes)
-      .set({ ...values, updated_at: sql`now()` })
-      .where(and(eq(leadNotes.id, noteId), ofLead(companyId, leadId)))
-      .returning({ id: leadNotes.id, updated_at: leadNotes.updated_at });
-    return row;
-  },
-
-  async remove(db: Executor, companyId: number, leadId: number, noteId: number): Promise<boolean> {
-    const rows = await db
-      .delete(leadNotes)
-      .where(and(eq(leadNotes.id, noteId), ofLead(companyId, leadId)))
-      .returning({ id: leadNotes.id });
-    return rows.length > 0;
   },
 };
