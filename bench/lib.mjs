@@ -43,6 +43,9 @@ export async function pgClient(connectionString, queryTimeoutMs = 30_000) {
     query_timeout: queryTimeoutMs,
     application_name: 'journeybee-bench',
   });
+  // A connection lost (a server stopped by an abort) fails the query in flight; unheard, the
+  // client's 'error' event would end the process in the middle of its cleanup.
+  c.on('error', () => {});
   await c.connect();
   return c;
 }
