@@ -158,7 +158,8 @@ export function postScenario(base, path, headers, makeBody) {
 
 /**
  * `seed --demo`, then LEADS leads loaded into its first company. Returns the demo companies, the
- * first one's write headers and the number of rows in the API's leads table (the floor's count).
+ * first one's write headers, the number of rows in the API's leads table (the floor's count) and
+ * the load's milliseconds per lead.
  */
 export async function prepareLeads({ env, dbUrl, log }) {
   const demo = await cli(['seed', '--demo'], env);
@@ -171,7 +172,13 @@ export async function prepareLeads({ env, dbUrl, log }) {
   });
   log(`loaded ${LEADS.toLocaleString('en-US')} leads into company ${a.id} in ${(ms / 1000).toFixed(1)} s`);
   const { rows } = await query(dbUrl, 'SELECT count(*)::int AS n FROM leads');
-  return { a, b, headers: { authorization: `Bearer ${a.keys.write}` }, rows: rows[0].n };
+  return {
+    a,
+    b,
+    headers: { authorization: `Bearer ${a.keys.write}` },
+    rows: rows[0].n,
+    msPerLead: ms / LEADS,
+  };
 }
 
 /**
