@@ -15,6 +15,8 @@ export const connections = 10;
 export const children = new Set();
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** A sleep that does not keep the process alive: the bound of a race that usually ends sooner. */
+const bound = (ms) => new Promise((r) => setTimeout(r, ms).unref());
 
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -41,6 +43,9 @@ export async function pgClient(connectionString, queryTimeoutMs = 30_000) {
     query_timeout: queryTimeoutMs,
     application_name: 'journeybee-bench',
   });
+  // A connection lost (a server stopped by an abort) fails the query in flight; unheard, the
+  // client's 'error' event would end the process in the middle of its cleanup.
+  c.on('error', () => {});
   await c.connect();
   return c;
 }
@@ -80,7 +85,7 @@ export async function stop(child) {
   if (exited(child)) return;
   const done = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
-  await Promise.race([done, sleep(15_000)]);
+  await Promise.race([done, bound(15_000)]);
   if (!exited(child)) child.kill('SIGKILL');
 }
 
@@ -102,7 +107,7 @@ export async function cli(args, env, timeoutMs = 60_000) {
   const child = start(process.execPath, ['dist/cli/main.js', ...args, '--json'], env);
   const code = await Promise.race([
     new Promise((r) => child.once('exit', r)),
-    sleep(timeoutMs).then(() => 'timeout'),
+    bound(timeoutMs).then(() => 'timeout'),
   ]);
   if (code === 'timeout') await stop(child);
   if (code !== 0) throw new Error(`journeybee ${args.join(' ')} failed (${code}):\n${child.output()}`);
@@ -127,6 +132,27 @@ export async function request(url, { method = 'GET', headers = {}, body } = {}) 
 
 export function rssMb(pid) {
   return readFile(`/proc/${pid}/status`, 'utf8').then((s) => Number(/VmRSS:\s+(\d+)/.exec(s)[1]) / 1024);
+}
+
+/** The title of the run `measure` is making (its warm-up included), '' between runs. */
+let measuring = '';
+
+/**
+ * Samples the resident memory of `pid` every `everyMs` until `stop()`: `peak()` is the highest
+ * reading and the title `measure` was running then.
+ */
+export function watchRss(pid, everyMs = 250) {
+  let peak = { mb: 0, during: '' };
+  const timer = setInterval(() => {
+    const during = measuring;
+    rssMb(pid)
+      .then((mb) => {
+        if (mb > peak.mb) peak = { mb, during };
+      })
+      .catch(() => {});
+  }, everyMs);
+  timer.unref();
+  return { peak: () => peak, stop: () => clearInterval(timer) };
 }
 
 /** Resident memory of every process of the embedded PostgreSQL (postmaster and its children). */
@@ -168,6 +194,11 @@ export function run(title, opts) {
 
 /** A warm-up of `warmupSeconds`, then the measured run. */
 export async function measure(title, opts, warmupSeconds = 2) {
-  await run('warmup', { ...opts, duration: warmupSeconds });
-  return run(title, opts);
+  measuring = title;
+  try {
+    await run('warmup', { ...opts, duration: warmupSeconds });
+    return await run(title, opts);
+  } finally {
+    measuring = '';
+  }
 }
