@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nestsDeeper } from '../lib/json.js';
 
 // Shared wire types.
 
@@ -175,3 +176,46 @@ export const EMAIL_DOC = { format: 'email', examples: ['ann@acme.example'] } as 
 export const DOCUMENTED_AS = 'x-documented-as';
 export const documentAs = <T extends z.ZodType>(schema: T, id: string): T =>
   schema.meta({ [DOCUMENTED_AS]: id }) as T;
+
+// ---- request building blocks shared by leads and deals ----
+
+// Free-form JSON stored as sent, bounded: a 1 MiB body can nest far deeper than JSON.stringify
+// (and so the driver and jsonb) can take, which would otherwise end in a 500.
+const MAX_JSON_DEPTH = 32;
+export const freeJson = z
+  .unknown()
+  .refine((v) => !nestsDeeper(v, MAX_JSON_DEPTH), {
+    error: `must nest at most ${MAX_JSON_DEPTH} levels`,
+  })
+  .check(storableJson);
+
+/** Ids as numbers or `{"id": n}` objects (Journeybee sends both), each once. */
+export const idRefs = (noun: string) =>
+  z
+    .array(
+      z.union([bodyId, z.strictObject({ id: bodyId })], {
+        error: `must be a ${noun} id or {"id": <${noun} id>}`,
+      }),
+      { error: `must be an array of ${noun} ids` },
+    )
+    .max(100, { error: 'must have at most 100 ids' })
+    .transform((refs, ctx) => {
+      const ids = refs.map((ref) => (typeof ref === 'number' ? ref : ref.id));
+      ids.forEach((id, i) => {
+        if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: [i], message: `repeats id ${id}` });
+      });
+      return ids;
+    });
+
+export const externalId = z
+  .number({ error: 'must be an integer id' })
+  .int({ error: 'must be an integer id' })
+  .min(1, { error: 'must be an integer id' })
+  .max(Number.MAX_SAFE_INTEGER, { error: 'must be an integer id' })
+  .nullable()
+  .optional();
+
+export const isoInput = z.iso
+  .datetime({ offset: true, error: orRequired('must be an ISO 8601 date-time such as 2024-01-15T10:30:00Z') })
+  .check(storableText)
+  .transform((s) => new Date(s));

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, date, index, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, date, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { id, publicUuid, timestamps } from './columns.js';
 import { companies } from './companies.js';
 
@@ -9,9 +9,11 @@ import { companies } from './companies.js';
 export const PARTNER_TYPES = ['referral', 'reseller'] as const;
 export type PartnerType = (typeof PARTNER_TYPES)[number];
 export const TAG_ASSOCIATIONS = ['lead', 'lead_deal', 'partner', 'card'] as const;
-export const STAGE_PIPELINES = ['partner', 'lead_deal'] as const;
+export const STAGE_PIPELINES = ['partner', 'lead_deal', 'payment'] as const;
 export const PARTNER_STAGE_PHASES = ['discovery', 'evaluation', 'active', 'inactive'] as const;
 export const DEAL_STAGE_PHASES = ['discovery', 'negotiation', 'closed_won', 'closed_lost'] as const;
+/** Payment stages (a deal's `payment_stage`): where the money is; commission entries name them. */
+export const PAYMENT_STAGE_PHASES = ['pending', 'invoiced', 'paid'] as const;
 export const CUSTOM_FIELD_TYPES = [
   'text',
   'textarea',
@@ -56,6 +58,8 @@ export const tiers = pgTable(
     background_color: text('background_color').notNull().default('#6B7280'),
     text_color: text('text_color').notNull().default('#FFFFFF'),
     partner_type: text('partner_type', { enum: PARTNER_TYPES }),
+    /** The commission calculation new partnership deals of this tier start with (deals copy it). */
+    commission_calculation: jsonb('commission_calculation'),
     ...timestamps(),
   },
   (t) => [uniqueIndex('tiers_company_label_key').on(t.company_id, sql`lower(${t.label})`)],

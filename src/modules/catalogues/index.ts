@@ -25,6 +25,7 @@ export function createCatalogueServices(db: Db) {
     categories: createCategoryService(db),
     partnerStages: new StageService(db, 'partner'),
     dealStages: new StageService(db, 'lead_deal'),
+    paymentStages: new StageService(db, 'payment'),
     customFields: new CustomFieldService(db),
     campaigns: new CampaignService(db),
     countries: new CountryService(db),

@@ -3,12 +3,14 @@ import { paginationQuery } from '../../core/pagination.js';
 import {
   bodyId,
   emailAddress,
+  externalId,
+  freeJson,
+  idRefs,
   inputString,
   isoDateTime,
+  isoInput,
   objectId,
-  orRequired,
   positiveId,
-  storableJson,
   storableText,
 } from '../../core/schemas.js';
 import {
@@ -18,7 +20,6 @@ import {
   LEAD_STATUSES,
   PARTNER_TYPES,
 } from '../../db/schema/index.js';
-import { nestsDeeper } from '../../lib/json.js';
 import { oneOf } from '../catalogues/index.js';
 import { CustomFieldValue, CustomFieldValuesInput } from '../custom-field-values/index.js';
 import { emailField, enumCsv, flag, idCsv, TagRefList, text } from '../partners/index.js';
@@ -29,16 +30,6 @@ import { LeadNote } from './notes/lead-notes.schemas.js';
 // campaign, tags, users, custom fields) is the service's job.
 
 /** The seed's own error messages (POST /v1/leads, A9, A10). */
-// Free-form JSON stored as sent, bounded: a 1 MiB body can nest far deeper than JSON.stringify
-// (and so the driver and jsonb) can take, which would otherwise end in a 500.
-const MAX_JSON_DEPTH = 32;
-const freeJson = z
-  .unknown()
-  .refine((v) => !nestsDeeper(v, MAX_JSON_DEPTH), {
-    error: `must nest at most ${MAX_JSON_DEPTH} levels`,
-  })
-  .check(storableJson);
-
 export const LEAD_MESSAGES = {
   missingRequired: 'Missing required fields or invalid association type',
   invalidValues: 'Invalid field values or missing required association',
@@ -65,37 +56,6 @@ const contactFields = {
   first_name: contactText(100).describe('Lead contact first name'),
   last_name: contactText(100).describe('Lead contact last name'),
 };
-
-/** Ids as numbers or `{"id": n}` objects (Journeybee sends both), each once. */
-const idRefs = (noun: string) =>
-  z
-    .array(
-      z.union([bodyId, z.strictObject({ id: bodyId })], {
-        error: `must be a ${noun} id or {"id": <${noun} id>}`,
-      }),
-      { error: `must be an array of ${noun} ids` },
-    )
-    .max(100, { error: 'must have at most 100 ids' })
-    .transform((refs, ctx) => {
-      const ids = refs.map((ref) => (typeof ref === 'number' ? ref : ref.id));
-      ids.forEach((id, i) => {
-        if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: [i], message: `repeats id ${id}` });
-      });
-      return ids;
-    });
-
-const externalId = z
-  .number({ error: 'must be an integer id' })
-  .int({ error: 'must be an integer id' })
-  .min(1, { error: 'must be an integer id' })
-  .max(Number.MAX_SAFE_INTEGER, { error: 'must be an integer id' })
-  .nullable()
-  .optional();
-
-const isoInput = z.iso
-  .datetime({ offset: true, error: orRequired('must be an ISO 8601 date-time such as 2024-01-15T10:30:00Z') })
-  .check(storableText)
-  .transform((s) => new Date(s));
 
 const PartnershipLeadInput = z
   .strictObject({

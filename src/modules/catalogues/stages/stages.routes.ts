@@ -4,6 +4,7 @@ import {
   dealStageSchemas,
   type PipelineSchemas,
   partnerStageSchemas,
+  paymentStageSchemas,
   type StagePipeline,
 } from './stages.schemas.js';
 import type { StageService } from './stages.service.js';
@@ -41,7 +42,9 @@ function pipelineRoutes<P extends StagePipeline>(
 export const stagesRoutes: FastifyPluginAsyncZod<{
   partnerStages: StageService<'partner'>;
   dealStages: StageService<'lead_deal'>;
-}> = async (app, { partnerStages, dealStages }) => {
+  paymentStages: StageService<'payment'>;
+}> = async (app, { partnerStages, dealStages, paymentStages }) => {
   pipelineRoutes(app, '/stages/partner-stages', 'partner stage', partnerStageSchemas, partnerStages);
   pipelineRoutes(app, '/stages/lead-deal-stages', 'deal stage', dealStageSchemas, dealStages);
+  pipelineRoutes(app, '/stages/payment-stages', 'payment stage', paymentStageSchemas, paymentStages);
 };

@@ -4,6 +4,7 @@ import {
   DEAL_STAGE_PHASES,
   PARTNER_STAGE_PHASES,
   PARTNER_TYPES,
+  PAYMENT_STAGE_PHASES,
   type STAGE_PIPELINES,
 } from '../../../db/schema/index.js';
 import {
@@ -18,7 +19,11 @@ import {
 } from '../catalogue.schemas.js';
 
 export type StagePipeline = (typeof STAGE_PIPELINES)[number];
-export const STAGE_PHASES = { partner: PARTNER_STAGE_PHASES, lead_deal: DEAL_STAGE_PHASES } as const;
+export const STAGE_PHASES = {
+  partner: PARTNER_STAGE_PHASES,
+  lead_deal: DEAL_STAGE_PHASES,
+  payment: PAYMENT_STAGE_PHASES,
+} as const;
 export type StagePhase<P extends StagePipeline> = (typeof STAGE_PHASES)[P][number];
 
 const SERIES = { error: 'must be an integer from 0 to 1000000' };
@@ -31,7 +36,8 @@ const series = z
 
 /**
  * The schemas of one pipeline. Partner stages (A22–A24) need a `partner_type`, and their phase
- * defaults to `discovery`; deal stages (A25–A26) need a phase, and `partner_type` is optional.
+ * defaults to `discovery`; deal stages (A25–A26) and payment stages need a phase, and
+ * `partner_type` is optional.
  */
 function pipelineSchemas<P extends StagePipeline>(pipeline: P, name: string) {
   const phases = STAGE_PHASES[pipeline] as (typeof STAGE_PHASES)[P];
@@ -61,3 +67,4 @@ export type PipelineSchemas<P extends StagePipeline> = ReturnType<typeof pipelin
 
 export const partnerStageSchemas = pipelineSchemas('partner', 'PartnerStage');
 export const dealStageSchemas = pipelineSchemas('lead_deal', 'DealStage');
+export const paymentStageSchemas = pipelineSchemas('payment', 'PaymentStage');
