@@ -3,6 +3,8 @@ import { LocationProvider, Route, Router, useLocation } from 'preact-iso';
 import { Redirect } from './components/Redirect';
 import { Shell } from './components/Shell';
 import { NotificationsProvider } from './notifications';
+import { DealDetail } from './pages/deals/DealDetail';
+import { Deals } from './pages/deals/Deals';
 import { ForgotPassword } from './pages/ForgotPassword';
 import { Invite } from './pages/Invite';
 import { LeadDetail } from './pages/LeadDetail';
@@ -76,6 +78,8 @@ function Routes() {
           <Route path="/leads" component={Leads} />
           <Route path="/leads/new" component={NewLead} />
           <Route path="/leads/:id" component={LeadDetail} />
+          <Route path="/deals" component={Deals} />
+          <Route path="/deals/:id" component={DealDetail} />
           <Route path="/partners" component={Partners} />
           <Route path="/notifications" component={Notifications} />
           <Route path="/settings" component={Settings} />

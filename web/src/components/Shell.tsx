@@ -7,6 +7,7 @@ import { useSession, useSignedIn } from '../session';
 
 const NAV = [
   { href: '/leads', label: 'Leads' },
+  { href: '/deals', label: 'Deals' },
   { href: '/partners', label: 'Partners' },
   { href: '/settings', label: 'Settings' },
 ];

@@ -7,6 +7,7 @@ import { Confirm, Dialog } from '../components/Dialog';
 import { Choices, FormError, Notice, Radio, SelectField, TextField } from '../components/Field';
 import { Empty, Loading, Page, TableScroll } from '../components/Page';
 import { Pagination } from '../components/Pagination';
+import { formatMoney } from '../lib/deals';
 import { formValues, useForm } from '../lib/form';
 import { capitalize, formatDate } from '../lib/format';
 import { useLoad } from '../lib/hooks';
@@ -14,6 +15,7 @@ import { useLoad } from '../lib/hooks';
 type Partner = Schemas['Partner'];
 type Status = Partner['partnership']['status'];
 const PAGE_SIZE = 20;
+const ALL_TIME = '2000-01-01T00:00:00Z';
 const STATUS_TONE: Record<Status, 'neutral' | 'good' | 'warn' | 'bad'> = {
   pending: 'warn',
   accepted: 'good',
@@ -188,6 +190,13 @@ export function Partners() {
       ),
     [url],
   );
+  // Deal counts and won value per partnership, all time (the partners report).
+  const report = useLoad(
+    () => ok(api.GET('/v1/reports/partners', { params: { query: { from: ALL_TIME } } })),
+    [],
+  );
+  const dealsOf = new Map((report.data?.data ?? []).map((row) => [row.partner.id, row]));
+  const currency = report.data?.meta.currency ?? 'USD';
   const [inviting, setInviting] = useState(false);
   const [declining, setDeclining] = useState<Partner | undefined>();
   const [answerError, setAnswerError] = useState<string | undefined>();
@@ -323,6 +332,8 @@ export function Partners() {
                   <th scope="col">Invited</th>
                   <th scope="col">Stage</th>
                   <th scope="col">Tier</th>
+                  <th scope="col">Deals</th>
+                  <th scope="col">Won value</th>
                   <th scope="col">Since</th>
                 </tr>
               </thead>
@@ -340,6 +351,10 @@ export function Partners() {
                     <td>{p.direction === 'invited' ? 'By you' : 'By them'}</td>
                     <td>{p.stage?.label ?? '—'}</td>
                     <td>{p.tier?.label ?? '—'}</td>
+                    <td data-testid="partner-deals">{dealsOf.get(p.id)?.deals ?? (report.data ? 0 : '…')}</td>
+                    <td class="nowrap">
+                      {report.data ? formatMoney(dealsOf.get(p.id)?.won_value ?? '0', currency) : '…'}
+                    </td>
                     <td class="nowrap">{formatDate(p.partnership.accepted_at ?? p.created_at)}</td>
                   </tr>
                 ))}
