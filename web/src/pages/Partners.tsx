@@ -15,7 +15,8 @@ import { useLoad } from '../lib/hooks';
 type Partner = Schemas['Partner'];
 type Status = Partner['partnership']['status'];
 const PAGE_SIZE = 20;
-const ALL_TIME = '2000-01-01T00:00:00Z';
+// The partners report covers at most 3660 days: "all time" is the last ten years.
+const allTime = () => new Date(Date.now() - 3659 * 86_400_000).toISOString().slice(0, 10);
 const STATUS_TONE: Record<Status, 'neutral' | 'good' | 'warn' | 'bad'> = {
   pending: 'warn',
   accepted: 'good',
@@ -192,8 +193,15 @@ export function Partners() {
   );
   // Deal counts and won value per partnership, all time (the partners report).
   const report = useLoad(
-    () => ok(api.GET('/v1/reports/partners', { params: { query: { from: ALL_TIME } } })),
-    [],
+    () =>
+      ok(
+        api.GET('/v1/reports/partners', {
+          params: {
+            query: { from: allTime(), pageSize: 50, ...(query.search ? { search: query.search } : {}) },
+          },
+        }),
+      ),
+    [query.search],
   );
   const dealsOf = new Map((report.data?.data ?? []).map((row) => [row.partner.id, row]));
   const currency = report.data?.meta.currency ?? 'USD';
