@@ -67,16 +67,3 @@ export function leadName(
 /** The company's deal stages in pipeline order (the API orders them by series). */
 export const byPipeline = (stages: DealStage[]): DealStage[] =>
   [...stages].sort((a, b) => a.series - b.series || a.id - b.id);
-
-/** A lead's deal as `GET /v1/leads/{id}` lists it (`lead_deals`). */
-export interface LeadDeal {
-  id: number;
-  uuid: string;
-  label: string;
-  deal_value: string;
-  currency_code: string;
-  stage_id: number | null;
-  stage_label: string | null;
-  stage_series: number | null;
-  stage_phase: DealPhase | null;
-}

@@ -7,7 +7,7 @@ import { Confirm } from '../components/Dialog';
 import { FormError, SelectField, TextAreaField } from '../components/Field';
 import { Loading, Page } from '../components/Page';
 import { customValueText } from '../lib/custom-fields';
-import { type DealPhase, formatMoney, type LeadDeal, PHASE_LABELS } from '../lib/deals';
+import { type DealPhase, formatMoney, PHASE_LABELS } from '../lib/deals';
 import { useForm } from '../lib/form';
 import { formatDateTime, formatRelative, personName } from '../lib/format';
 import { useLoad } from '../lib/hooks';
@@ -77,8 +77,6 @@ export function LeadDetail() {
   };
 
   const name = [l.first_name, l.last_name].filter(Boolean).join(' ');
-  // The lead's deals, as GET /v1/leads/{id} lists them.
-  const deals = (l as { lead_deals?: LeadDeal[] }).lead_deals ?? [];
   return (
     <Page
       title={leadTitle(l)}
@@ -160,11 +158,11 @@ export function LeadDetail() {
 
           <section class="card" aria-labelledby="lead-deals">
             <h2 id="lead-deals">Deals</h2>
-            {deals.length === 0 ? (
+            {l.lead_deals.length === 0 ? (
               <p class="muted">No deals on this lead yet.</p>
             ) : (
               <ul class="plain-list lead-deals">
-                {deals.map((d) => (
+                {l.lead_deals.map((d) => (
                   <li key={d.id}>
                     <a class="strong" href={`/deals/${d.id}`}>
                       {d.label}

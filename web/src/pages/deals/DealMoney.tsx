@@ -49,8 +49,7 @@ export function DealMoney({ deal, canManage }: { deal: Deal; canManage: boolean 
     [deal.id, deal.updated_at],
   );
   const payments = useLoad(
-    () =>
-      ok(api.GET('/v1/deals/{id}/payments', { params: { path: { id: deal.id }, query: { pageSize: 50 } } })),
+    () => ok(api.GET('/v1/deals/{id}/payments', { params: { path: { id: deal.id } } })),
     [deal.id, deal.updated_at],
   );
   const [editing, setEditing] = useState(false);
@@ -79,7 +78,7 @@ export function DealMoney({ deal, canManage }: { deal: Deal; canManage: boolean 
   };
 
   const c = commission.data;
-  const list = payments.data?.data ?? [];
+  const list = payments.data ?? [];
   return (
     <>
       <section class="card" aria-labelledby="deal-commission">
