@@ -210,7 +210,7 @@ export function DealMoney({ deal, canManage }: { deal: Deal; canManage: boolean 
                               type="button"
                               class="button"
                               disabled={busy === p.id}
-                              aria-label={`Mark the payment of ${formatMoney(p.payment_value, p.currency.code)} due ${formatDate(p.payment_date)} completed`}
+                              aria-label={`Mark completed: the payment of ${formatMoney(p.payment_value, p.currency.code)} due ${formatDate(p.payment_date)}`}
                               onClick={() => void updatePayment(p, { payment_completed: true })}
                             >
                               Mark completed
