@@ -308,7 +308,7 @@ describe('console: deals', () => {
       payment_completed: false,
     });
     await row.getByRole('button', { name: /^Mark completed: the payment of \$125\.05/ }).click();
-    await row.getByText(/^Completed /).waitFor();
+    await row.getByText('Completed', { exact: true }).waitFor();
     expect((await api.get(`/v1/deals/${deal.rollout}/payments`))[0].payment_completed).toBe(true);
     if (SHOTS) {
       await mkdir(SHOTS, { recursive: true });

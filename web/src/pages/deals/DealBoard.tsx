@@ -189,6 +189,7 @@ export function DealBoard({ stages, query }: { stages: DealStage[]; query: Board
                   {col.count} {col.count === 1 ? 'deal' : 'deals'}
                 </span>
               </h2>
+              {col.cards.length === 0 && <p class="muted small">No deals here.</p>}
               <ul class="board-cards">
                 {col.cards.map((deal) => {
                   const picked = moving?.dealId === deal.id;

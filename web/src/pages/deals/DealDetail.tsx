@@ -24,6 +24,12 @@ import { useSignedIn } from '../../session';
 import { DealMoney } from './DealMoney';
 import { DealNotes } from './DealNotes';
 
+/** "Proposal · Negotiation"; just "Won" when the stage is named after its phase. */
+const phaseNote = (label: string, phase: DealPhase | null) =>
+  phase && PHASE_LABELS[phase].toLowerCase() !== label.toLowerCase()
+    ? `${label} · ${PHASE_LABELS[phase]}`
+    : label;
+
 export function DealDetail() {
   const { params } = useRoute();
   const id = Number(params.id);
@@ -98,7 +104,7 @@ export function DealDetail() {
               <dd>
                 {d.stage_label ? (
                   <Pill tone={d.stage_phase ? PHASE_TONE[d.stage_phase as DealPhase] : 'neutral'}>
-                    {`${d.stage_label}${d.stage_phase ? ` · ${PHASE_LABELS[d.stage_phase as DealPhase]}` : ''}`}
+                    {phaseNote(d.stage_label, d.stage_phase as DealPhase | null)}
                   </Pill>
                 ) : (
                   '—'

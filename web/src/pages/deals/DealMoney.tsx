@@ -79,6 +79,8 @@ export function DealMoney({ deal, canManage }: { deal: Deal; canManage: boolean 
 
   const c = commission.data;
   const list = payments.data ?? [];
+  // Only admins of the owner act on payments, and only on those not completed yet.
+  const actions = canManage && list.some((p) => !p.payment_completed);
   return (
     <>
       <section class="card" aria-labelledby="deal-commission">
@@ -160,20 +162,21 @@ export function DealMoney({ deal, canManage }: { deal: Deal; canManage: boolean 
                 <tr>
                   <th scope="col">Value</th>
                   <th scope="col">Date</th>
-                  <th scope="col">Stage</th>
                   <th scope="col">Approved</th>
                   <th scope="col">Completed</th>
-                  {canManage && <th scope="col">Actions</th>}
+                  {actions && <th scope="col">Actions</th>}
                 </tr>
               </thead>
               <tbody>
                 {list.map((p) => (
                   <tr key={p.id}>
                     <td class="nowrap">{formatMoney(p.payment_value, p.currency.code)}</td>
-                    <td class="nowrap">{formatDate(p.payment_date)}</td>
                     <td>
-                      {p.payment_stage_label ?? '—'}
-                      {p.occurrence > 1 ? ` (${p.occurrence})` : ''}
+                      <div class="nowrap">{formatDate(p.payment_date)}</div>
+                      <div class="muted small">
+                        {p.payment_stage_label ?? ''}
+                        {p.occurrence > 1 ? ` · ${p.occurrence}` : ''}
+                      </div>
                     </td>
                     <td>
                       {p.approved == null ? (
@@ -186,12 +189,15 @@ export function DealMoney({ deal, canManage }: { deal: Deal; canManage: boolean 
                     </td>
                     <td>
                       {p.payment_completed ? (
-                        <Pill tone="good">{`Completed ${formatDate(p.payment_completed_date)}`}</Pill>
+                        <>
+                          <Pill tone="good">Completed</Pill>
+                          <div class="muted small nowrap">{formatDate(p.payment_completed_date)}</div>
+                        </>
                       ) : (
                         <Pill>Not yet</Pill>
                       )}
                     </td>
-                    {canManage && (
+                    {actions && (
                       <td>
                         <div class="actions actions-start">
                           {!p.approved && !p.payment_completed && (
