@@ -22,7 +22,7 @@ export async function dealRow(db: Db, id: number) {
   const { rows } = await db.execute<Record<string, any>>(sql`
     SELECT id, uuid, company_id, partnership_id, created_by_user_id, label, deal_value::text,
       currency_code, expiration_date::text, payment_stage_id, commission_calculation,
-      total_commission_value::text, integration_name, integration_custom_fields, powerups, deleted_at
+      total_commission_value::text, integration_name, integration_custom_fields, powerups, deleted_at, updated_at
     FROM deals WHERE id = ${id}`);
   return rows[0];
 }
