@@ -201,13 +201,15 @@ export interface DealEvents {
  */
 export function dealEvents(e: DealEvents): SQL {
   const mine = sql`s.company_id = ${e.caller.companyId}::int`;
-  return sql`SELECT s.company_id, ${e.type}::text,
+  // Parenthesized with its order, so the outbox holds the owner's event first (UNION ALL keeps it).
+  return sql`(SELECT s.company_id, ${e.type}::text,
       json_build_object('deal', ${dealPayloadJson(e.sources)})::jsonb,
       CASE WHEN ${mine} THEN ${e.caller.keyId}::int END,
       CASE WHEN ${mine} THEN ${e.caller.userId}::int END,
       (${e.meta ?? sql`NULL`})::jsonb
     FROM ${dealRowsFrom(e.deals, e.sides)}
-    ${e.id === undefined ? sql`` : sql`WHERE d.id = ${e.id}::int`}`;
+    ${e.id === undefined ? sql`` : sql`WHERE d.id = ${e.id}::int`}
+    ORDER BY d.id, s.role)`;
 }
 
 /**
@@ -216,12 +218,13 @@ export function dealEvents(e: DealEvents): SQL {
  */
 export function paymentEvents(payments: SQL, deals: SQL, sides: SQL, caller: Caller): SQL {
   const mine = sql`s.company_id = ${caller.companyId}::int`;
-  return sql`SELECT s.company_id, 'payments.create'::text,
+  return sql`(SELECT s.company_id, 'payments.create'::text,
       json_build_object('payment', ${paymentJson()}, 'deal', json_build_object('uuid', d.uuid, 'label', d.label))::jsonb,
       CASE WHEN ${mine} THEN ${caller.keyId}::int END,
       CASE WHEN ${mine} THEN ${caller.userId}::int END,
       NULL::jsonb
-    FROM ${payments} pay JOIN ${deals} d ON d.id = pay.deal_id JOIN ${sides} s ON s.deal_id = d.id`;
+    FROM ${payments} pay JOIN ${deals} d ON d.id = pay.deal_id JOIN ${sides} s ON s.deal_id = d.id
+    ORDER BY pay.payment_stage_id, pay.occurrence, s.role)`;
 }
 
 /**
