@@ -9,7 +9,9 @@ import type { DealService } from './deals.service.js';
 export const DEAL_PATHS = ['/deals', '/lead-deals'] as const;
 
 const tags = ['Deals'];
-const forbidden = { 403: errorBody.describe(`"Write access required", or "${DEAL_MESSAGES.ownerOnly}"`) };
+const forbidden = {
+  403: errorBody.describe(`Write access required, or (the partner side) "${DEAL_MESSAGES.ownerOnly}"`),
+};
 
 export const dealsRoutes: FastifyPluginAsyncZod<{ deals: DealService }> = async (app, { deals }) => {
   for (const base of DEAL_PATHS) {
