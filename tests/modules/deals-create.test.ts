@@ -1,5 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import * as create from '../../src/modules/deals/deals.create.js';
+import { CreateDealBody } from '../../src/modules/deals/deals.schemas.js';
 import { uniq, useTestApp } from '../helpers/app.js';
 import { makeCustomField } from '../helpers/catalogue-factories.js';
 import {
@@ -403,5 +405,36 @@ describe('POST /v1/deals: Idempotency-Key', () => {
     expect(second.text).toBe(first.text);
     expect(second.headers.get('idempotent-replayed')).toBe('true');
     expect(await countRows(db(), 'deals', sql`company_id = ${me.id}`)).toBe(1);
+  });
+});
+
+describe('POST /v1/deals: what changes between the facts and the write', () => {
+  it('a lead deleted, or a partnership declined, in between: nothing is written, and the 400 says why', async () => {
+    const w = await partnershipWorld(db(), api());
+    const caller = { companyId: w.me.id, userId: w.me.users[0]!.id, keyId: null };
+    const input = CreateDealBody.parse({ lead_id: w.myLead, deal_value: '5' });
+    const plan = create.rules(await create.facts(db(), caller, input), caller, input);
+    expect(plan.deal.partnership_id).toBe(w.partnershipId);
+    const before = [
+      await countRows(db(), 'deals'),
+      await countRows(db(), 'deal_sides'),
+      await countRows(db(), 'events'),
+    ];
+
+    await db().execute(sql`UPDATE partnerships SET status = 'declined' WHERE id = ${w.partnershipId}`);
+    const declined = await create.write(db(), plan).catch((e) => e);
+    expect(declined.code).toBe('bad_request');
+    expect(declined.message).toBe('Invalid field values or missing required association');
+    expect(declined.details.map((d: any) => d.path)).toEqual(['lead_id', 'partnership_id']);
+
+    await db().execute(sql`UPDATE partnerships SET status = 'accepted' WHERE id = ${w.partnershipId}`);
+    await db().execute(sql`UPDATE leads SET deleted_at = now() WHERE id = ${w.myLead}`);
+    const gone = await create.write(db(), plan).catch((e) => e);
+    expect(gone.code).toBe('bad_request');
+    expect([
+      await countRows(db(), 'deals'),
+      await countRows(db(), 'deal_sides'),
+      await countRows(db(), 'events'),
+    ]).toEqual(before);
   });
 });
