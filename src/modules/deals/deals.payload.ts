@@ -39,9 +39,15 @@ const storedUserIds = sql`(SELECT user_id FROM deal_users WHERE deal_id = d.id)`
 const storedValues = sql`(SELECT uuid, custom_field_id, value FROM custom_field_values
   WHERE entity_type = 'lead_deal' AND entity_id = d.id)`;
 
-/** A payment row `pay` as the webhooks show it (B3, with `id` and `deal_uuid`); `d` is its deal. */
+/**
+ * A payment row `pay` as the API and its events show it (the `Payment` schema: B3 with ids, the
+ * deal's uuid, the payment stage and the occurrence); `d` is its deal.
+ */
 export const paymentJson = (pay = sql`pay`) => sql`json_build_object(
-    'id', ${pay}.id, 'uuid', ${pay}.uuid, 'deal_uuid', d.uuid, 'occurrence', ${pay}.occurrence,
+    'id', ${pay}.id, 'uuid', ${pay}.uuid, 'deal_id', ${pay}.deal_id, 'deal_uuid', d.uuid,
+    'payment_stage_id', ${pay}.payment_stage_id,
+    'payment_stage_label', (SELECT pst.label FROM stages pst WHERE pst.id = ${pay}.payment_stage_id),
+    'occurrence', ${pay}.occurrence,
     'payment_value', ${moneyText(sql`${pay}.payment_value`, sql`${pay}.currency_code`)},
     'payment_date', ${pay}.payment_date::text,
     'payment_category', ${pay}.payment_category, 'recipient_type', ${pay}.recipient_type,
@@ -51,7 +57,7 @@ export const paymentJson = (pay = sql`pay`) => sql`json_build_object(
     'payment_completed_date', ${iso(sql`${pay}.payment_completed_date`)},
     'currency', (SELECT json_build_object('uuid', c.uuid, 'code', c.code, 'label', c.label)
       FROM currencies c WHERE c.code = ${pay}.currency_code),
-    'created_at', ${iso(sql`${pay}.created_at`)})`;
+    'created_at', ${iso(sql`${pay}.created_at`)}, 'updated_at', ${iso(sql`${pay}.updated_at`)})`;
 
 /**
  * The webhook `deal` (json) of deal row `d` seen by side `s`; the FROM must be `dealRowsFrom`'s

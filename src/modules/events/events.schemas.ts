@@ -132,12 +132,15 @@ const WebhookPartnership = z
 const money = z.string().describe('Exact, whole currency units, with the currency minor digits ("1250.50")');
 const dateText = z.iso.date().describe('YYYY-MM-DD');
 
-/** A payment of a deal (reference B3, with `id`, `deal_uuid` and `occurrence`). */
-const WebhookPayment = z
+/** A payment of a deal: the `Payment` of `GET /v1/deals/{id}/payments` (reference B3 and ids). */
+const WebhookDealPayment = z
   .object({
     id: objectId,
     uuid,
+    deal_id: objectId,
     deal_uuid: uuid,
+    payment_stage_id: objectId.nullable(),
+    payment_stage_label: z.string().nullable(),
     occurrence: z.number().int().min(1),
     payment_value: money,
     payment_date: dateText,
@@ -150,8 +153,9 @@ const WebhookPayment = z
     payment_completed_date: timestamp.nullable(),
     currency: z.object({ uuid, code: z.string(), label: z.string() }),
     created_at: timestamp,
+    updated_at: timestamp,
   })
-  .meta({ id: 'WebhookPayment' });
+  .meta({ id: 'WebhookDealPayment' });
 
 /** A deal as one side sees it: the shared facts, and that side's lead, stage, tags, users and values. */
 const WebhookDeal = z
@@ -198,7 +202,7 @@ const WebhookDeal = z
         last_name: z.string().nullable(),
       }),
     ),
-    payments: z.array(WebhookPayment),
+    payments: z.array(WebhookDealPayment),
   })
   .meta({ id: 'WebhookDeal' });
 
@@ -266,7 +270,7 @@ const EVENTS = {
   },
   'payments.create': {
     data: z.object({
-      payment: WebhookPayment,
+      payment: WebhookDealPayment,
       deal: z.object({ uuid, label: z.string() }),
     }),
     description: 'A deal you see entered a payment stage its commission names: a payment is due.',

@@ -3345,7 +3345,7 @@ export interface components {
                     /** Format: uuid */
                     uuid: string;
                 };
-                payment: components["schemas"]["WebhookPayment"];
+                payment: components["schemas"]["WebhookDealPayment"];
             };
             /**
              * Format: uuid
@@ -3843,7 +3843,7 @@ export interface components {
             payment_stage_label: string | null;
             payment_stage_phase: ("pending" | "invoiced" | "paid") | null;
             payment_stage_uuid: string | null;
-            payments: components["schemas"]["WebhookPayment"][];
+            payments: components["schemas"]["WebhookDealPayment"][];
             /**
              * @description `owner`: your company made the deal; `partner`: a partner shares it
              * @enum {string}
@@ -3863,6 +3863,43 @@ export interface components {
             }[];
             /** @description Exact, whole currency units, with the currency minor digits ("1250.50") */
             total_commission_value: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: uuid */
+            uuid: string;
+        };
+        WebhookDealPayment: {
+            approved: boolean | null;
+            /** Format: date-time */
+            created_at: string;
+            currency: {
+                code: string;
+                label: string;
+                /** Format: uuid */
+                uuid: string;
+            };
+            /** @example 789 */
+            deal_id: number;
+            /** Format: uuid */
+            deal_uuid: string;
+            /** @example 789 */
+            id: number;
+            occurrence: number;
+            payment_category: ("commission" | "spiff") | null;
+            payment_completed: boolean;
+            payment_completed_date: string | null;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD
+             */
+            payment_date: string;
+            payment_processing: boolean;
+            payment_processing_date: string | null;
+            payment_stage_id: number | null;
+            payment_stage_label: string | null;
+            /** @description Exact, whole currency units, with the currency minor digits ("1250.50") */
+            payment_value: string;
+            recipient_type: ("partnership" | "user" | "contact") | null;
             /** Format: date-time */
             updated_at: string;
             /** Format: uuid */
@@ -4103,37 +4140,6 @@ export interface components {
             tier_uuid: string | null;
             /** Format: date-time */
             updated_at: string;
-            /** Format: uuid */
-            uuid: string;
-        };
-        WebhookPayment: {
-            approved: boolean | null;
-            /** Format: date-time */
-            created_at: string;
-            currency: {
-                code: string;
-                label: string;
-                /** Format: uuid */
-                uuid: string;
-            };
-            /** Format: uuid */
-            deal_uuid: string;
-            /** @example 789 */
-            id: number;
-            occurrence: number;
-            payment_category: ("commission" | "spiff") | null;
-            payment_completed: boolean;
-            payment_completed_date: string | null;
-            /**
-             * Format: date
-             * @description YYYY-MM-DD
-             */
-            payment_date: string;
-            payment_processing: boolean;
-            payment_processing_date: string | null;
-            /** @description Exact, whole currency units, with the currency minor digits ("1250.50") */
-            payment_value: string;
-            recipient_type: ("partnership" | "user" | "contact") | null;
             /** Format: uuid */
             uuid: string;
         };
