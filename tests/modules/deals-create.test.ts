@@ -130,6 +130,18 @@ describe('POST /v1/deals', () => {
     }
   });
 
+  it('documents each path with its own operationId', async () => {
+    const doc = (await api().get('/v1/openapi.json')).body;
+    const ids = (path: string) =>
+      Object.values(doc.paths[path] ?? {})
+        .map((op: any) => op.operationId)
+        .sort();
+    expect(ids('/v1/deals')).toEqual(expect.arrayContaining(['createDeal']));
+    expect(ids('/v1/lead-deals')).toEqual(expect.arrayContaining(['createLeadDeal']));
+    expect(ids('/v1/deals/{id}')).toEqual(expect.arrayContaining(['deleteDeal', 'updateDeal']));
+    expect(ids('/v1/lead-deals/{id}')).toEqual(expect.arrayContaining(['deleteLeadDeal', 'updateLeadDeal']));
+  });
+
   it('uses the company default currency', async () => {
     const { me } = await demo(db());
     await db().execute(sql`UPDATE companies SET default_currency = 'GBP' WHERE id = ${me.id}`);
