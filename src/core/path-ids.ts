@@ -20,6 +20,7 @@ export const ADDRESSABLE_TABLES = {
   contacts: 'integer',
   countries: 'integer',
   custom_fields: 'integer',
+  deals: 'integer',
   invitations: 'integer',
   lead_notes: 'integer',
   leads: 'integer',

@@ -91,6 +91,10 @@ const TAGS: [string, string][] = [
   ['Contacts', "Your partners' people, kept per partnership."],
   ['Leads', 'Leads of your company, including those sent to you by partners and those you send to them.'],
   ['Lead notes', 'Notes on a lead (ProseMirror documents), with attachments and mentions.'],
+  [
+    'Deals',
+    'The revenue on a lead: exact value and currency, stage, commission and payments. A partnership deal is seen by both companies, each with its own stage, tags, users and values.',
+  ],
   ['Tags', 'Labels for leads, deals, partners and cards (catalogue).'],
   ['Custom fields', 'Extra fields on leads, deals and partners, with their types and options (catalogue).'],
   ['Tiers', 'Partner tiers (catalogue).'],

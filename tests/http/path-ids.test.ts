@@ -116,6 +116,7 @@ beforeAll(async () => {
     campaigns: ['campaigns', me.campaigns[0]!.id],
     countries: ['countries', 75],
     leads: ['leads', lead.id],
+    deals: ['deals', await created(post('/v1/deals', { lead_id: lead.id }))],
     lead_notes: ['lead_notes', note],
     webhook_endpoints: ['webhook_endpoints', webhook],
     webhook_deliveries: ['webhook_deliveries', delivery],

@@ -46,6 +46,7 @@ interface World {
   campaign: number;
   apiKey: number;
   invitation: number;
+  deal: number;
 }
 
 type Params = (w: World) => Record<string, number>;
@@ -75,6 +76,12 @@ const partnerRoutes = (base: string): Record<string, Row> => ({
   [`POST /v1${base}/:id/accept`]: { role: 'member', params: (w) => ({ id: w.partner }) },
   [`POST /v1${base}/:id/decline`]: { role: 'member', params: (w) => ({ id: w.partner }) },
   [`GET /v1${base}/:id/users`]: { role: 'member', params: (w) => ({ id: w.partner }) },
+});
+
+const dealRoutes = (base: string): Record<string, Row> => ({
+  [`POST /v1${base}`]: { role: 'member' },
+  [`PATCH /v1${base}/:id`]: { role: 'member', params: (w) => ({ id: w.deal }), body: () => ({}) },
+  [`DELETE /v1${base}/:id`]: { role: 'member', params: (w) => ({ id: w.deal }) },
 });
 
 const ROUTES: Record<string, Row> = {
@@ -163,6 +170,8 @@ const ROUTES: Record<string, Row> = {
     role: 'admin',
     params: (w) => ({ id: w.webhook, deliveryId: w.delivery }),
   },
+  ...dealRoutes('/deals'),
+  ...dealRoutes('/lead-deals'),
   'GET /v1/notifications': { role: 'member' },
   'GET /v1/notifications/stream': { role: 'member' },
   'POST /v1/notifications/:id/read': { role: 'member', params: (w) => ({ id: w.notification }) },
@@ -257,6 +266,7 @@ beforeAll(async () => {
     campaign: me.campaigns[0]!.id,
     apiKey: keys.body.data[0].id,
     invitation: invitation.id,
+    deal: (await post('/v1/deals', { lead_id: lead.id })).id,
   };
   for (const [name, id] of Object.entries(world)) expect(id, name).toBeGreaterThan(0);
 });

@@ -1,3 +1,4 @@
 // The public face of this module: what other modules may import.
 
+export { dealsDeletedWithLead } from './deals.delete.js';
 export { LeadDeal } from './deals.schemas.js';
