@@ -13,6 +13,9 @@ import { ApiKeyService } from './api-keys/api-keys.service.js';
 import { cataloguesRoutes, createCatalogueServices } from './catalogues/index.js';
 import { companyRoutes } from './companies/companies.routes.js';
 import { CompanyService } from './companies/companies.service.js';
+import { DealMoneyService, dealMoneyRoutes } from './deals/deals.money-routes.js';
+import { dealNotesRoutes } from './deals/notes/deal-notes.routes.js';
+import { DealNoteService } from './deals/notes/deal-notes.service.js';
 import { WEBHOOK_EVENTS } from './events/events.schemas.js';
 import { leadsRoutes } from './leads/leads.routes.js';
 import { CREATE_LEAD_EXAMPLE, CREATED_LEAD_EXAMPLE } from './leads/leads.schemas.js';
@@ -91,6 +94,8 @@ export function createModules(deps: ModuleDeps) {
       }),
       routes(leadsRoutes, { leads: new LeadService(db) }),
       routes(leadNotesRoutes, { leadNotes: new LeadNoteService(db) }),
+      routes(dealNotesRoutes, { dealNotes: new DealNoteService(db) }),
+      routes(dealMoneyRoutes, { money: new DealMoneyService(db) }),
       routes(webhooksRoutes, {
         webhooks: new WebhookService(db, secrets, config.webhookAllowPrivateNetworks),
       }),

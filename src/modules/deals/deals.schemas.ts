@@ -405,3 +405,6 @@ export type DealOut = z.infer<typeof Deal>;
 export type DealListItemOut = z.infer<typeof DealListItem>;
 export type CommissionInput = z.infer<typeof CommissionCalculationInput>;
 export type PaymentOut = z.infer<typeof Payment>;
+export type PutCommissionInput = z.infer<typeof PutCommissionBody>;
+export type UpdatePaymentInput = z.infer<typeof UpdatePaymentBody>;
+export type CommissionOut = z.infer<typeof Commission>;

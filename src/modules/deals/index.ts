@@ -1,3 +1,3 @@
 // The public face of this module: what other modules may import.
 
-export { LeadDeal } from './deals.schemas.js';
+export { LeadDeal, Payment } from './deals.schemas.js';

@@ -9,6 +9,7 @@ import {
   RESELLER_SIDES,
 } from '../../db/schema/index.js';
 import { CustomFieldValue, StoredValue } from '../custom-field-values/index.js';
+import { Payment } from '../deals/index.js';
 import { Contact, Partner } from '../partners/index.js';
 import { User } from '../users/index.js';
 import { TEST_EVENT_TYPE } from '../webhooks/index.js';
@@ -124,6 +125,49 @@ const WebhookPartnership = z
   })
   .meta({ id: 'WebhookPartnership' });
 
+const WebhookDealNote = z
+  .object({
+    uuid,
+    created_at: timestamp,
+    updated_at: timestamp,
+    document: z.string().describe('The note as plain text'),
+    lead_deal_uuid: uuid.describe('The deal'),
+    user_uuid: uuid.nullable().describe('The author; null for a key without a user'),
+    user_email: emailAddress.nullable(),
+    user_first_name: z.string().nullable(),
+    user_last_name: z.string().nullable(),
+  })
+  .meta({ id: 'WebhookDealNote' });
+
+/** A deal's shared facts as `deals.update` carries them after a commission change. */
+const WebhookDeal = z
+  .object({
+    id: objectId,
+    uuid,
+    label: z.string(),
+    deal_value: z.string(),
+    currency_code: z.string(),
+    total_commission_value: z.string(),
+    commission_calculation: z.object({ entries: z.array(z.record(z.string(), z.unknown())) }).nullable(),
+    payment_stage_uuid: uuid.nullable(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'WebhookDeal' });
+
+const WebhookPayment = z
+  .object({
+    payment: z.object({
+      ...Payment.shape,
+      payment_processing_date: timestamp.nullable(),
+      payment_completed_date: timestamp.nullable(),
+      created_at: timestamp,
+      updated_at: timestamp,
+    }),
+    deal: z.object({ uuid, label: z.string() }),
+  })
+  .meta({ id: 'WebhookPayment' });
+
 const WebhookTest = z.object({
   message: z.string(),
   webhook: z.object({ id: objectId, uuid, url: z.string() }).describe('The endpoint the test was sent to'),
@@ -175,6 +219,30 @@ const EVENTS = {
   'users.create': {
     data: z.object({ user: User }),
     description: 'A user was added to your company.',
+  },
+  'deals.update': {
+    data: z.object({ deal: WebhookDeal }),
+    description: 'A deal your company sees changed (sent to both companies of a partnership deal).',
+  },
+  'deals.notes_create': {
+    data: z.object({ note: WebhookDealNote }),
+    description: 'A note was added to your side of a deal.',
+  },
+  'deals.notes_update': {
+    data: z.object({ note: WebhookDealNote }),
+    description: 'A note on your side of a deal changed.',
+  },
+  'deals.notes_delete': {
+    data: z.object({ note: WebhookDealNote }),
+    description: 'A note on your side of a deal was deleted: its last state.',
+  },
+  'payments.create': {
+    data: WebhookPayment,
+    description: 'A commission payment was made on a deal (to both companies of the deal).',
+  },
+  'payments.update': {
+    data: WebhookPayment,
+    description: 'A payment was approved, rejected, marked processing or completed (to both companies).',
   },
   [TEST_EVENT_TYPE]: {
     data: WebhookTest,

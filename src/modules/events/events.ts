@@ -17,6 +17,12 @@ export const EVENT_TYPES = [
   'partners.contact_create',
   'partners.contact_update',
   'users.create',
+  'deals.update',
+  'deals.notes_create',
+  'deals.notes_update',
+  'deals.notes_delete',
+  'payments.create',
+  'payments.update',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -26,6 +32,9 @@ export const NOTIFICATION_REASONS = [
   'lead_assigned',
   'note_mention',
   'partnership_accepted',
+  'deal_note_mention',
+  'payment_created',
+  'payment_completed',
 ] as const;
 export type NotificationReason = (typeof NOTIFICATION_REASONS)[number];
 
