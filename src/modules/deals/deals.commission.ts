@@ -3,6 +3,7 @@ import type { CallerSource } from '../../core/auth-context.js';
 import { ApiError, conflict } from '../../core/errors.js';
 import { FieldProblems } from '../../core/field-problems.js';
 import type { Db } from '../../db/database.js';
+import { pgErrorCode } from '../../db/errors.js';
 import { outboxInsert } from '../../db/outbox.js';
 import { StatementCache } from '../../db/prepared.js';
 import type { DealSideRole } from '../../db/schema/index.js';
@@ -224,6 +225,8 @@ export function rules(f: CommissionFacts, actor: Actor, input: PutCommissionInpu
 
 // ---- write ----
 
+export const TOO_LARGE = 'makes a commission of more than 15 digits before the decimal point';
+
 /**
  * The minimal `deals.update` payload of the deal `d` (until the deals payload builder lands):
  * the shared facts a commission change touches.
@@ -261,7 +264,13 @@ export async function write(db: Db, plan: CommissionPlan): Promise<CommissionOut
         FROM d JOIN deal_sides s ON s.deal_id = d.id`)}),
       payment_events AS (${paymentsOutbox('payments.create', sql`pay`, sql`d`, actor)})
       SELECT ${commissionJson(sql`d`)} AS commission FROM d`,
-  );
+  ).catch((err: unknown) => {
+    // numeric(19,4): a total (or a payment) past 15 digits before the point does not fit.
+    if (pgErrorCode(err) !== '22003') throw err;
+    const problems = new FieldProblems();
+    problems.add(['calculation'], TOO_LARGE);
+    throw problems.toError();
+  });
   if (!row) throw new ApiError('not_found', DEAL_MESSAGES.notFound);
   return row.commission;
 }
