@@ -5,6 +5,7 @@ import { EVENT_TYPES } from '../../src/modules/events/events.js';
 import { TEST_EVENT_TYPE } from '../../src/modules/webhooks/webhooks.schemas.js';
 import type { ApiClient } from '../helpers/app.js';
 import { ISO_TIMESTAMP, UUID } from '../helpers/catalogue-api.js';
+import { makeDeal, makeDealStage } from '../helpers/deal-factories.js';
 import { createLead, demo, seedExampleBody } from '../helpers/leads.js';
 import { invitePartner } from '../helpers/partners.js';
 import { ROOT } from '../helpers/process.js';
@@ -135,6 +136,28 @@ describe('events through webhooks', () => {
       });
       await ok(api, 'DELETE', `/v1/leads/${lead.id}/notes/${created.id}`, key);
       await ok(api, 'DELETE', `/v1/leads/${lead.id}`, key);
+      // A partnership deal in a payment stage: its notes, its commission (the payments due now), a payment.
+      const stage = await makeDealStage(ctx.db, me.id, { pipeline: 'payment', label: 'Invoiced' });
+      const deal = await makeDeal(ctx.db, {
+        owner: { companyId: me.id },
+        partner: { companyId: partner.id },
+        partnershipId: me.partners[0]!.partnership_id,
+        label: 'Initech rollout',
+        dealValue: '1250.50',
+        paymentStageId: stage.id,
+      });
+      const dealNote = await ok(api, 'POST', `/v1/deals/${deal.id}/notes`, key, { document: note('Signed') });
+      await ok(api, 'PATCH', `/v1/deals/${deal.id}/notes/${dealNote.id}`, key, {
+        document: note('Countersigned'),
+      });
+      await ok(api, 'DELETE', `/v1/deals/${deal.id}/notes/${dealNote.id}`, key);
+      await ok(api, 'PUT', `/v1/deals/${deal.id}/commission`, key, {
+        calculation: {
+          entries: [{ payment_stage_id: stage.id, calculation: { option: 'percentage', value: '10' } }],
+        },
+      });
+      const [payment] = await ok(api, 'GET', `/v1/deals/${deal.id}/payments`, key);
+      await ok(api, 'PATCH', `/v1/deals/${deal.id}/payments/${payment.id}`, key, { payment_completed: true });
       await ok(api, 'POST', `/v1/webhooks/${hook.id}/test`, key);
 
       const firstOf = new Map<string, Received>();
