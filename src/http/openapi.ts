@@ -91,6 +91,11 @@ const TAGS: [string, string][] = [
   ['Contacts', "Your partners' people, kept per partnership."],
   ['Leads', 'Leads of your company, including those sent to you by partners and those you send to them.'],
   ['Lead notes', 'Notes on a lead (ProseMirror documents), with attachments and mentions.'],
+  ['Deal notes', "Your company's notes on a deal (the lead-note documents); a partner's notes stay its own."],
+  [
+    'Deal commission and payments',
+    "A partnership deal's commission (per payment stage) and the payments it makes: read by both companies, set and approved by the owner's admins.",
+  ],
   ['Tags', 'Labels for leads, deals, partners and cards (catalogue).'],
   ['Custom fields', 'Extra fields on leads, deals and partners, with their types and options (catalogue).'],
   ['Tiers', 'Partner tiers (catalogue).'],

@@ -182,7 +182,7 @@ export const CommissionCalculationInput = z
       .array(CommissionEntryInput, { error: 'must be an array of entries' })
       .max(20, { error: 'must have at most 20 entries' }),
   })
-  .meta({ id: 'CommissionCalculationInput' });
+  .meta({ id: 'CommissionCalculation' });
 
 export const PutCommissionBody = z
   .strictObject({

@@ -12,4 +12,10 @@ export const WEBHOOK_EVENTS = [
   'partners.contact_create',
   'partners.contact_update',
   'users.create',
+  'deals.update',
+  'deals.notes_create',
+  'deals.notes_update',
+  'deals.notes_delete',
+  'payments.create',
+  'payments.update',
 ] as const;
