@@ -14,6 +14,7 @@ import { cataloguesRoutes, createCatalogueServices } from './catalogues/index.js
 import { companyRoutes } from './companies/companies.routes.js';
 import { CompanyService } from './companies/companies.service.js';
 import { DealMoneyService, dealMoneyRoutes } from './deals/deals.money-routes.js';
+import { tierCommission } from './deals/index.js';
 import { dealNotesRoutes } from './deals/notes/deal-notes.routes.js';
 import { DealNoteService } from './deals/notes/deal-notes.service.js';
 import { WEBHOOK_EVENTS } from './events/events.schemas.js';
@@ -60,7 +61,7 @@ export function createModules(deps: ModuleDeps) {
   const { config, db, limiters, logger, secrets } = deps;
   const keys = new ApiKeyService(db, logger);
   const people = createAccountServices({ config, db, limiters, logger });
-  const catalogues = createCatalogueServices(db);
+  const catalogues = createCatalogueServices(db, tierCommission);
   const hub = new NotificationHub({
     db,
     connectionString: deps.connectionString,

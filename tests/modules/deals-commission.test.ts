@@ -358,3 +358,95 @@ describe('commission: payments and events', () => {
     }
   });
 });
+
+describe('commission: tier defaults', () => {
+  it('a tier carries a default calculation of its company’s payment stages, stored normalized', async () => {
+    const { me, partner, pending, paid } = await world();
+    const res = await api().post('/v1/tiers', {
+      key: me.keys.write,
+      body: {
+        label: `Gold ${Date.now()}`,
+        commission_calculation: {
+          entries: [
+            entry(pending.id, { option: 'percentage', value: 12.5 }),
+            entry(paid.id, { type: 'recurring', option: 'fixed', value: '100', number_of_occurrences: 4 }),
+          ],
+        },
+      },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const stored = {
+      entries: [
+        {
+          payment_stage_id: pending.id,
+          calculation: { type: 'oneOff', option: 'percentage', value: '12.5', number_of_occurrences: 1 },
+        },
+        {
+          payment_stage_id: paid.id,
+          calculation: { type: 'recurring', option: 'fixed', value: '100', number_of_occurrences: 4 },
+        },
+      ],
+    };
+    expect(res.body.commission_calculation).toEqual(stored);
+    expect(
+      (await api().get(`/v1/tiers/${res.body.id}`, { key: me.keys.read })).body.commission_calculation,
+    ).toEqual(stored);
+    // PATCH replaces it; null removes it; a PATCH without it leaves it.
+    const patched = await api().patch(`/v1/tiers/${res.body.id}`, {
+      key: me.keys.write,
+      body: { commission_calculation: { entries: [entry(paid.id, { option: 'fixed', value: '1' })] } },
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body.commission_calculation.entries).toHaveLength(1);
+    const relabelled = await api().patch(`/v1/tiers/${res.body.id}`, {
+      key: me.keys.write,
+      body: { label: `Platinum ${Date.now()}` },
+    });
+    expect(relabelled.body.commission_calculation.entries).toHaveLength(1);
+    const cleared = await api().patch(`/v1/tiers/${res.body.id}`, {
+      key: me.keys.write,
+      body: { commission_calculation: null },
+    });
+    expect(cleared.body.commission_calculation).toBeNull();
+    // A tier without one.
+    const plain = await api().post('/v1/tiers', {
+      key: me.keys.write,
+      body: { label: `Plain ${Date.now()}` },
+    });
+    expect(plain.body.commission_calculation).toBeNull();
+
+    // Another company's payment stage, or a deal stage, is a 400 naming the entry; nothing is written.
+    const theirs = await makeDealStage(db(), partner.id, { pipeline: 'payment' });
+    const bad = await api().post('/v1/tiers', {
+      key: me.keys.write,
+      body: {
+        label: `Bad ${Date.now()}`,
+        commission_calculation: {
+          entries: [
+            entry(theirs.id, { option: 'fixed', value: '1' }),
+            entry(pending.id, { option: 'percentage', value: '101' }),
+          ],
+        },
+      },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.details).toEqual([
+      {
+        path: 'commission_calculation.entries[0].payment_stage_id',
+        message: `no payment stage in your company with id ${theirs.id}`,
+      },
+      {
+        path: 'commission_calculation.entries[1].calculation.value',
+        message: 'a percentage must be at most 100',
+      },
+    ]);
+    const badPatch = await api().patch(`/v1/tiers/${res.body.id}`, {
+      key: me.keys.write,
+      body: { commission_calculation: { entries: [entry(theirs.id, { option: 'fixed', value: '1' })] } },
+    });
+    expect(badPatch.status).toBe(400);
+    expect(
+      (await api().get(`/v1/tiers/${res.body.id}`, { key: me.keys.read })).body.commission_calculation,
+    ).toBeNull();
+  });
+});

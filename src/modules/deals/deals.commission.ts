@@ -274,3 +274,30 @@ export async function write(db: Db, plan: CommissionPlan): Promise<CommissionOut
   if (!row) throw new ApiError('not_found', DEAL_MESSAGES.notFound);
   return row.commission;
 }
+
+// ---- a tier's default commission (POST / PATCH /v1/tiers) ----
+
+/**
+ * A tier's `commission_calculation`, checked against the company's payment stages (no currency:
+ * the deals that copy it round to theirs) and normalized; a 400 naming the entry otherwise.
+ * One statement (the stages the entries name).
+ */
+export async function tierCalculation(
+  db: Db,
+  companyId: number,
+  input: CommissionInput,
+): Promise<StoredCalculation> {
+  const [row] = await queryRows<{ ids: number[] }>(
+    db,
+    sql`SELECT ${ownedPaymentStageIds(sql`${companyId}::int`, namedStageIds(input))} AS ids`,
+  );
+  const problems = new FieldProblems();
+  const out = checkCalculation(
+    input,
+    { paymentStageIds: row?.ids ?? [], minorDigits: null, currencyCode: null },
+    ['commission_calculation'],
+    problems,
+  );
+  problems.throwIfAny();
+  return out;
+}

@@ -1407,7 +1407,7 @@ export interface paths {
         put?: never;
         /**
          * Create a tier
-         * @description Labels are unique per company, case-insensitively (409).
+         * @description Labels are unique per company, case-insensitively (409). `commission_calculation` is the default commission new partnership deals of the tier copy.
          */
         post: operations["createTier"];
         delete?: never;
@@ -2700,6 +2700,33 @@ export interface components {
         CreateTier: {
             /** @default #6B7280 */
             background_color: string;
+            /** @description The default commission of new partnership deals of this tier: entries per payment stage of your company (as `PUT /v1/deals/{id}/commission` takes them); null for none */
+            commission_calculation?: {
+                entries: {
+                    calculation: {
+                        /** @description Recurring entries: how many payments, a month apart (default 1) */
+                        number_of_occurrences?: number;
+                        /**
+                         * @description `fixed`: `value` is an amount; `percentage`: `value` % of `deal_value`
+                         * @enum {string}
+                         */
+                        option: "fixed" | "percentage";
+                        /**
+                         * @description `oneOff`: one payment; `recurring`: `number_of_occurrences`
+                         * @default oneOff
+                         * @enum {string}
+                         */
+                        type: "oneOff" | "recurring";
+                        /**
+                         * @description An amount in the deal currency, or a percentage (0–100) for `percentage`
+                         * @example 1250.50
+                         */
+                        value: string;
+                    };
+                    /** @description The payment stage (of the deal owner) whose entry makes the payments */
+                    payment_stage_id: number;
+                }[];
+            } | null;
             /** @description Trimmed, 1 to 100 characters */
             label: string;
             /** @description The partnership type this entry is for; null for all */
@@ -3709,6 +3736,21 @@ export interface components {
         };
         Tier: {
             background_color: string;
+            /** @description The commission new partnership deals of this tier start with; null: none */
+            commission_calculation: {
+                entries: {
+                    calculation: {
+                        number_of_occurrences: number;
+                        /** @enum {string} */
+                        option: "fixed" | "percentage";
+                        /** @enum {string} */
+                        type: "oneOff" | "recurring";
+                        value: string;
+                    };
+                    /** @example 789 */
+                    payment_stage_id: number;
+                }[];
+            } | null;
             /** @example 789 */
             company_id: number;
             /** Format: date-time */
@@ -3975,6 +4017,33 @@ export interface components {
         };
         UpdateTier: {
             background_color?: string;
+            /** @description The default commission of new partnership deals of this tier: entries per payment stage of your company (as `PUT /v1/deals/{id}/commission` takes them); null for none */
+            commission_calculation?: {
+                entries: {
+                    calculation: {
+                        /** @description Recurring entries: how many payments, a month apart (default 1) */
+                        number_of_occurrences?: number;
+                        /**
+                         * @description `fixed`: `value` is an amount; `percentage`: `value` % of `deal_value`
+                         * @enum {string}
+                         */
+                        option: "fixed" | "percentage";
+                        /**
+                         * @description `oneOff`: one payment; `recurring`: `number_of_occurrences`
+                         * @default oneOff
+                         * @enum {string}
+                         */
+                        type: "oneOff" | "recurring";
+                        /**
+                         * @description An amount in the deal currency, or a percentage (0–100) for `percentage`
+                         * @example 1250.50
+                         */
+                        value: string;
+                    };
+                    /** @description The payment stage (of the deal owner) whose entry makes the payments */
+                    payment_stage_id: number;
+                }[];
+            } | null;
             /** @description Trimmed, 1 to 100 characters */
             label?: string;
             /** @description The partnership type this entry is for; null for all */
