@@ -645,6 +645,18 @@ const ROWS: Row[] = [
       return patch(`/v1/deals/${id}/payments/${payment.id}`, { payment_completed: true });
     },
   },
+  {
+    name: 'POST /v1/tiers (a default commission: its payment stages checked)',
+    budget: 3,
+    status: 201,
+    prepare: async () => {
+      const stage = await makeDealStage(ctx.t.database.db, me.id, { pipeline: 'payment' });
+      return post('/v1/tiers', {
+        label: `Tier ${uniq()}`,
+        ...{ commission_calculation: commissionBody(stage.id).calculation },
+      });
+    },
+  },
   // ---- partners and contacts ----
   {
     name: 'POST /v1/partners (a new company)',
