@@ -91,6 +91,10 @@ const TAGS: [string, string][] = [
   ['Contacts', "Your partners' people, kept per partnership."],
   ['Leads', 'Leads of your company, including those sent to you by partners and those you send to them.'],
   ['Lead notes', 'Notes on a lead (ProseMirror documents), with attachments and mentions.'],
+  [
+    'Deals',
+    'The revenue on a lead: exact value and currency, stage, commission and payments. A partnership deal is seen by both companies, each with its own stage, tags, users and values.',
+  ],
   ['Deal notes', "Your company's notes on a deal (the lead-note documents); a partner's notes stay its own."],
   [
     'Deal commission and payments',

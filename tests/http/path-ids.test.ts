@@ -3,7 +3,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type AddressableTable, maxIdOf, pathIdTables } from '../../src/core/path-ids.js';
 import { dealPayments } from '../../src/db/schema/index.js';
 import { type ApiResponse, uniq, useTestApp } from '../helpers/app.js';
-import { makeDeal } from '../helpers/deal-factories.js';
 import { makeTenant } from '../helpers/factories.js';
 import { campaignBody, createLead, demo, seedExampleBody } from '../helpers/leads.js';
 
@@ -95,8 +94,8 @@ beforeAll(async () => {
     sql`SELECT id FROM notifications WHERE user_id = ${me.users[0]!.id} ORDER BY id LIMIT 1`,
   );
 
-  // A deal of mine alone (the partner company sees it no more than a stranger), a note and a payment.
-  const deal = await makeDeal(db(), { owner: { companyId: me.id }, dealValue: '10' });
+  // A deal of mine alone (a campaign lead: the partner sees it no more than a stranger), a note, a payment.
+  const deal = { id: await created(post('/v1/deals', { lead_id: lead.id })) };
   const dealNote = await created(post(`/v1/deals/${deal.id}/notes`, NOTE_BODY));
   const [payment] = await db()
     .insert(dealPayments)

@@ -3,7 +3,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { DemoCompany } from '../../src/cli/seed.js';
 import { dealPayments } from '../../src/db/schema/index.js';
 import { uniq, useTestApp } from '../helpers/app.js';
-import { makeDeal } from '../helpers/deal-factories.js';
 import { makeApiKey, makeTenant, makeUser } from '../helpers/factories.js';
 import { campaignBody, createLead, demo } from '../helpers/leads.js';
 import { sendLead } from '../helpers/notifications.js';
@@ -117,6 +116,12 @@ const dealMoneyRoutes = (base: string): Record<string, Row> => ({
   },
 });
 
+const dealRoutes = (base: string): Record<string, Row> => ({
+  [`POST /v1${base}`]: { role: 'member' },
+  [`PATCH /v1${base}/:id`]: { role: 'member', params: (w) => ({ id: w.deal }), body: () => ({}) },
+  [`DELETE /v1${base}/:id`]: { role: 'member', params: (w) => ({ id: w.deal }) },
+});
+
 const ROUTES: Record<string, Row> = {
   'GET /v1/me': { role: 'member' },
   'PATCH /v1/me': { role: 'member' },
@@ -203,6 +208,8 @@ const ROUTES: Record<string, Row> = {
     role: 'admin',
     params: (w) => ({ id: w.webhook, deliveryId: w.delivery }),
   },
+  ...dealRoutes('/deals'),
+  ...dealRoutes('/lead-deals'),
   'GET /v1/notifications': { role: 'member' },
   'GET /v1/notifications/stream': { role: 'member' },
   'POST /v1/notifications/:id/read': { role: 'member', params: (w) => ({ id: w.notification }) },
@@ -280,12 +287,8 @@ beforeAll(async () => {
     email: `inv-${uniq()}@example.test`,
     role: 'partnerships',
   });
-  const deal = await makeDeal(db, {
-    owner: { companyId: me.id },
-    partner: { companyId: partner.id },
-    partnershipId: me.partners[0]!.partnership_id,
-    dealValue: '100',
-  });
+  const deal = await post('/v1/deals', { lead_id: lead.id });
+  // A payment on it (rows made directly: only the routes' roles are under test here).
   const dealNote = await post(`/v1/deals/${deal.id}/notes`, { document: doc });
   const [payment] = await db
     .insert(dealPayments)

@@ -7,10 +7,12 @@ import { pgErrorCode } from '../../db/errors.js';
 import { outboxInsert } from '../../db/outbox.js';
 import { StatementCache } from '../../db/prepared.js';
 import type { DealSideRole } from '../../db/schema/index.js';
-import { isoText, queryRows } from '../../db/statement.js';
+import { queryRows } from '../../db/statement.js';
 import { type CallerRead, readAsCaller } from '../api-keys/index.js';
+import { dealEvents, paymentEvents } from './deals.commands.js';
 import { commissionTotal, insertDuePayments, moneyText } from './deals.money.js';
-import { type Actor, dealNotFound, ownerOnly, paymentsOutbox } from './deals.payments.js';
+import { PAYMENT_COLUMNS, storedPayments } from './deals.payload.js';
+import { type Actor, dealNotFound, ownerOnly } from './deals.payments.js';
 import {
   type CommissionInput,
   type CommissionOut,
@@ -228,19 +230,6 @@ export function rules(f: CommissionFacts, actor: Actor, input: PutCommissionInpu
 export const TOO_LARGE = 'makes a commission of more than 15 digits before the decimal point';
 
 /**
- * The minimal `deals.update` payload of the deal `d` (until the deals payload builder lands):
- * the shared facts a commission change touches.
- */
-const dealPayload = (d: SQL): SQL =>
-  sql`jsonb_build_object('deal', jsonb_build_object('id', ${d}.id, 'uuid', ${d}.uuid, 'label', ${d}.label,
-    'deal_value', ${moneyText(sql`${d}.deal_value`, sql`${d}.currency_code`)},
-    'currency_code', ${d}.currency_code,
-    'total_commission_value', ${moneyText(sql`${d}.total_commission_value`, sql`${d}.currency_code`)},
-    'commission_calculation', ${d}.commission_calculation,
-    'payment_stage_uuid', (SELECT st.uuid FROM stages st WHERE st.id = ${d}.payment_stage_id),
-    'created_at', ${isoText(sql`${d}.created_at`)}, 'updated_at', ${isoText(sql`${d}.updated_at`)}))`;
-
-/**
  * One statement: the calculation and its total (deal_commission_total, in the deal's currency),
  * the payments now due when the deal already is in a payment stage a new entry names, and the
  * events: `deals.update` and one `payments.create` per new payment, to each side. The deal
@@ -259,10 +248,17 @@ export async function write(db: Db, plan: CommissionPlan): Promise<CommissionOut
           AND partnership_id IS NOT NULL
         RETURNING *),
       pay AS (${insertDuePayments(sql`d`)}),
-      deal_events AS (${outboxInsert(sql`SELECT s.company_id, 'deals.update'::text, ${dealPayload(sql`d`)},
-          ${actor.keyId}::int, ${actor.userId}::int, NULL::jsonb
-        FROM d JOIN deal_sides s ON s.deal_id = d.id`)}),
-      payment_events AS (${paymentsOutbox('payments.create', sql`pay`, sql`d`, actor)})
+      outbox AS (${outboxInsert(
+        sql`${dealEvents({
+          deals: sql`d`,
+          sides: sql`deal_sides`,
+          id: plan.dealId,
+          type: 'deals.update',
+          caller: actor,
+          // The payments as they are after this statement: the snapshot does not see the new ones.
+          sources: { payments: sql`(${storedPayments} UNION ALL SELECT ${PAYMENT_COLUMNS} FROM pay)` },
+        })} UNION ALL ${paymentEvents(sql`pay`, sql`d`, sql`deal_sides`, actor)}`,
+      )})
       SELECT ${commissionJson(sql`d`)} AS commission FROM d`,
   ).catch((err: unknown) => {
     // numeric(19,4): a total (or a payment) past 15 digits before the point does not fit.

@@ -5,10 +5,10 @@ import type { Db } from '../../db/database.js';
 import { outboxInsert } from '../../db/outbox.js';
 import { StatementCache } from '../../db/prepared.js';
 import type { DealSideRole } from '../../db/schema/index.js';
-import { isoText, queryRows } from '../../db/statement.js';
+import { queryRows } from '../../db/statement.js';
 import { type CallerRead, readAsCaller } from '../api-keys/index.js';
 import type { EventMeta, EventType } from '../events/index.js';
-import { moneyText } from './deals.money.js';
+import { paymentJson } from './deals.payload.js';
 import { DEAL_MESSAGES, type PaymentOut, type UpdatePaymentInput } from './deals.schemas.js';
 
 // A deal's payments (B3): GET /v1/deals/{id}/payments (both sides; one statement with the
@@ -30,30 +30,10 @@ export const PAYMENT_MESSAGES = {
 } as const;
 
 /**
- * A payment as the API and its events show it (the `Payment` schema, timestamps as ISO text):
- * `p` names a relation with deal_payments' columns, `dealUuid` the deal's uuid.
- */
-export function paymentJson(p: SQL, dealUuid: SQL): SQL {
-  return sql`jsonb_build_object('id', ${p}.id, 'uuid', ${p}.uuid, 'deal_id', ${p}.deal_id,
-    'deal_uuid', ${dealUuid}, 'payment_stage_id', ${p}.payment_stage_id,
-    'payment_stage_label', (SELECT st.label FROM stages st WHERE st.id = ${p}.payment_stage_id),
-    'occurrence', ${p}.occurrence,
-    'payment_value', ${moneyText(sql`${p}.payment_value`, sql`${p}.currency_code`)},
-    'payment_date', ${p}.payment_date::text,
-    'payment_category', ${p}.payment_category, 'recipient_type', ${p}.recipient_type,
-    'approved', ${p}.approved, 'payment_processing', ${p}.payment_processing,
-    'payment_processing_date', ${isoText(sql`${p}.payment_processing_date`)},
-    'payment_completed', ${p}.payment_completed,
-    'payment_completed_date', ${isoText(sql`${p}.payment_completed_date`)},
-    'currency', (SELECT jsonb_build_object('uuid', cu.uuid, 'code', cu.code, 'label', cu.label)
-      FROM currencies cu WHERE cu.code = ${p}.currency_code),
-    'created_at', ${isoText(sql`${p}.created_at`)}, 'updated_at', ${isoText(sql`${p}.updated_at`)})`;
-}
-
-/**
- * The outbox rows for `type` (`payments.create` / `payments.update`) of every payment in the
- * relation `payments`, to each side of its deal (`deal`: a relation with `id, uuid, label`):
- * `{payment: {...Payment}, deal: {uuid, label}}`. For a data-modifying CTE.
+ * Rows for `outboxInsert`: `type` of each payment in `payments` (a relation with deal_payments'
+ * columns) to every side of its deal (`deal`: `id, uuid, label`), `{payment, deal: {uuid, label}}`
+ * as `paymentEvents` (deals.commands.ts) writes `payments.create`: the caller's side carries the
+ * caller's key and user.
  */
 export function paymentsOutbox(
   type: Extract<EventType, 'payments.create' | 'payments.update'>,
@@ -62,11 +42,14 @@ export function paymentsOutbox(
   actor: Actor,
   meta: EventMeta | null = null,
 ): SQL {
+  const mine = sql`s.company_id = ${actor.companyId}::int`;
   return outboxInsert(sql`SELECT s.company_id, ${type}::text,
-      jsonb_build_object('payment', ${paymentJson(sql`p`, sql`d.uuid`)},
-        'deal', jsonb_build_object('uuid', d.uuid, 'label', d.label)),
-      ${actor.keyId}::int, ${actor.userId}::int, ${meta === null ? null : JSON.stringify(meta)}::jsonb
-    FROM ${payments} p JOIN ${deal} d ON d.id = p.deal_id JOIN deal_sides s ON s.deal_id = d.id`);
+      json_build_object('payment', ${paymentJson()},
+        'deal', json_build_object('uuid', d.uuid, 'label', d.label))::jsonb,
+      CASE WHEN ${mine} THEN ${actor.keyId}::int END, CASE WHEN ${mine} THEN ${actor.userId}::int END,
+      ${meta === null ? null : JSON.stringify(meta)}::jsonb
+    FROM ${payments} pay JOIN ${deal} d ON d.id = pay.deal_id JOIN deal_sides s ON s.deal_id = d.id
+    ORDER BY s.role`);
 }
 
 /** What pg gives back of paymentJson: the API's Payment with its timestamps as text. */
@@ -91,8 +74,9 @@ export const toPayment = (p: PaymentJson): PaymentOut => ({
 
 const ph = sql.placeholder;
 const LIST: SQL = sql`SELECT t.deal_uuid,
-    (SELECT coalesce(jsonb_agg(${paymentJson(sql`p`, sql`t.deal_uuid`)} ORDER BY p.payment_date, p.id), '[]')
-      FROM deal_payments p WHERE p.deal_id = ${ph('dealId')} AND t.deal_uuid IS NOT NULL) AS payments
+    (SELECT coalesce(json_agg(${paymentJson(sql`p`)} ORDER BY p.payment_date, p.id), '[]')
+      FROM deal_payments p JOIN deals d ON d.id = p.deal_id
+      WHERE p.deal_id = ${ph('dealId')} AND t.deal_uuid IS NOT NULL) AS payments
   FROM (SELECT (SELECT d.uuid FROM deal_sides s JOIN deals d ON d.id = s.deal_id AND d.deleted_at IS NULL
     WHERE s.deal_id = ${ph('dealId')} AND s.company_id = c.company_id) AS deal_uuid) t`;
 
@@ -134,7 +118,7 @@ export async function facts(db: Db, actor: Actor, dealId: number, paymentId: num
     db,
     sql`SELECT CASE WHEN d.id IS NULL THEN NULL
         ELSE json_build_object('id', d.id, 'uuid', d.uuid, 'label', d.label, 'role', s.role) END AS deal,
-      CASE WHEN p.id IS NULL THEN NULL ELSE ${paymentJson(sql`p`, sql`d.uuid`)} END AS payment
+      CASE WHEN p.id IS NULL THEN NULL ELSE ${paymentJson(sql`p`)} END AS payment
     FROM (SELECT 1) one
     LEFT JOIN deal_sides s ON s.deal_id = ${dealId} AND s.company_id = ${actor.companyId}
     LEFT JOIN deals d ON d.id = s.deal_id AND d.deleted_at IS NULL
@@ -236,7 +220,7 @@ export async function write(db: Db, plan: PaymentPlan): Promise<PaymentOut> {
           AND payment_completed = ${plan.expected.payment_completed}::boolean
         RETURNING *),
       outbox AS (${paymentsOutbox('payments.update', sql`p`, sql`d`, actor, meta)})
-      SELECT ${paymentJson(sql`p`, sql`d.uuid`)} AS payment FROM p JOIN d ON d.id = p.deal_id`,
+      SELECT ${paymentJson(sql`p`)} AS payment FROM p JOIN d ON d.id = p.deal_id`,
   );
   if (!row) throw conflict(PAYMENT_MESSAGES.changed);
   return toPayment(row.payment);

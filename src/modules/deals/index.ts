@@ -1,6 +1,7 @@
 // The public face of this module: what other modules may import.
 
-export { LeadDeal, Payment } from './deals.schemas.js';
+export { dealsDeletedWithLead } from './deals.delete.js';
+export { LeadDeal } from './deals.schemas.js';
 
 import { z } from 'zod';
 import type { TierCommission } from '../catalogues/index.js';

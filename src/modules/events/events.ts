@@ -17,7 +17,9 @@ export const EVENT_TYPES = [
   'partners.contact_create',
   'partners.contact_update',
   'users.create',
+  'deals.create',
   'deals.update',
+  'deals.delete',
   'deals.notes_create',
   'deals.notes_update',
   'deals.notes_delete',
@@ -32,6 +34,8 @@ export const NOTIFICATION_REASONS = [
   'lead_assigned',
   'note_mention',
   'partnership_accepted',
+  'deal_created',
+  'deal_stage_changed',
   'deal_note_mention',
   'payment_created',
   'payment_completed',
@@ -58,6 +62,8 @@ export interface EventMeta {
   notifyUserIds?: number[] | undefined;
   /** Which notification they get; by default it follows from the event type and payload. */
   reason?: NotificationReason | undefined;
+  /** `deal_stage_changed`: the label of the stage the owner moved the deal to. */
+  stageLabel?: string | undefined;
 }
 
 /** An event as stored: with its id. */
