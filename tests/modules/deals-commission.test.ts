@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { dealPayments, events } from '../../src/db/schema/index.js';
 import { useTestApp } from '../helpers/app.js';
+import { createDeal, partnershipWorld } from '../helpers/deal-commands.js';
 import { makeDeal, makeDealStage } from '../helpers/deal-factories.js';
 import { makeApiKey, makeTenant, makeUser } from '../helpers/factories.js';
 import { demo } from '../helpers/leads.js';
@@ -168,19 +169,44 @@ describe('commission: exact arithmetic', () => {
     expect((await big.get()).body.calculation.entries).toHaveLength(2);
   });
 
-  it("follows the deal's value: the amounts are computed from it when read", async () => {
-    const { pending, deal, put, get } = await world();
-    await put({
-      entries: [
-        entry(pending.id, { type: 'recurring', option: 'percentage', value: '10', number_of_occurrences: 3 }),
-      ],
+  it("is recomputed when the deal's value or currency changes (PATCH /v1/deals/{id})", async () => {
+    const w = await partnershipWorld(db(), api());
+    const stage = await makeDealStage(db(), w.me.id, { pipeline: 'payment' });
+    const deal = await createDeal(api(), w.me.keys.write, { lead_id: w.myLead, deal_value: '333.33' });
+    const url = `/v1/deals/${deal.id}/commission`;
+    const put = await api().request('PUT', url, {
+      key: w.me.keys.write,
+      body: {
+        calculation: {
+          entries: [
+            entry(stage.id, {
+              type: 'recurring',
+              option: 'percentage',
+              value: '10',
+              number_of_occurrences: 3,
+            }),
+          ],
+        },
+      },
     });
-    // What a deal PATCH does to the value (and its total, in the same statement).
-    await db().execute(sql`UPDATE deals SET deal_value = 1000.05,
-      total_commission_value = deal_commission_total(commission_calculation, 1000.05, 2) WHERE id = ${deal.id}`);
-    const after = (await get()).body;
+    expect(put.body.total_commission_value).toBe('99.99');
+    const patched = await api().patch(`/v1/deals/${deal.id}`, {
+      key: w.me.keys.write,
+      body: { deal_value: '1000.05' },
+    });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    const after = (await api().get(url, { key: w.partner.keys.read })).body;
     expect(after.calculation.entries[0]).toMatchObject({ amount_per_occurrence: '100.01', amount: '300.03' });
     expect(after.total_commission_value).toBe('300.03');
+    // Into yen: 10% of 1000 is 100, three times.
+    await api().patch(`/v1/deals/${deal.id}`, {
+      key: w.me.keys.write,
+      body: { deal_value: '1000', currency_code: 'JPY' },
+    });
+    expect((await api().get(url, { key: w.me.keys.read })).body).toMatchObject({
+      total_commission_value: '300',
+      currency_code: 'JPY',
+    });
   });
 });
 

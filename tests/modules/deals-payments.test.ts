@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { dealPayments, dealUsers, events } from '../../src/db/schema/index.js';
 import { useTestApp } from '../helpers/app.js';
+import { createDeal, partnershipWorld } from '../helpers/deal-commands.js';
 import { makeDeal, makeDealStage } from '../helpers/deal-factories.js';
 import { makeApiKey, makeTenant, makeUser } from '../helpers/factories.js';
 import { demo } from '../helpers/leads.js';
@@ -214,5 +215,45 @@ describe('payments: events and notifications', () => {
     for (const user of me.users) {
       expect((await notificationsOf(db(), user.id)).filter((n) => n.type.startsWith('payment_'))).toEqual([]);
     }
+  });
+});
+
+describe('payments: entering a payment stage (PATCH /v1/deals/{id})', () => {
+  it('makes the payments its commission names, once; the partner hears of them', async () => {
+    const w = await partnershipWorld(db(), api());
+    const invoiced = await makeDealStage(db(), w.me.id, { pipeline: 'payment', phase: 'invoiced' });
+    const deal = await createDeal(api(), w.me.keys.write, { lead_id: w.myLead, deal_value: '99.99' });
+    await api().request('PUT', `/v1/deals/${deal.id}/commission`, {
+      key: w.me.keys.write,
+      body: {
+        calculation: {
+          entries: [
+            { payment_stage_id: invoiced.id, calculation: { option: 'percentage', value: '33.3333' } },
+          ],
+        },
+      },
+    });
+    const list = () => api().get(`/v1/deals/${deal.id}/payments`, { key: w.partner.keys.read });
+    expect((await list()).body).toEqual([]);
+    const entered = await api().patch(`/v1/deals/${deal.id}`, {
+      key: w.me.keys.write,
+      body: { payment_stage_id: invoiced.id },
+    });
+    expect(entered.status, JSON.stringify(entered.body)).toBe(200);
+    // 33.3333% of 99.99 = 33.329966… → 33.33.
+    expect((await list()).body.map((p: any) => [p.payment_stage_id, p.payment_value])).toEqual([
+      [invoiced.id, '33.33'],
+    ]);
+    // Leaving and re-entering the stage pays nothing twice.
+    await api().patch(`/v1/deals/${deal.id}`, { key: w.me.keys.write, body: { payment_stage_id: null } });
+    await api().patch(`/v1/deals/${deal.id}`, {
+      key: w.me.keys.write,
+      body: { payment_stage_id: invoiced.id },
+    });
+    expect((await list()).body).toHaveLength(1);
+    const admin = w.partner.users.find((u) => u.role === 'admin')!;
+    expect(
+      (await notificationsOf(db(), admin.id)).filter((n) => n.type === 'payment_created').map((n) => n.body),
+    ).toEqual(['33.33 USD']);
   });
 });
