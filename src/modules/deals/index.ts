@@ -1,3 +1,4 @@
 // The public face of this module: what other modules may import.
 
+export { leadDealsJson } from './deals.reads.js';
 export { LeadDeal } from './deals.schemas.js';
