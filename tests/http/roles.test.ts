@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DemoCompany } from '../../src/cli/seed.js';
 import { uniq, useTestApp } from '../helpers/app.js';
+import { makeDeal } from '../helpers/deal-factories.js';
 import { makeApiKey, makeTenant, makeUser } from '../helpers/factories.js';
 import { campaignBody, createLead, demo } from '../helpers/leads.js';
 import { sendLead } from '../helpers/notifications.js';
@@ -31,6 +32,7 @@ interface World {
   user: number;
   lead: number;
   note: number;
+  deal: number;
   partner: number;
   contact: number;
   webhook: number;
@@ -129,6 +131,10 @@ const ROUTES: Record<string, Row> = {
     body: () => ({ document: doc }),
   },
   'DELETE /v1/leads/:id/notes/:noteId': { role: 'member', params: (w) => ({ id: w.lead, noteId: w.note }) },
+  'GET /v1/deals': { role: 'member' },
+  'GET /v1/deals/:id': { role: 'member', params: (w) => ({ id: w.deal }) },
+  'GET /v1/lead-deals': { role: 'member' },
+  'GET /v1/lead-deals/:id': { role: 'member', params: (w) => ({ id: w.deal }) },
   ...catalogue('/tags', 'tag'),
   ...catalogue('/tiers', 'tier'),
   ...catalogue('/categories', 'category'),
@@ -143,6 +149,8 @@ const ROUTES: Record<string, Row> = {
   ...catalogue('/campaigns', 'campaign', () => ({ title: `T ${uniq()}` })),
   'GET /v1/countries': { role: 'member' },
   'GET /v1/countries/:id': { role: 'member' },
+  'GET /v1/currencies': { role: 'member' },
+  'GET /v1/currencies/:id': { role: 'member' },
   'GET /v1/webhooks': { role: 'admin' },
   'POST /v1/webhooks': { role: 'admin' },
   'GET /v1/webhooks/:id': { role: 'admin', params: (w) => ({ id: w.webhook }) },
@@ -242,6 +250,7 @@ beforeAll(async () => {
     user: (await makeUser(db, me.id)).id,
     lead: lead.id,
     note: note.id,
+    deal: (await makeDeal(db, { owner: { companyId: me.id, leadId: lead.id } })).id,
     partner: me.partners[0]!.id,
     contact: contact.id,
     webhook: webhook.id,
