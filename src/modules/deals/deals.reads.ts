@@ -66,8 +66,9 @@ const FILTER_CODES: [keyof DealFilter, string][] = [
 const used = (f: DealFilter, key: keyof DealFilter) =>
   f[key] !== undefined && f[key] !== false && f[key] !== '';
 
-/** The filters that look at the caller's side (`s`): without them a count needs no side. */
+/** The filters that look at the caller's side (`s`): without them the owned branch needs no side. */
 const SIDE_FILTERS: (keyof DealFilter)[] = ['search', 'stages', 'phases', 'leadId'];
+const needsSide = (f: DealFilter) => SIDE_FILTERS.some((key) => used(f, key)) || f.view === 'campaigns';
 
 /** The caller's assigned users on `d` (users of the caller's company only). */
 const hasUsers = (userIds?: SQL) =>
@@ -125,8 +126,8 @@ const branchesOf = (f: DealFilter): Branch[] =>
 /**
  * FROM … WHERE of a branch's live deals passing the filters. The owner branch names `d` by its
  * company (the partial index `deals_company_created_idx`), the partner branch by the caller's
- * `partner` sides. `withSide: false` (a count whose filters need no side) leaves the owner's
- * side out: it always exists.
+ * `partner` sides (`deal_sides_partner_idx`). `withSide: false` (no filter looks at the side)
+ * leaves the owner's side out of the owned branch: it always exists.
  */
 function branchFrom(branch: Branch, f: DealFilter, withSide: boolean): SQL {
   const where = sql.join(
@@ -155,8 +156,7 @@ function orderBy(o: DealOrder, alias: string): SQL {
 
 /** The count of the deals the caller sees that pass the filters: a one-row relation `total`. */
 function totalSql(f: DealFilter): SQL {
-  const withSide = SIDE_FILTERS.some((key) => used(f, key)) || f.view === 'campaigns';
-  const counts = branchesOf(f).map((b) => sql`(SELECT count(*) ${branchFrom(b, f, withSide)})`);
+  const counts = branchesOf(f).map((b) => sql`(SELECT count(*) ${branchFrom(b, f, needsSide(f))})`);
   return sql`(SELECT (${sql.join(counts, sql` + `)})::int AS total)`;
 }
 
@@ -172,7 +172,8 @@ function pageIds(f: DealFilter, o: DealOrder, firstPageSize: number | undefined)
       ? sql`LIMIT ${ph('limit')} OFFSET ${ph('offset')}`
       : sql.raw(`LIMIT ${firstPageSize}`);
   const branches = branchesOf(f).map(
-    (b) => sql`(SELECT ${SORT_KEYS} ${branchFrom(b, f, true)} ORDER BY ${orderBy(o, 'd')} ${branchLimit})`,
+    (b) =>
+      sql`(SELECT ${SORT_KEYS} ${branchFrom(b, f, needsSide(f))} ORDER BY ${orderBy(o, 'd')} ${branchLimit})`,
   );
   return sql`(SELECT m.id, row_number() OVER (ORDER BY ${orderBy(o, 'm')}) AS position
     FROM (SELECT * FROM (${sql.join(branches, sql` UNION ALL `)}) u ORDER BY ${orderBy(o, 'u')} ${window}) m)`;
