@@ -454,6 +454,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/currencies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List currencies
+         * @description The ISO 4217 reference list deals are priced in, ordered by code; the same for every company.
+         */
+        get: operations["listCurrencies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/currencies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a currency */
+        get: operations["getCurrency"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/custom-fields": {
         parameters: {
             query?: never;
@@ -500,6 +537,46 @@ export interface paths {
         patch: operations["updateCustomField"];
         trace?: never;
     };
+    "/v1/deals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List deals
+         * @description The live deals your company has a side of: the ones it owns and the partnership deals partners share with it. Each shows your side: your stage, your lead, your company's tags and assigned users; the value, currency, payment stage and commission are the same for both sides. Filters combine with AND; list filters (`stages`, `phases`, `tags`, `users`) match any of their values.
+         */
+        get: operations["listDeals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/deals/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a deal
+         * @description The list item plus your `lead_deal` custom values and the deal's integration fields.
+         */
+        get: operations["getDeal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/invitations": {
         parameters: {
             query?: never;
@@ -539,6 +616,46 @@ export interface paths {
          * @description Its link stops working at once. Revoking twice is fine.
          */
         delete: operations["revokeInvitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/lead-deals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List deals
+         * @description The live deals your company has a side of: the ones it owns and the partnership deals partners share with it. Each shows your side: your stage, your lead, your company's tags and assigned users; the value, currency, payment stage and commission are the same for both sides. Filters combine with AND; list filters (`stages`, `phases`, `tags`, `users`) match any of their values.
+         */
+        get: operations["listLeadDeals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/lead-deals/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a deal
+         * @description The list item plus your `lead_deal` custom values and the deal's integration fields.
+         */
+        get: operations["getLeadDeal"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1068,6 +1185,59 @@ export interface paths {
          * @description Only the fields sent are changed.
          */
         patch: operations["updatePartnerStage"];
+        trace?: never;
+    };
+    "/v1/stages/payment-stages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List payment stages
+         * @description Ordered by `series`, then id.
+         */
+        get: operations["listPaymentStages"];
+        put?: never;
+        /**
+         * Create a payment stage
+         * @description `series` defaults to one after the last stage of the pipeline.
+         */
+        post: operations["createPaymentStage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update several payment stages at once
+         * @description Every entry changes or none does. An id that is not one of your company’s is a 404 naming it.
+         */
+        patch: operations["bulkUpdatePaymentStages"];
+        trace?: never;
+    };
+    "/v1/stages/payment-stages/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a payment stage */
+        get: operations["getPaymentStage"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a payment stage
+         * @description A payment stage still in use (referred to by any record) cannot be deleted: 409.
+         */
+        delete: operations["deletePaymentStage"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a payment stage
+         * @description Only the fields sent are changed.
+         */
+        patch: operations["updatePaymentStage"];
         trace?: never;
     };
     "/v1/tags": {
@@ -1662,6 +1832,18 @@ export interface components {
                 series?: number;
             }[];
         };
+        /** @description Also accepted: the bare array of `stages`. */
+        BulkUpdatePaymentStages: {
+            stages: {
+                id: number;
+                /** @description Trimmed, 1 to 100 characters */
+                label?: string;
+                /** @enum {string} */
+                phase?: "pending" | "invoiced" | "paid";
+                /** @description Position in the pipeline (lists are ordered by series, then id) */
+                series?: number;
+            }[];
+        };
         BulkUpdateResult: {
             /** @description The ids updated, in the order sent */
             updated: number[];
@@ -2181,6 +2363,16 @@ export interface components {
             /** @description By default after the last stage of the pipeline */
             series?: number;
         };
+        CreatePaymentStage: {
+            /** @description Trimmed, 1 to 100 characters */
+            label: string;
+            /** @description The partnership type this entry is for; null for all */
+            partner_type?: ("referral" | "reseller") | null;
+            /** @enum {string} */
+            phase: "pending" | "invoiced" | "paid";
+            /** @description By default after the last stage of the pipeline */
+            series?: number;
+        };
         CreateTag: {
             /**
              * @description What the tag is put on
@@ -2229,6 +2421,17 @@ export interface components {
             events: ("leads.create" | "leads.update" | "leads.delete" | "leads.notes_create" | "leads.notes_update" | "leads.notes_delete" | "partners.create" | "partners.update" | "partners.contact_create" | "partners.contact_update" | "users.create")[];
             /** @description http(s) URL that receives a POST per event; must resolve to a public address */
             url: string;
+        };
+        Currency: {
+            /** @description ISO 4217: what `currency_code` fields take */
+            code: string;
+            /** @example 789 */
+            id: number;
+            label: string;
+            /** @description Digits after the decimal point: amounts in this currency are shown with exactly these */
+            minor_digits: number;
+            /** @description What `currency_uuid` fields take */
+            uuid: string;
         };
         CustomField: {
             /** @enum {string} */
@@ -2290,6 +2493,208 @@ export interface components {
         } | {
             /** @description Option ids of the field */
             multi_select: number[];
+        };
+        Deal: {
+            assigned_users: {
+                /**
+                 * Format: email
+                 * @example ann@acme.example
+                 */
+                email: string;
+                first_name: string | null;
+                /** @example 789 */
+                id: number;
+                last_name: string | null;
+                uuid: string;
+            }[];
+            associated_partner: {
+                /** @example 789 */
+                company_id: number;
+                company_name: string;
+            }[];
+            campaign_id: number | null;
+            campaign_title: string | null;
+            /**
+             * @description The company that owns the deal
+             * @example 789
+             */
+            company_id: number;
+            /** Format: date-time */
+            created_at: string;
+            created_by_user_id: number | null;
+            currency: {
+                code: string;
+                label: string;
+                uuid: string;
+            };
+            currency_code: string;
+            /** @description Your `lead_deal` custom values */
+            custom_fields: components["schemas"]["CustomFieldValue"][];
+            /** @description Exact, whole currency units, with the currency minor digits */
+            deal_value: string;
+            /** @description YYYY-MM-DD */
+            expiration_date: string | null;
+            /** @example 789 */
+            id: number;
+            integration_custom_fields: {
+                uuid: string;
+                value: unknown;
+            }[] | null;
+            integration_name: ("Salesforce" | "Hubspot" | "Pipedrive" | "Slack") | null;
+            label: string;
+            lead: {
+                company_name: string | null;
+                email: string | null;
+                first_name: string | null;
+                /** @example 789 */
+                id: number;
+                last_name: string | null;
+                uuid: string;
+            } | null;
+            /** @description Your lead (null: the partner has no copy of the lead shared with you) */
+            lead_id: number | null;
+            /** @description The other company of a partnership deal */
+            partner: {
+                /** @example 789 */
+                id: number;
+                name: string;
+                uuid: string;
+            } | null;
+            partner_type: ("referral" | "reseller") | null;
+            partnership_id: number | null;
+            partnership_uuid: string | null;
+            payment_stage_id: number | null;
+            payment_stage_label: string | null;
+            payment_stage_phase: ("pending" | "invoiced" | "paid") | null;
+            payment_stage_series: number | null;
+            powerups: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description `owner`: your company made the deal; `partner`: a partner shares it with you
+             * @enum {string}
+             */
+            side: "owner" | "partner";
+            stage: {
+                /** @example 789 */
+                id: number;
+                label: string;
+                phase: string;
+                series: number;
+                uuid: string;
+            } | null;
+            stage_id: number | null;
+            stage_label: string | null;
+            stage_phase: ("discovery" | "negotiation" | "closed_won" | "closed_lost") | null;
+            stage_series: number | null;
+            tags: {
+                background_color: string;
+                /** @example 789 */
+                id: number;
+                label: string;
+                text_color: string;
+                uuid: string;
+            }[];
+            total_commission_value: string;
+            /** Format: date-time */
+            updated_at: string;
+            uuid: string;
+        };
+        DealListItem: {
+            assigned_users: {
+                /**
+                 * Format: email
+                 * @example ann@acme.example
+                 */
+                email: string;
+                first_name: string | null;
+                /** @example 789 */
+                id: number;
+                last_name: string | null;
+                uuid: string;
+            }[];
+            associated_partner: {
+                /** @example 789 */
+                company_id: number;
+                company_name: string;
+            }[];
+            campaign_id: number | null;
+            campaign_title: string | null;
+            /**
+             * @description The company that owns the deal
+             * @example 789
+             */
+            company_id: number;
+            /** Format: date-time */
+            created_at: string;
+            created_by_user_id: number | null;
+            currency: {
+                code: string;
+                label: string;
+                uuid: string;
+            };
+            currency_code: string;
+            /** @description Exact, whole currency units, with the currency minor digits */
+            deal_value: string;
+            /** @description YYYY-MM-DD */
+            expiration_date: string | null;
+            /** @example 789 */
+            id: number;
+            label: string;
+            lead: {
+                company_name: string | null;
+                email: string | null;
+                first_name: string | null;
+                /** @example 789 */
+                id: number;
+                last_name: string | null;
+                uuid: string;
+            } | null;
+            /** @description Your lead (null: the partner has no copy of the lead shared with you) */
+            lead_id: number | null;
+            /** @description The other company of a partnership deal */
+            partner: {
+                /** @example 789 */
+                id: number;
+                name: string;
+                uuid: string;
+            } | null;
+            partner_type: ("referral" | "reseller") | null;
+            partnership_id: number | null;
+            partnership_uuid: string | null;
+            payment_stage_id: number | null;
+            payment_stage_label: string | null;
+            payment_stage_phase: ("pending" | "invoiced" | "paid") | null;
+            payment_stage_series: number | null;
+            /**
+             * @description `owner`: your company made the deal; `partner`: a partner shares it with you
+             * @enum {string}
+             */
+            side: "owner" | "partner";
+            stage: {
+                /** @example 789 */
+                id: number;
+                label: string;
+                phase: string;
+                series: number;
+                uuid: string;
+            } | null;
+            stage_id: number | null;
+            stage_label: string | null;
+            stage_phase: ("discovery" | "negotiation" | "closed_won" | "closed_lost") | null;
+            stage_series: number | null;
+            tags: {
+                background_color: string;
+                /** @example 789 */
+                id: number;
+                label: string;
+                text_color: string;
+                uuid: string;
+            }[];
+            total_commission_value: string;
+            /** Format: date-time */
+            updated_at: string;
+            uuid: string;
         };
         DealStage: {
             /** @example 789 */
@@ -2422,6 +2827,8 @@ export interface components {
             }[] | null;
             integration_name: ("Salesforce" | "Hubspot" | "Pipedrive" | "Slack") | null;
             last_name: string | null;
+            /** @description The lead's live deals (your side of each: your stage), oldest first */
+            lead_deals: components["schemas"]["LeadDeal"][];
             notes: components["schemas"]["LeadNote"][];
             /** @description The `partnerCustomFields` as they were sent; the partner's copy keeps its own values */
             partner_custom_fields: {
@@ -2477,6 +2884,18 @@ export interface components {
             updated_at: string;
             uuid: string;
         };
+        LeadDeal: {
+            currency_code: string;
+            deal_value: string;
+            /** @example 789 */
+            id: number;
+            label: string;
+            stage_id: number | null;
+            stage_label: string | null;
+            stage_phase: ("discovery" | "negotiation" | "closed_won" | "closed_lost") | null;
+            stage_series: number | null;
+            uuid: string;
+        };
         LeadListItem: {
             assigned_users: {
                 color: string | null;
@@ -2505,6 +2924,8 @@ export interface components {
             /** @example 789 */
             id: number;
             last_name: string | null;
+            /** @description The lead's live deals (your side of each: your stage), oldest first */
+            lead_deals: components["schemas"]["LeadDeal"][];
             partner_type: ("referral" | "reseller") | null;
             partnership_leads: {
                 /** Format: date-time */
@@ -2973,6 +3394,22 @@ export interface components {
              */
             email: string;
         };
+        PaymentStage: {
+            /** @example 789 */
+            company_id: number;
+            /** Format: date-time */
+            created_at: string;
+            /** @example 789 */
+            id: number;
+            label: string;
+            partner_type: ("referral" | "reseller") | null;
+            /** @enum {string} */
+            phase: "pending" | "invoiced" | "paid";
+            series: number;
+            /** Format: date-time */
+            updated_at: string;
+            uuid: string;
+        };
         Session: {
             company: components["schemas"]["Company"];
             /** @description Send it as `X-CSRF-Token` with every POST, PUT, PATCH and DELETE made with the session cookie */
@@ -3212,6 +3649,16 @@ export interface components {
             partner_type?: "referral" | "reseller";
             /** @enum {string} */
             phase?: "discovery" | "evaluation" | "active" | "inactive";
+            /** @description By default after the last stage of the pipeline */
+            series?: number;
+        };
+        UpdatePaymentStage: {
+            /** @description Trimmed, 1 to 100 characters */
+            label?: string;
+            /** @description The partnership type this entry is for; null for all */
+            partner_type?: ("referral" | "reseller") | null;
+            /** @enum {string} */
+            phase?: "pending" | "invoiced" | "paid";
             /** @description By default after the last stage of the pipeline */
             series?: number;
         };
@@ -6318,6 +6765,117 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listCurrencies: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Items per page, 1 to 50 */
+                pageSize?: number;
+                /** @description Matches the code or the name */
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Currency"][];
+                        meta: {
+                            /** @description ceil(record-count / pageSize) */
+                            "page-count": number;
+                            /** @description Exact number of matching records */
+                            "record-count": number;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getCurrency: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Currency"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description No such currency */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listCustomFields: {
         parameters: {
             query?: {
@@ -6679,6 +7237,143 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listDeals: {
+        parameters: {
+            query?: {
+                /** @description 1: only deals with assigned users */
+                assigned?: "0" | "1" | "true" | "false";
+                /** @description Deals created strictly after this instant */
+                created_after?: string;
+                /** @description Deals created strictly before this instant */
+                created_before?: string;
+                /** @description A lead's deals */
+                lead_id?: number;
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Items per page, 1 to 50 */
+                pageSize?: number;
+                /** @description A partnership's deals */
+                partnership_id?: number;
+                /** @description Comma-separated phases: discovery, negotiation, closed_won, closed_lost */
+                phases?: string;
+                /** @description Matches the label and the lead's company name, email and names */
+                search?: string;
+                /** @description Accepted for Journeybee compatibility; each side always sees its own stages */
+                showPartnersStages?: "0" | "1" | "true" | "false";
+                /** @description `created_at`, `updated_at`, `deal_value` or `label`, `-` prefix for descending */
+                sort?: "created_at" | "updated_at" | "deal_value" | "label" | "-created_at" | "-updated_at" | "-deal_value" | "-label";
+                /** @description Comma-separated deal stage ids of your company */
+                stages?: string;
+                /** @description Comma-separated tag ids: deals with any of them */
+                tags?: string;
+                /** @description 1: only deals without assigned users */
+                unassigned?: "0" | "1" | "true" | "false";
+                /** @description Comma-separated user ids: deals assigned to any of them */
+                users?: string;
+                /** @description `sent`: partnership deals you own; `received`: partnership deals a partner owns and shares with you; `reseller`: deals of reseller partnerships; `campaigns`: deals on campaign leads */
+                view?: "received" | "sent" | "reseller" | "campaigns";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["DealListItem"][];
+                        meta: {
+                            /** @description ceil(record-count / pageSize) */
+                            "page-count": number;
+                            /** @description Exact number of matching records */
+                            "record-count": number;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getDeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deal"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Deal not found or not accessible */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listInvitations: {
         parameters: {
             query?: {
@@ -6913,6 +7608,143 @@ export interface operations {
                 };
             };
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listLeadDeals: {
+        parameters: {
+            query?: {
+                /** @description 1: only deals with assigned users */
+                assigned?: "0" | "1" | "true" | "false";
+                /** @description Deals created strictly after this instant */
+                created_after?: string;
+                /** @description Deals created strictly before this instant */
+                created_before?: string;
+                /** @description A lead's deals */
+                lead_id?: number;
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Items per page, 1 to 50 */
+                pageSize?: number;
+                /** @description A partnership's deals */
+                partnership_id?: number;
+                /** @description Comma-separated phases: discovery, negotiation, closed_won, closed_lost */
+                phases?: string;
+                /** @description Matches the label and the lead's company name, email and names */
+                search?: string;
+                /** @description Accepted for Journeybee compatibility; each side always sees its own stages */
+                showPartnersStages?: "0" | "1" | "true" | "false";
+                /** @description `created_at`, `updated_at`, `deal_value` or `label`, `-` prefix for descending */
+                sort?: "created_at" | "updated_at" | "deal_value" | "label" | "-created_at" | "-updated_at" | "-deal_value" | "-label";
+                /** @description Comma-separated deal stage ids of your company */
+                stages?: string;
+                /** @description Comma-separated tag ids: deals with any of them */
+                tags?: string;
+                /** @description 1: only deals without assigned users */
+                unassigned?: "0" | "1" | "true" | "false";
+                /** @description Comma-separated user ids: deals assigned to any of them */
+                users?: string;
+                /** @description `sent`: partnership deals you own; `received`: partnership deals a partner owns and shares with you; `reseller`: deals of reseller partnerships; `campaigns`: deals on campaign leads */
+                view?: "received" | "sent" | "reseller" | "campaigns";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["DealListItem"][];
+                        meta: {
+                            /** @description ceil(record-count / pageSize) */
+                            "page-count": number;
+                            /** @description Exact number of matching records */
+                            "record-count": number;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getLeadDeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deal"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Deal not found or not accessible */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
@@ -10220,6 +11052,424 @@ export interface operations {
                 };
             };
             /** @description No such partner stage in your company */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listPaymentStages: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Items per page, 1 to 50 */
+                pageSize?: number;
+                /** @description Only entries for this partnership type */
+                partner_type?: "referral" | "reseller";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["PaymentStage"][];
+                        meta: {
+                            /** @description ceil(record-count / pageSize) */
+                            "page-count": number;
+                            /** @description Exact number of matching records */
+                            "record-count": number;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createPaymentStage: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: a request with the same key and the same body within 24 hours returns the first response (with `Idempotent-Replayed: true`) without doing the work again. Keys are scoped to your API key. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePaymentStage"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentStage"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required, or admin role required (the caller acts as a partnerships user) */
+            403: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the Idempotency-Key was used with another body */
+            409: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    bulkUpdatePaymentStages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkUpdatePaymentStages"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkUpdateResult"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required, or admin role required (the caller acts as a partnerships user) */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An id is not one of your company's payment stages */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getPaymentStage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentStage"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description No such payment stage in your company */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deletePaymentStage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required, or admin role required (the caller acts as a partnerships user) */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such payment stage in your company */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The payment stage is in use */
+            409: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updatePaymentStage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdatePaymentStage"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentStage"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required, or admin role required (the caller acts as a partnerships user) */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such payment stage in your company */
             404: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
