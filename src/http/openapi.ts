@@ -93,7 +93,7 @@ const TAGS: [string, string][] = [
   ['Lead notes', 'Notes on a lead (ProseMirror documents), with attachments and mentions.'],
   [
     'Deals',
-    'The revenue on a lead, in exact decimal money; a partnership deal is seen by both companies, each with its own side.',
+    'The revenue on a lead: exact value and currency, stage, commission and payments. A partnership deal is seen by both companies, each with its own stage, tags, users and values.',
   ],
   ['Tags', 'Labels for leads, deals, partners and cards (catalogue).'],
   ['Custom fields', 'Extra fields on leads, deals and partners, with their types and options (catalogue).'],

@@ -2,7 +2,6 @@ import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type AddressableTable, maxIdOf, pathIdTables } from '../../src/core/path-ids.js';
 import { type ApiResponse, uniq, useTestApp } from '../helpers/app.js';
-import { makeDeal } from '../helpers/deal-factories.js';
 import { makeTenant } from '../helpers/factories.js';
 import { campaignBody, createLead, demo, seedExampleBody } from '../helpers/leads.js';
 
@@ -117,8 +116,8 @@ beforeAll(async () => {
     campaigns: ['campaigns', me.campaigns[0]!.id],
     countries: ['countries', 75],
     currencies: ['currencies', 1],
-    deals: ['deals', (await makeDeal(db(), { owner: { companyId: me.id, leadId: lead.id } })).id],
     leads: ['leads', lead.id],
+    deals: ['deals', await created(post('/v1/deals', { lead_id: lead.id }))],
     lead_notes: ['lead_notes', note],
     webhook_endpoints: ['webhook_endpoints', webhook],
     webhook_deliveries: ['webhook_deliveries', delivery],

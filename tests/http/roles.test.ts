@@ -2,7 +2,6 @@ import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DemoCompany } from '../../src/cli/seed.js';
 import { uniq, useTestApp } from '../helpers/app.js';
-import { makeDeal } from '../helpers/deal-factories.js';
 import { makeApiKey, makeTenant, makeUser } from '../helpers/factories.js';
 import { campaignBody, createLead, demo } from '../helpers/leads.js';
 import { sendLead } from '../helpers/notifications.js';
@@ -32,7 +31,6 @@ interface World {
   user: number;
   lead: number;
   note: number;
-  deal: number;
   partner: number;
   contact: number;
   webhook: number;
@@ -48,6 +46,7 @@ interface World {
   campaign: number;
   apiKey: number;
   invitation: number;
+  deal: number;
 }
 
 type Params = (w: World) => Record<string, number>;
@@ -77,6 +76,12 @@ const partnerRoutes = (base: string): Record<string, Row> => ({
   [`POST /v1${base}/:id/accept`]: { role: 'member', params: (w) => ({ id: w.partner }) },
   [`POST /v1${base}/:id/decline`]: { role: 'member', params: (w) => ({ id: w.partner }) },
   [`GET /v1${base}/:id/users`]: { role: 'member', params: (w) => ({ id: w.partner }) },
+});
+
+const dealRoutes = (base: string): Record<string, Row> => ({
+  [`POST /v1${base}`]: { role: 'member' },
+  [`PATCH /v1${base}/:id`]: { role: 'member', params: (w) => ({ id: w.deal }), body: () => ({}) },
+  [`DELETE /v1${base}/:id`]: { role: 'member', params: (w) => ({ id: w.deal }) },
 });
 
 const ROUTES: Record<string, Row> = {
@@ -171,6 +176,8 @@ const ROUTES: Record<string, Row> = {
     role: 'admin',
     params: (w) => ({ id: w.webhook, deliveryId: w.delivery }),
   },
+  ...dealRoutes('/deals'),
+  ...dealRoutes('/lead-deals'),
   'GET /v1/notifications': { role: 'member' },
   'GET /v1/notifications/stream': { role: 'member' },
   'POST /v1/notifications/:id/read': { role: 'member', params: (w) => ({ id: w.notification }) },
@@ -250,7 +257,6 @@ beforeAll(async () => {
     user: (await makeUser(db, me.id)).id,
     lead: lead.id,
     note: note.id,
-    deal: (await makeDeal(db, { owner: { companyId: me.id, leadId: lead.id } })).id,
     partner: me.partners[0]!.id,
     contact: contact.id,
     webhook: webhook.id,
@@ -266,6 +272,7 @@ beforeAll(async () => {
     campaign: me.campaigns[0]!.id,
     apiKey: keys.body.data[0].id,
     invitation: invitation.id,
+    deal: (await post('/v1/deals', { lead_id: lead.id })).id,
   };
   for (const [name, id] of Object.entries(world)) expect(id, name).toBeGreaterThan(0);
 });

@@ -488,6 +488,61 @@ const ROWS: Row[] = [
       return () => api().delete(`/v1/leads/${id}`, { key: key() });
     },
   },
+  // ---- deals ----
+  {
+    name: 'POST /v1/deals (a campaign lead)',
+    budget: 3,
+    status: 201,
+    prepare: async () => post('/v1/deals', { lead_id: await lead(), deal_value: '1250.50' }),
+  },
+  {
+    name: 'POST /v1/deals (a partnership deal: both sides, tags, users, values, Idempotency-Key)',
+    budget: 4,
+    status: 201,
+    prepare: async () => {
+      const body = seedExampleBody(me, partner);
+      const res = await api().post('/v1/leads', { key: key(), body });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      const tag = await makeTag(ctx.t.database.db, me.id, { association: 'lead_deal' });
+      const field = await makeCustomField(ctx.t.database.db, me.id, 'number', { category: 'lead_deal' });
+      return post(
+        '/v1/deals',
+        {
+          lead_id: res.body.id,
+          deal_value: 99.5,
+          tags: [tag.id],
+          assignedUsers: [me.users[0]!.id],
+          customFields: [{ customFieldId: field.id, type: 'number', value: { number: 3 } }],
+        },
+        { 'idempotency-key': `k-${uniq()}` },
+      );
+    },
+  },
+  {
+    name: 'PATCH /v1/deals/{id} (value, tags, users)',
+    budget: 3,
+    status: 200,
+    prepare: async () => {
+      const res = await api().post('/v1/deals', { key: key(), body: { lead_id: await lead() } });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      const tag = await makeTag(ctx.t.database.db, me.id, { association: 'lead_deal' });
+      return patch(`/v1/deals/${res.body.id}`, {
+        deal_value: '10',
+        tags: [tag.id],
+        assignedUsers: [me.users[0]!.id],
+      });
+    },
+  },
+  {
+    name: 'DELETE /v1/deals/{id}',
+    budget: 2,
+    status: 204,
+    prepare: async () => {
+      const res = await api().post('/v1/deals', { key: key(), body: { lead_id: await lead() } });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return () => api().delete(`/v1/deals/${res.body.id}`, { key: key() });
+    },
+  },
   // ---- lead notes ----
   {
     name: 'POST /v1/leads/{id}/notes',

@@ -550,7 +550,11 @@ export interface paths {
          */
         get: operations["listDeals"];
         put?: never;
-        post?: never;
+        /**
+         * Create a deal
+         * @description A deal on a live lead of your company (`lead_id` or `lead_uuid`). Without `label` it is named after the lead. A deal on a lead sent over or received through an accepted partnership (or naming one in `partnership_id`) is a partnership deal: the partner company sees it too (its own stage, tags, users and values, `partnerCustomFields`), and it starts with the commission of your partner's tier. Starting at a payment stage that calculation names makes its payments. The response is `{id, uuid}`: `GET /v1/deals/{id}` reads the deal. Amounts are exact decimals in whole currency units.
+         */
+        post: operations["createDeal"];
         delete?: never;
         options?: never;
         head?: never;
@@ -571,10 +575,18 @@ export interface paths {
         get: operations["getDeal"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete a deal
+         * @description Soft delete, by the owner only: the deal leaves both companies' reads.
+         */
+        delete: operations["deleteDeal"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update a deal
+         * @description Only the fields sent change. Each side changes its own `stage_id`/`stage_uuid`, `tags`/`tag_uuids`, `assignedUsers` (both replaced) and `customFields` (upserted); the label, value, currency, expiration date and payment stage are the owner's (the partner gets 403). A new value or currency recomputes the total commission; entering a payment stage the commission names makes its payments.
+         */
+        patch: operations["updateDeal"];
         trace?: never;
     };
     "/v1/invitations": {
@@ -634,7 +646,11 @@ export interface paths {
          */
         get: operations["listLeadDeals"];
         put?: never;
-        post?: never;
+        /**
+         * Create a deal (alias of /v1/deals)
+         * @description A deal on a live lead of your company (`lead_id` or `lead_uuid`). Without `label` it is named after the lead. A deal on a lead sent over or received through an accepted partnership (or naming one in `partnership_id`) is a partnership deal: the partner company sees it too (its own stage, tags, users and values, `partnerCustomFields`), and it starts with the commission of your partner's tier. Starting at a payment stage that calculation names makes its payments. The response is `{id, uuid}`: `GET /v1/deals/{id}` reads the deal. Amounts are exact decimals in whole currency units.
+         */
+        post: operations["createLeadDeal"];
         delete?: never;
         options?: never;
         head?: never;
@@ -655,10 +671,18 @@ export interface paths {
         get: operations["getLeadDeal"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete a deal (alias of /v1/deals)
+         * @description Soft delete, by the owner only: the deal leaves both companies' reads.
+         */
+        delete: operations["deleteLeadDeal"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update a deal (alias of /v1/deals)
+         * @description Only the fields sent change. Each side changes its own `stage_id`/`stage_uuid`, `tags`/`tag_uuids`, `assignedUsers` (both replaced) and `customFields` (upserted); the label, value, currency, expiration date and payment stage are the owner's (the partner gets 403). A new value or currency recomputes the total commission; entering a payment stage the commission names makes its payments.
+         */
+        patch: operations["updateLeadDeal"];
         trace?: never;
     };
     "/v1/leads": {
@@ -1523,6 +1547,66 @@ export interface paths {
     };
 }
 export interface webhooks {
+    "deals.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * deals.create
+         * @description A deal was created: by your company, or by a partner on a lead of your partnership (then `side` is `partner`).
+         */
+        post: operations["dealsCreateEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "deals.delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * deals.delete
+         * @description A deal you see was deleted by its owner: its last state.
+         */
+        post: operations["dealsDeleteEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "deals.update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * deals.update
+         * @description A deal you see changed.
+         */
+        post: operations["dealsUpdateEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "leads.create": {
         parameters: {
             query?: never;
@@ -1717,6 +1801,26 @@ export interface webhooks {
          * @description Your side of a partnership changed, or the partnership was accepted or declined.
          */
         post: operations["partnersUpdateEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "payments.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * payments.create
+         * @description A deal you see entered a payment stage its commission names: a payment is due.
+         */
+        post: operations["paymentsCreateEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2056,6 +2160,73 @@ export interface components {
                 last_name: string | null;
             } | null;
             uuid: string;
+        };
+        CreatedDeal: {
+            /** @example 789 */
+            id: number;
+            uuid: string;
+        };
+        CreateDeal: {
+            /** @description Active users of your company */
+            assignedUsers?: (number | {
+                id: number;
+            })[];
+            /** @description ISO 4217 (default: your company's `default_currency`) */
+            currency_code?: string;
+            /**
+             * Format: uuid
+             * @description A currency of `GET /v1/currencies`, instead of `currency_code`
+             */
+            currency_uuid?: string;
+            /** @description Values of your `lead_deal` custom fields */
+            customFields?: components["schemas"]["SetCustomFieldValue"][];
+            /** @description Legacy alias of `label` (A13); `label` wins when both are sent */
+            deal_label?: string;
+            /** @description Whole currency units, exact: "1250.50" (default "0") */
+            deal_value?: string | number;
+            expiration_date?: string | null;
+            /** @description Stored as sent */
+            integrationCustomFields?: {
+                uuid: string;
+                value: unknown;
+            }[];
+            /** @enum {string} */
+            integrationName?: "Salesforce" | "Hubspot" | "Pipedrive" | "Slack";
+            /** @description Default: from the lead */
+            label?: string;
+            /** @description A live lead of your company (this or `lead_uuid` is required) */
+            lead_id?: number;
+            /** Format: uuid */
+            lead_uuid?: string;
+            /** @description Values of the partner's `lead_deal` custom fields, for its side (partnership deals) */
+            partnerCustomFields?: components["schemas"]["SetCustomFieldValue"][];
+            /** @description An accepted partnership of your company: a partnership deal (both companies see it; commission applies). Default: the partnership the lead came through or was sent over */
+            partnership_id?: number;
+            /** @description A payment stage (`/v1/stages/payment-stages`) of the owner; entering one a commission entry names makes its payments */
+            payment_stage_id?: number | null;
+            /** @description The same by uuid */
+            payment_stage_uuid?: string | null;
+            /** @description CRM ids, stored as sent */
+            powerups?: {
+                pipedrive?: {
+                    deal_id?: number | null;
+                    organization_id?: number | null;
+                    person_id?: number | null;
+                };
+            };
+            /** @description A deal stage (`/v1/stages/lead-deal-stages`) of your company */
+            stage_id?: number;
+            /**
+             * Format: uuid
+             * @description The same by uuid
+             */
+            stage_uuid?: string;
+            /** @description Deal tags of your company, by uuid (B1); combined with `tags` */
+            tag_uuids?: string[];
+            /** @description Deal tags (`association: lead_deal`) of your company */
+            tags?: (number | {
+                id: number;
+            })[];
         };
         CreateDealStage: {
             /** @description Trimmed, 1 to 100 characters */
@@ -2418,7 +2589,7 @@ export interface components {
             active?: boolean;
             description?: string | null;
             /** @description Event types to receive */
-            events: ("leads.create" | "leads.update" | "leads.delete" | "leads.notes_create" | "leads.notes_update" | "leads.notes_delete" | "partners.create" | "partners.update" | "partners.contact_create" | "partners.contact_update" | "users.create")[];
+            events: ("leads.create" | "leads.update" | "leads.delete" | "leads.notes_create" | "leads.notes_update" | "leads.notes_delete" | "partners.create" | "partners.update" | "partners.contact_create" | "partners.contact_update" | "users.create" | "deals.create" | "deals.update" | "deals.delete" | "payments.create")[];
             /** @description http(s) URL that receives a POST per event; must resolve to a public address */
             url: string;
         };
@@ -2696,6 +2867,42 @@ export interface components {
             updated_at: string;
             uuid: string;
         };
+        /** @description A deal was created: by your company, or by a partner on a lead of your partnership (then `side` is `partner`). */
+        DealsCreateEvent: {
+            data: {
+                deal: components["schemas"]["WebhookDeal"];
+            };
+            /**
+             * Format: uuid
+             * @description The event id: the same in every delivery and retry of the event
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the event happened
+             */
+            timestamp: string;
+            /** @constant */
+            type: "deals.create";
+        };
+        /** @description A deal you see was deleted by its owner: its last state. */
+        DealsDeleteEvent: {
+            data: {
+                deal: components["schemas"]["WebhookDeal"];
+            };
+            /**
+             * Format: uuid
+             * @description The event id: the same in every delivery and retry of the event
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the event happened
+             */
+            timestamp: string;
+            /** @constant */
+            type: "deals.delete";
+        };
         DealStage: {
             /** @example 789 */
             company_id: number;
@@ -2711,6 +2918,24 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             uuid: string;
+        };
+        /** @description A deal you see changed. */
+        DealsUpdateEvent: {
+            data: {
+                deal: components["schemas"]["WebhookDeal"];
+            };
+            /**
+             * Format: uuid
+             * @description The event id: the same in every delivery and retry of the event
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the event happened
+             */
+            timestamp: string;
+            /** @constant */
+            type: "deals.update";
         };
         Error: {
             /** @description Machine-readable error code */
@@ -3163,7 +3388,7 @@ export interface components {
             id: number;
             read_at: string | null;
             title: string;
-            /** @description One of: lead_received, lead_assigned, note_mention, partnership_accepted, webhook_disabled (more may come) */
+            /** @description One of: lead_received, lead_assigned, note_mention, partnership_accepted, deal_created, deal_stage_changed, webhook_disabled (more may come) */
             type: string;
             /**
              * Format: date-time
@@ -3394,6 +3619,29 @@ export interface components {
              */
             email: string;
         };
+        /** @description A deal you see entered a payment stage its commission names: a payment is due. */
+        PaymentsCreateEvent: {
+            data: {
+                deal: {
+                    label: string;
+                    /** Format: uuid */
+                    uuid: string;
+                };
+                payment: components["schemas"]["WebhookDealPayment"];
+            };
+            /**
+             * Format: uuid
+             * @description The event id: the same in every delivery and retry of the event
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the event happened
+             */
+            timestamp: string;
+            /** @constant */
+            type: "payments.create";
+        };
         PaymentStage: {
             /** @example 789 */
             company_id: number;
@@ -3538,6 +3786,52 @@ export interface components {
              * @enum {string}
              */
             type?: "text" | "textarea" | "number" | "date" | "boolean" | "select" | "multi_select";
+        };
+        UpdatedDeal: {
+            /** @example 789 */
+            id: number;
+            /** Format: date-time */
+            updated_at: string;
+            uuid: string;
+        };
+        UpdateDeal: {
+            /** @description Replaces your assigned users */
+            assignedUsers?: (number | {
+                id: number;
+            })[];
+            /** @description ISO 4217 (default: your company's `default_currency`) */
+            currency_code?: string;
+            /**
+             * Format: uuid
+             * @description A currency of `GET /v1/currencies`, instead of `currency_code`
+             */
+            currency_uuid?: string;
+            /** @description Upserts these values; `value: null` removes one */
+            customFields?: components["schemas"]["SetCustomFieldValue"][];
+            /** @description Legacy alias of `label` (A13); `label` wins when both are sent */
+            deal_label?: string;
+            /** @description Whole currency units, exact: "1250.50" (default "0") */
+            deal_value?: string | number;
+            expiration_date?: string | null;
+            /** @description Default: from the lead */
+            label?: string;
+            /** @description A payment stage (`/v1/stages/payment-stages`) of the owner; entering one a commission entry names makes its payments */
+            payment_stage_id?: number | null;
+            /** @description The same by uuid */
+            payment_stage_uuid?: string | null;
+            /** @description A deal stage (`/v1/stages/lead-deal-stages`) of your company */
+            stage_id?: number;
+            /**
+             * Format: uuid
+             * @description The same by uuid
+             */
+            stage_uuid?: string;
+            /** @description Deal tags of your company, by uuid (B1); combined with `tags` */
+            tag_uuids?: string[];
+            /** @description Replaces your tags on the deal */
+            tags?: (number | {
+                id: number;
+            })[];
         };
         UpdateDealStage: {
             /** @description Trimmed, 1 to 100 characters */
@@ -3713,7 +4007,7 @@ export interface components {
             active?: boolean;
             description?: string | null;
             /** @description Event types to receive */
-            events?: ("leads.create" | "leads.update" | "leads.delete" | "leads.notes_create" | "leads.notes_update" | "leads.notes_delete" | "partners.create" | "partners.update" | "partners.contact_create" | "partners.contact_update" | "users.create")[];
+            events?: ("leads.create" | "leads.update" | "leads.delete" | "leads.notes_create" | "leads.notes_update" | "leads.notes_delete" | "partners.create" | "partners.update" | "partners.contact_create" | "partners.contact_update" | "users.create" | "deals.create" | "deals.update" | "deals.delete" | "payments.create")[];
             /** @description http(s) URL that receives a POST per event; must resolve to a public address */
             url?: string;
         };
@@ -3769,6 +4063,129 @@ export interface components {
             response_excerpt: string | null;
             /** @description null when no response came (timeout, refused, …) */
             status_code: number | null;
+        };
+        WebhookDeal: {
+            assigned_users: {
+                /**
+                 * Format: email
+                 * @example ann@acme.example
+                 */
+                email: string;
+                first_name: string | null;
+                /** @example 789 */
+                id: number;
+                last_name: string | null;
+                /** Format: uuid */
+                uuid: string;
+            }[];
+            /** @description As `GET /v1/deals/{id}/commission` shows it; null: no commission */
+            commission_calculation: {
+                entries: {
+                    [key: string]: unknown;
+                }[];
+            } | null;
+            /** Format: date-time */
+            created_at: string;
+            currency_code: string;
+            currency_label: string;
+            /** @description Your `lead_deal` custom values */
+            custom_fields: {
+                /** Format: uuid */
+                custom_field_value_uuid: string;
+                label: string;
+                options: {
+                    /** @example 789 */
+                    id: number;
+                    label: string;
+                }[];
+                /** @enum {string} */
+                type: "text" | "textarea" | "number" | "date" | "boolean" | "select" | "multi_select";
+                /**
+                 * Format: uuid
+                 * @description The custom field (definition)
+                 */
+                uuid: string;
+                value: components["schemas"]["CustomFieldValueData"];
+            }[];
+            /** @description Exact, whole currency units, with the currency minor digits ("1250.50") */
+            deal_value: string;
+            expiration_date: string | null;
+            /** @example 789 */
+            id: number;
+            label: string;
+            lead_created_at: string | null;
+            /** @description Your lead (null: a partner deal on a lead you have no copy of) */
+            lead_uuid: string | null;
+            partner_company_domain: string | null;
+            partner_company_name: string | null;
+            /** @description The other company of a partnership deal */
+            partnership_name: string | null;
+            partnership_uuid: string | null;
+            /** @description The payment stage's label; null without one */
+            payment_stage_label: string | null;
+            payment_stage_phase: ("pending" | "invoiced" | "paid") | null;
+            payment_stage_uuid: string | null;
+            payments: components["schemas"]["WebhookDealPayment"][];
+            /**
+             * @description `owner`: your company made the deal; `partner`: a partner shares it
+             * @enum {string}
+             */
+            side: "owner" | "partner";
+            /** @description The stage's label; null without one */
+            stage_label: string | null;
+            stage_phase: ("discovery" | "negotiation" | "closed_won" | "closed_lost") | null;
+            /** @description Your stage of the deal */
+            stage_uuid: string | null;
+            tags: {
+                background_color: string;
+                label: string;
+                text_color: string;
+                /** Format: uuid */
+                uuid: string;
+            }[];
+            /** @description Exact, whole currency units, with the currency minor digits ("1250.50") */
+            total_commission_value: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: uuid */
+            uuid: string;
+        };
+        WebhookDealPayment: {
+            approved: boolean | null;
+            /** Format: date-time */
+            created_at: string;
+            currency: {
+                code: string;
+                label: string;
+                /** Format: uuid */
+                uuid: string;
+            };
+            /** @example 789 */
+            deal_id: number;
+            /** Format: uuid */
+            deal_uuid: string;
+            /** @example 789 */
+            id: number;
+            occurrence: number;
+            payment_category: ("commission" | "spiff") | null;
+            payment_completed: boolean;
+            payment_completed_date: string | null;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD
+             */
+            payment_date: string;
+            payment_processing: boolean;
+            payment_processing_date: string | null;
+            payment_stage_id: number | null;
+            payment_stage_label: string | null;
+            /** @description Exact, whole currency units, with the currency minor digits ("1250.50") */
+            payment_value: string;
+            recipient_type: ("partnership" | "user" | "contact") | null;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: uuid */
+            uuid: string;
         };
         WebhookDelivery: {
             attempt_count: number;
@@ -7318,6 +7735,85 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    createDeal: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: a request with the same key and the same body within 24 hours returns the first response (with `Idempotent-Replayed: true`) without doing the work again. Keys are scoped to your API key. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDeal"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedDeal"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required */
+            403: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another request, or a request with it is still being processed */
+            409: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     getDeal: {
         parameters: {
             query?: never;
@@ -7370,6 +7866,149 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteDeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required, or (the partner side) "Only the company that owns this deal can change its label, value, currency, expiration date, payment stage or commission, or delete it" */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Deal not found or already deleted */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateDeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateDeal"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdatedDeal"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required, or (the partner side) "Only the company that owns this deal can change its label, value, currency, expiration date, payment stage or commission, or delete it" */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Deal not found or not accessible */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
@@ -7693,6 +8332,85 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    createLeadDeal: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: a request with the same key and the same body within 24 hours returns the first response (with `Idempotent-Replayed: true`) without doing the work again. Keys are scoped to your API key. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDeal"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedDeal"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required */
+            403: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another request, or a request with it is still being processed */
+            409: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     getLeadDeal: {
         parameters: {
             query?: never;
@@ -7745,6 +8463,149 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteLeadDeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required, or (the partner side) "Only the company that owns this deal can change its label, value, currency, expiration date, payment stage or commission, or delete it" */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Deal not found or already deleted */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateLeadDeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateDeal"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdatedDeal"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required, or (the partner side) "Only the company that owns this deal can change its label, value, currency, expiration date, payment stage or commission, or delete it" */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Deal not found or not accessible */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
@@ -13360,6 +14221,135 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    dealsCreateEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery id: the same on every retry, so receivers can drop duplicates */
+                "webhook-id": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` with your secret; two, space-separated, for 24 h after a rotation */
+                "webhook-signature": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DealsCreateEvent"];
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx status within the timeout (10 s by default) acknowledges it */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered (as with a 5xx, a redirect or no answer in time): retried with exponential backoff; after 20 deliveries in a row fail (by default), the endpoint is disabled */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered: retried, as for a 4xx */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    dealsDeleteEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery id: the same on every retry, so receivers can drop duplicates */
+                "webhook-id": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` with your secret; two, space-separated, for 24 h after a rotation */
+                "webhook-signature": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DealsDeleteEvent"];
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx status within the timeout (10 s by default) acknowledges it */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered (as with a 5xx, a redirect or no answer in time): retried with exponential backoff; after 20 deliveries in a row fail (by default), the endpoint is disabled */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered: retried, as for a 4xx */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    dealsUpdateEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery id: the same on every retry, so receivers can drop duplicates */
+                "webhook-id": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` with your secret; two, space-separated, for 24 h after a rotation */
+                "webhook-signature": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DealsUpdateEvent"];
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx status within the timeout (10 s by default) acknowledges it */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered (as with a 5xx, a redirect or no answer in time): retried with exponential backoff; after 20 deliveries in a row fail (by default), the endpoint is disabled */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered: retried, as for a 4xx */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     leadsCreateEvent: {
         parameters: {
             query?: never;
@@ -13764,6 +14754,49 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PartnersUpdateEvent"];
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx status within the timeout (10 s by default) acknowledges it */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered (as with a 5xx, a redirect or no answer in time): retried with exponential backoff; after 20 deliveries in a row fail (by default), the endpoint is disabled */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered: retried, as for a 4xx */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    paymentsCreateEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery id: the same on every retry, so receivers can drop duplicates */
+                "webhook-id": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` with your secret; two, space-separated, for 24 h after a rotation */
+                "webhook-signature": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentsCreateEvent"];
             };
         };
         responses: {
