@@ -562,3 +562,101 @@ describe('GET /v1/deals/{id}: 404s and aliases', () => {
     expect(doc.paths['/v1/lead-deals/{id}'].get.operationId).toBe('getLeadDeal');
   });
 });
+
+describe('a deal made through the API', () => {
+  it('reads back on both sides, in the list, the get and the lead', async () => {
+    const pair = await demo(db());
+    const [a, b] = [pair.me, pair.partner];
+    const stageA = await makeDealStage(db(), a.id, { series: 1, label: 'Intro' });
+    const stageB = await makeDealStage(db(), b.id, { series: 1, label: 'Inbound', phase: 'negotiation' });
+    const tag = await makeTag(db(), a.id, { association: 'lead_deal', label: 'Via API' });
+    const sent = await sendLead(api(), a.keys.write, a.partners[0]!.partnership_id, undefined, 'Umbrella');
+    const copy = (
+      await db().execute<{ id: number }>(
+        sql`SELECT receiver_lead_id AS id FROM partnership_leads WHERE id = ${sent.partnershipLeadId}`,
+      )
+    ).rows[0]!.id;
+    const res = await api().post('/v1/deals', {
+      key: a.keys.write,
+      body: {
+        lead_id: sent.id,
+        label: 'Umbrella renewal',
+        deal_value: '1250.5',
+        currency_code: 'BHD',
+        expiration_date: '2026-06-30',
+        tags: [tag.id],
+        assignedUsers: [a.users[0]!.id],
+      },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const { id, uuid } = res.body;
+
+    const ours = await api().get(`/v1/deals/${uuid}`, { key: a.keys.read });
+    const theirs = await api().get(`/v1/lead-deals/${id}`, { key: b.keys.read });
+    expect(ours.status).toBe(200);
+    expect(theirs.status).toBe(200);
+    const shared = {
+      id,
+      uuid,
+      label: 'Umbrella renewal',
+      deal_value: '1250.500',
+      currency_code: 'BHD',
+      expiration_date: '2026-06-30',
+      company_id: a.id,
+      partnership_id: a.partners[0]!.partnership_id,
+      created_by_user_id: a.users[0]!.id,
+    };
+    expect(ours.body).toMatchObject({
+      ...shared,
+      side: 'owner',
+      lead_id: sent.id,
+      stage: expect.objectContaining({ id: stageA.id, label: 'Intro' }),
+      partner: { id: b.id, uuid: b.uuid, name: b.name },
+      tags: [expect.objectContaining({ id: tag.id, label: 'Via API' })],
+      assigned_users: [expect.objectContaining({ id: a.users[0]!.id })],
+    });
+    expect(theirs.body).toMatchObject({
+      ...shared,
+      side: 'partner',
+      lead_id: copy,
+      lead: expect.objectContaining({ id: copy, company_name: 'Umbrella' }),
+      stage: expect.objectContaining({ id: stageB.id, phase: 'negotiation' }),
+      partner: { id: a.id, uuid: a.uuid, name: a.name },
+      tags: [],
+      assigned_users: [],
+    });
+    expect(ours.body.total_commission_value).toBe(theirs.body.total_commission_value);
+
+    const listed = await list('?view=received', b.keys.read);
+    expect(listed.data.map((d) => d.id)).toEqual([id]);
+    const {
+      custom_fields: _,
+      integration_name: __,
+      integration_custom_fields: ___,
+      powerups: ____,
+      ...item
+    } = theirs.body;
+    expect(listed.data[0]).toEqual(item);
+    expect((await list('?view=sent', a.keys.read)).data.map((d) => d.id)).toEqual([id]);
+
+    const leadDeal = { id, uuid, label: 'Umbrella renewal', deal_value: '1250.500', currency_code: 'BHD' };
+    expect((await api().get(`/v1/leads/${sent.id}`, { key: a.keys.read })).body.lead_deals).toEqual([
+      { ...leadDeal, stage_id: stageA.id, stage_label: 'Intro', stage_series: 1, stage_phase: 'discovery' },
+    ]);
+    expect((await api().get(`/v1/leads/${copy}`, { key: b.keys.read })).body.lead_deals).toEqual([
+      {
+        ...leadDeal,
+        stage_id: stageB.id,
+        stage_label: 'Inbound',
+        stage_series: 1,
+        stage_phase: 'negotiation',
+      },
+    ]);
+
+    // Deleted through the API: gone from every read of both sides.
+    expect((await api().delete(`/v1/deals/${id}`, { key: a.keys.write })).status).toBe(204);
+    expect((await api().get(`/v1/deals/${id}`, { key: b.keys.read })).status).toBe(404);
+    expect((await list('', a.keys.read)).meta['record-count']).toBe(0);
+    expect((await api().get(`/v1/leads/${copy}`, { key: b.keys.read })).body.lead_deals).toEqual([]);
+  });
+});
