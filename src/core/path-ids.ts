@@ -19,6 +19,7 @@ export const ADDRESSABLE_TABLES = {
   company_partnerships: 'integer',
   contacts: 'integer',
   countries: 'integer',
+  currencies: 'integer',
   custom_fields: 'integer',
   deal_notes: 'integer',
   deal_payments: 'integer',

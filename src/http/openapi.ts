@@ -107,6 +107,7 @@ const TAGS: [string, string][] = [
   ['Stages', 'Partner and deal pipelines, ordered by `series` (catalogue).'],
   ['Campaigns', 'Campaigns that campaign leads belong to (catalogue).'],
   ['Countries', 'The ISO 3166-1 reference list, the same for every company.'],
+  ['Currencies', 'The ISO 4217 reference list (code, name, minor digits), the same for every company.'],
   [
     'Webhooks',
     'Endpoints that receive your events, signed per Standard Webhooks; the events themselves are under `webhooks`.',

@@ -14,6 +14,8 @@ import { cataloguesRoutes, createCatalogueServices } from './catalogues/index.js
 import { companyRoutes } from './companies/companies.routes.js';
 import { CompanyService } from './companies/companies.service.js';
 import { DealMoneyService, dealMoneyRoutes } from './deals/deals.money-routes.js';
+import { dealReadsRoutes } from './deals/deals.read-routes.js';
+import { DealReadService } from './deals/deals.read-service.js';
 import { dealsRoutes } from './deals/deals.routes.js';
 import { DealService } from './deals/deals.service.js';
 import { tierCommission } from './deals/index.js';
@@ -98,6 +100,7 @@ export function createModules(deps: ModuleDeps) {
       routes(leadsRoutes, { leads: new LeadService(db) }),
       routes(leadNotesRoutes, { leadNotes: new LeadNoteService(db) }),
       routes(dealsRoutes, { deals: new DealService(db) }),
+      routes(dealReadsRoutes, { dealReads: new DealReadService(db) }),
       routes(dealNotesRoutes, { dealNotes: new DealNoteService(db) }),
       routes(dealMoneyRoutes, { money: new DealMoneyService(db) }),
       routes(webhooksRoutes, {

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DemoCompany } from '../../src/cli/seed.js';
+import { customFieldValues, dealTags, dealUsers } from '../../src/db/schema/index.js';
 import { insertNotifications } from '../../src/modules/notifications/notifications.repository.js';
 import { type ApiResponse, uniq, useTestApp } from '../helpers/app.js';
 import {
@@ -93,6 +94,30 @@ async function note(leadId: number): Promise<number> {
   });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body.id;
+}
+
+/** A partnership deal of `me` shared with the partner, with a tag, a user and a custom value each side (not counted). */
+async function deal(): Promise<number> {
+  const db = ctx.t.database.db;
+  const stage = await makeDealStage(db, me.id);
+  const d = await makeDeal(db, {
+    owner: { companyId: me.id, leadId: await lead(), stageId: stage.id },
+    partner: { companyId: partner.id },
+    partnershipId: me.partners[0]!.partnership_id,
+    dealValue: '1250.50',
+  });
+  const tag = await makeTag(db, me.id, { association: 'lead_deal' });
+  const field = await makeCustomField(db, me.id, 'text', { category: 'lead_deal' });
+  await db.insert(dealTags).values({ deal_id: d.id, tag_id: tag.id });
+  await db.insert(dealUsers).values({ deal_id: d.id, user_id: me.users[0]!.id });
+  await db.insert(customFieldValues).values({
+    company_id: me.id,
+    custom_field_id: field.id,
+    entity_type: 'lead_deal',
+    entity_id: d.id,
+    value: { text: 'x' },
+  });
+  return d.id;
 }
 
 async function newPartner(): Promise<{ id: number; partnership_id: number }> {
@@ -711,6 +736,50 @@ const ROWS: Row[] = [
         ...{ commission_calculation: commissionBody(stage.id).calculation },
       });
     },
+  },
+  // ---- deal reads ----
+  {
+    name: 'GET /v1/deals/{id} (a partnership deal, tags, users, custom values)',
+    budget: 1,
+    status: 200,
+    prepare: async () => {
+      const id = await deal();
+      return () => api().get(`/v1/deals/${id}`, { key: key() });
+    },
+  },
+  {
+    name: 'GET /v1/deals?page=1&pageSize=10',
+    budget: 1,
+    status: 200,
+    prepare: async () => {
+      await deal();
+      return () => api().get('/v1/deals?page=1&pageSize=10', { key: key() });
+    },
+  },
+  {
+    name: 'GET /v1/deals?page=2&search=…&view=sent&sort=-deal_value',
+    budget: 1,
+    status: 200,
+    prepare: async () => () =>
+      api().get('/v1/deals?page=2&search=deal&view=sent&sort=-deal_value', { key: key() }),
+  },
+  {
+    name: 'GET /v1/lead-deals?phases=…&assigned=1',
+    budget: 1,
+    status: 200,
+    prepare: async () => () => api().get('/v1/lead-deals?phases=discovery&assigned=1', { key: key() }),
+  },
+  {
+    name: 'GET /v1/currencies',
+    budget: 1,
+    status: 200,
+    prepare: async () => () => api().get('/v1/currencies?search=dollar', { key: key() }),
+  },
+  {
+    name: 'GET /v1/currencies/{id}',
+    budget: 1,
+    status: 200,
+    prepare: async () => () => api().get('/v1/currencies/1', { key: key() }),
   },
   // ---- partners and contacts ----
   {

@@ -454,6 +454,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/currencies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List currencies
+         * @description The ISO 4217 reference list deals are priced in, ordered by code; the same for every company.
+         */
+        get: operations["listCurrencies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/currencies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a currency */
+        get: operations["getCurrency"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/custom-fields": {
         parameters: {
             query?: never;
@@ -507,7 +544,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List deals
+         * @description The live deals your company has a side of: the ones it owns and the partnership deals partners share with it. Each shows your side: your stage, your lead, your company's tags and assigned users; the value, currency, payment stage and commission are the same for both sides. Filters combine with AND; list filters (`stages`, `phases`, `tags`, `users`) match any of their values.
+         */
+        get: operations["listDeals"];
         put?: never;
         /**
          * Create a deal
@@ -527,7 +568,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Get a deal
+         * @description The list item plus your `lead_deal` custom values and the deal's integration fields.
+         */
+        get: operations["getDeal"];
         put?: never;
         post?: never;
         /**
@@ -708,7 +753,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List deals
+         * @description The live deals your company has a side of: the ones it owns and the partnership deals partners share with it. Each shows your side: your stage, your lead, your company's tags and assigned users; the value, currency, payment stage and commission are the same for both sides. Filters combine with AND; list filters (`stages`, `phases`, `tags`, `users`) match any of their values.
+         */
+        get: operations["listLeadDeals"];
         put?: never;
         /**
          * Create a deal (alias of /v1/deals)
@@ -728,7 +777,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Get a deal
+         * @description The list item plus your `lead_deal` custom values and the deal's integration fields.
+         */
+        get: operations["getLeadDeal"];
         put?: never;
         post?: never;
         /**
@@ -2953,6 +3006,17 @@ export interface components {
             /** @description http(s) URL that receives a POST per event; must resolve to a public address */
             url: string;
         };
+        Currency: {
+            /** @description ISO 4217: what `currency_code` fields take */
+            code: string;
+            /** @example 789 */
+            id: number;
+            label: string;
+            /** @description Digits after the decimal point: amounts in this currency are shown with exactly these */
+            minor_digits: number;
+            /** @description What `currency_uuid` fields take */
+            uuid: string;
+        };
         CustomField: {
             /** @enum {string} */
             category: "lead" | "lead_deal" | "partner";
@@ -3013,6 +3077,208 @@ export interface components {
         } | {
             /** @description Option ids of the field */
             multi_select: number[];
+        };
+        Deal: {
+            assigned_users: {
+                /**
+                 * Format: email
+                 * @example ann@acme.example
+                 */
+                email: string;
+                first_name: string | null;
+                /** @example 789 */
+                id: number;
+                last_name: string | null;
+                uuid: string;
+            }[];
+            associated_partner: {
+                /** @example 789 */
+                company_id: number;
+                company_name: string;
+            }[];
+            campaign_id: number | null;
+            campaign_title: string | null;
+            /**
+             * @description The company that owns the deal
+             * @example 789
+             */
+            company_id: number;
+            /** Format: date-time */
+            created_at: string;
+            created_by_user_id: number | null;
+            currency: {
+                code: string;
+                label: string;
+                uuid: string;
+            };
+            currency_code: string;
+            /** @description Your `lead_deal` custom values */
+            custom_fields: components["schemas"]["CustomFieldValue"][];
+            /** @description Exact, whole currency units, with the currency minor digits */
+            deal_value: string;
+            /** @description YYYY-MM-DD */
+            expiration_date: string | null;
+            /** @example 789 */
+            id: number;
+            integration_custom_fields: {
+                uuid: string;
+                value: unknown;
+            }[] | null;
+            integration_name: ("Salesforce" | "Hubspot" | "Pipedrive" | "Slack") | null;
+            label: string;
+            lead: {
+                company_name: string | null;
+                email: string | null;
+                first_name: string | null;
+                /** @example 789 */
+                id: number;
+                last_name: string | null;
+                uuid: string;
+            } | null;
+            /** @description Your lead (null: the partner has no copy of the lead shared with you) */
+            lead_id: number | null;
+            /** @description The other company of a partnership deal */
+            partner: {
+                /** @example 789 */
+                id: number;
+                name: string;
+                uuid: string;
+            } | null;
+            partner_type: ("referral" | "reseller") | null;
+            partnership_id: number | null;
+            partnership_uuid: string | null;
+            payment_stage_id: number | null;
+            payment_stage_label: string | null;
+            payment_stage_phase: ("pending" | "invoiced" | "paid") | null;
+            payment_stage_series: number | null;
+            powerups: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description `owner`: your company made the deal; `partner`: a partner shares it with you
+             * @enum {string}
+             */
+            side: "owner" | "partner";
+            stage: {
+                /** @example 789 */
+                id: number;
+                label: string;
+                phase: string;
+                series: number;
+                uuid: string;
+            } | null;
+            stage_id: number | null;
+            stage_label: string | null;
+            stage_phase: ("discovery" | "negotiation" | "closed_won" | "closed_lost") | null;
+            stage_series: number | null;
+            tags: {
+                background_color: string;
+                /** @example 789 */
+                id: number;
+                label: string;
+                text_color: string;
+                uuid: string;
+            }[];
+            total_commission_value: string;
+            /** Format: date-time */
+            updated_at: string;
+            uuid: string;
+        };
+        DealListItem: {
+            assigned_users: {
+                /**
+                 * Format: email
+                 * @example ann@acme.example
+                 */
+                email: string;
+                first_name: string | null;
+                /** @example 789 */
+                id: number;
+                last_name: string | null;
+                uuid: string;
+            }[];
+            associated_partner: {
+                /** @example 789 */
+                company_id: number;
+                company_name: string;
+            }[];
+            campaign_id: number | null;
+            campaign_title: string | null;
+            /**
+             * @description The company that owns the deal
+             * @example 789
+             */
+            company_id: number;
+            /** Format: date-time */
+            created_at: string;
+            created_by_user_id: number | null;
+            currency: {
+                code: string;
+                label: string;
+                uuid: string;
+            };
+            currency_code: string;
+            /** @description Exact, whole currency units, with the currency minor digits */
+            deal_value: string;
+            /** @description YYYY-MM-DD */
+            expiration_date: string | null;
+            /** @example 789 */
+            id: number;
+            label: string;
+            lead: {
+                company_name: string | null;
+                email: string | null;
+                first_name: string | null;
+                /** @example 789 */
+                id: number;
+                last_name: string | null;
+                uuid: string;
+            } | null;
+            /** @description Your lead (null: the partner has no copy of the lead shared with you) */
+            lead_id: number | null;
+            /** @description The other company of a partnership deal */
+            partner: {
+                /** @example 789 */
+                id: number;
+                name: string;
+                uuid: string;
+            } | null;
+            partner_type: ("referral" | "reseller") | null;
+            partnership_id: number | null;
+            partnership_uuid: string | null;
+            payment_stage_id: number | null;
+            payment_stage_label: string | null;
+            payment_stage_phase: ("pending" | "invoiced" | "paid") | null;
+            payment_stage_series: number | null;
+            /**
+             * @description `owner`: your company made the deal; `partner`: a partner shares it with you
+             * @enum {string}
+             */
+            side: "owner" | "partner";
+            stage: {
+                /** @example 789 */
+                id: number;
+                label: string;
+                phase: string;
+                series: number;
+                uuid: string;
+            } | null;
+            stage_id: number | null;
+            stage_label: string | null;
+            stage_phase: ("discovery" | "negotiation" | "closed_won" | "closed_lost") | null;
+            stage_series: number | null;
+            tags: {
+                background_color: string;
+                /** @example 789 */
+                id: number;
+                label: string;
+                text_color: string;
+                uuid: string;
+            }[];
+            total_commission_value: string;
+            /** Format: date-time */
+            updated_at: string;
+            uuid: string;
         };
         DealNote: {
             attachments: string[];
@@ -3281,6 +3547,8 @@ export interface components {
             }[] | null;
             integration_name: ("Salesforce" | "Hubspot" | "Pipedrive" | "Slack") | null;
             last_name: string | null;
+            /** @description The lead's live deals (your side of each: your stage), oldest first */
+            lead_deals: components["schemas"]["LeadDeal"][];
             notes: components["schemas"]["LeadNote"][];
             /** @description The `partnerCustomFields` as they were sent; the partner's copy keeps its own values */
             partner_custom_fields: {
@@ -3336,6 +3604,18 @@ export interface components {
             updated_at: string;
             uuid: string;
         };
+        LeadDeal: {
+            currency_code: string;
+            deal_value: string;
+            /** @example 789 */
+            id: number;
+            label: string;
+            stage_id: number | null;
+            stage_label: string | null;
+            stage_phase: ("discovery" | "negotiation" | "closed_won" | "closed_lost") | null;
+            stage_series: number | null;
+            uuid: string;
+        };
         LeadListItem: {
             assigned_users: {
                 color: string | null;
@@ -3364,6 +3644,8 @@ export interface components {
             /** @example 789 */
             id: number;
             last_name: string | null;
+            /** @description The lead's live deals (your side of each: your stage), oldest first */
+            lead_deals: components["schemas"]["LeadDeal"][];
             partner_type: ("referral" | "reseller") | null;
             partnership_leads: {
                 /** Format: date-time */
@@ -7558,6 +7840,117 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listCurrencies: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Items per page, 1 to 50 */
+                pageSize?: number;
+                /** @description Matches the code or the name */
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Currency"][];
+                        meta: {
+                            /** @description ceil(record-count / pageSize) */
+                            "page-count": number;
+                            /** @description Exact number of matching records */
+                            "record-count": number;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getCurrency: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Currency"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description No such currency */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listCustomFields: {
         parameters: {
             query?: {
@@ -7919,6 +8312,87 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listDeals: {
+        parameters: {
+            query?: {
+                /** @description 1: only deals with assigned users */
+                assigned?: "0" | "1" | "true" | "false";
+                /** @description Deals created strictly after this instant */
+                created_after?: string;
+                /** @description Deals created strictly before this instant */
+                created_before?: string;
+                /** @description A lead's deals */
+                lead_id?: number;
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Items per page, 1 to 50 */
+                pageSize?: number;
+                /** @description A partnership's deals */
+                partnership_id?: number;
+                /** @description Comma-separated phases: discovery, negotiation, closed_won, closed_lost */
+                phases?: string;
+                /** @description Matches the label and the lead's company name, email and names */
+                search?: string;
+                /** @description Accepted for Journeybee compatibility; each side always sees its own stages */
+                showPartnersStages?: "0" | "1" | "true" | "false";
+                /** @description `created_at`, `updated_at`, `deal_value` or `label`, `-` prefix for descending */
+                sort?: "created_at" | "updated_at" | "deal_value" | "label" | "-created_at" | "-updated_at" | "-deal_value" | "-label";
+                /** @description Comma-separated deal stage ids of your company */
+                stages?: string;
+                /** @description Comma-separated tag ids: deals with any of them */
+                tags?: string;
+                /** @description 1: only deals without assigned users */
+                unassigned?: "0" | "1" | "true" | "false";
+                /** @description Comma-separated user ids: deals assigned to any of them */
+                users?: string;
+                /** @description `sent`: partnership deals you own; `received`: partnership deals a partner owns and shares with you; `reseller`: deals of reseller partnerships; `campaigns`: deals on campaign leads */
+                view?: "received" | "sent" | "reseller" | "campaigns";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["DealListItem"][];
+                        meta: {
+                            /** @description ceil(record-count / pageSize) */
+                            "page-count": number;
+                            /** @description Exact number of matching records */
+                            "record-count": number;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     createDeal: {
         parameters: {
             query?: never;
@@ -7994,6 +8468,62 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getDeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deal"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Deal not found or not accessible */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
@@ -9039,6 +9569,87 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listLeadDeals: {
+        parameters: {
+            query?: {
+                /** @description 1: only deals with assigned users */
+                assigned?: "0" | "1" | "true" | "false";
+                /** @description Deals created strictly after this instant */
+                created_after?: string;
+                /** @description Deals created strictly before this instant */
+                created_before?: string;
+                /** @description A lead's deals */
+                lead_id?: number;
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Items per page, 1 to 50 */
+                pageSize?: number;
+                /** @description A partnership's deals */
+                partnership_id?: number;
+                /** @description Comma-separated phases: discovery, negotiation, closed_won, closed_lost */
+                phases?: string;
+                /** @description Matches the label and the lead's company name, email and names */
+                search?: string;
+                /** @description Accepted for Journeybee compatibility; each side always sees its own stages */
+                showPartnersStages?: "0" | "1" | "true" | "false";
+                /** @description `created_at`, `updated_at`, `deal_value` or `label`, `-` prefix for descending */
+                sort?: "created_at" | "updated_at" | "deal_value" | "label" | "-created_at" | "-updated_at" | "-deal_value" | "-label";
+                /** @description Comma-separated deal stage ids of your company */
+                stages?: string;
+                /** @description Comma-separated tag ids: deals with any of them */
+                tags?: string;
+                /** @description 1: only deals without assigned users */
+                unassigned?: "0" | "1" | "true" | "false";
+                /** @description Comma-separated user ids: deals assigned to any of them */
+                users?: string;
+                /** @description `sent`: partnership deals you own; `received`: partnership deals a partner owns and shares with you; `reseller`: deals of reseller partnerships; `campaigns`: deals on campaign leads */
+                view?: "received" | "sent" | "reseller" | "campaigns";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["DealListItem"][];
+                        meta: {
+                            /** @description ceil(record-count / pageSize) */
+                            "page-count": number;
+                            /** @description Exact number of matching records */
+                            "record-count": number;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     createLeadDeal: {
         parameters: {
             query?: never;
@@ -9114,6 +9725,62 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getLeadDeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deal"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Deal not found or not accessible */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
