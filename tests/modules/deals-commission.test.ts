@@ -476,3 +476,47 @@ describe('commission: tier defaults', () => {
     ).toBeNull();
   });
 });
+
+describe('commission: from the tier to the deal', () => {
+  it("a new partnership deal copies its partnership's tier default, and pays at its payment stage", async () => {
+    const w = await partnershipWorld(db(), api());
+    const stage = await makeDealStage(db(), w.me.id, { pipeline: 'payment' });
+    const tier = await api().post('/v1/tiers', {
+      key: w.me.keys.write,
+      body: {
+        label: `Gold ${Date.now()}`,
+        commission_calculation: { entries: [entry(stage.id, { option: 'percentage', value: '15' })] },
+      },
+    });
+    expect(tier.status, JSON.stringify(tier.body)).toBe(201);
+    const side = await api().patch(`/v1/partners/${w.me.partners[0]!.id}`, {
+      key: w.me.keys.write,
+      body: { tierId: tier.body.id },
+    });
+    expect(side.status, JSON.stringify(side.body)).toBe(200);
+    const deal = await createDeal(api(), w.me.keys.write, {
+      lead_id: w.myLead,
+      deal_value: '200.10',
+      payment_stage_id: stage.id,
+    });
+    const commission = await api().get(`/v1/deals/${deal.id}/commission`, { key: w.partner.keys.read });
+    expect(commission.body).toEqual({
+      calculation: {
+        entries: [
+          {
+            payment_stage_id: stage.id,
+            payment_stage_uuid: stage.uuid,
+            payment_stage_label: stage.label,
+            calculation: { type: 'oneOff', option: 'percentage', value: '15', number_of_occurrences: 1 },
+            amount_per_occurrence: '30.02',
+            amount: '30.02',
+          },
+        ],
+      },
+      total_commission_value: '30.02',
+      currency_code: 'USD',
+    });
+    const payments = await api().get(`/v1/deals/${deal.id}/payments`, { key: w.me.keys.read });
+    expect(payments.body.map((p: any) => p.payment_value)).toEqual(['30.02']);
+  });
+});

@@ -122,7 +122,13 @@ function commissionJson(d: SQL): SQL {
       (SELECT coalesce(jsonb_agg(jsonb_build_object(
           'payment_stage_id', (x.e ->> 'payment_stage_id')::int,
           'payment_stage_uuid', st.uuid, 'payment_stage_label', st.label,
-          'calculation', x.e -> 'calculation',
+          -- Spelled out (not the stored object): a calculation copied from a tier is shown as
+          -- PUT would store it, whatever the copy left implicit.
+          'calculation', jsonb_build_object(
+            'type', coalesce(x.e -> 'calculation' ->> 'type', 'oneOff'),
+            'option', x.e -> 'calculation' ->> 'option',
+            'value', x.e -> 'calculation' ->> 'value',
+            'number_of_occurrences', deal_commission_occurrences(x.e)),
           'amount_per_occurrence', ${moneyText(sql`deal_commission_amount(x.e, ${d}.deal_value, ${minor})`, sql`${d}.currency_code`)},
           'amount', ${moneyText(
             sql`deal_commission_amount(x.e, ${d}.deal_value, ${minor}) * deal_commission_occurrences(x.e)`,
