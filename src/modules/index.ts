@@ -62,6 +62,7 @@ export function createModules(deps: ModuleDeps) {
   const keys = new ApiKeyService(db, logger);
   const people = createAccountServices({ config, db, limiters, logger });
   const catalogues = createCatalogueServices(db);
+  const dealReads = new DealReadService(db);
   const hub = new NotificationHub({
     db,
     connectionString: deps.connectionString,
@@ -95,8 +96,8 @@ export function createModules(deps: ModuleDeps) {
       }),
       routes(leadsRoutes, { leads: new LeadService(db) }),
       routes(leadNotesRoutes, { leadNotes: new LeadNoteService(db) }),
-      routes(dealsRoutes, { deals: new DealService(db) }),
-      routes(dealReadsRoutes, { dealReads: new DealReadService(db) }),
+      routes(dealsRoutes, { deals: new DealService(db), dealReads }),
+      routes(dealReadsRoutes, { dealReads }),
       routes(webhooksRoutes, {
         webhooks: new WebhookService(db, secrets, config.webhookAllowPrivateNetworks),
       }),
