@@ -66,6 +66,7 @@ export function createModules(deps: ModuleDeps) {
   const keys = new ApiKeyService(db, logger);
   const people = createAccountServices({ config, db, limiters, logger });
   const catalogues = createCatalogueServices(db, tierCommission);
+  const dealReads = new DealReadService(db);
   const hub = new NotificationHub({
     db,
     connectionString: deps.connectionString,
@@ -99,8 +100,8 @@ export function createModules(deps: ModuleDeps) {
       }),
       routes(leadsRoutes, { leads: new LeadService(db) }),
       routes(leadNotesRoutes, { leadNotes: new LeadNoteService(db) }),
-      routes(dealsRoutes, { deals: new DealService(db) }),
-      routes(dealReadsRoutes, { dealReads: new DealReadService(db) }),
+      routes(dealsRoutes, { deals: new DealService(db), dealReads }),
+      routes(dealReadsRoutes, { dealReads }),
       routes(dealNotesRoutes, { dealNotes: new DealNoteService(db) }),
       routes(dealMoneyRoutes, { money: new DealMoneyService(db) }),
       routes(webhooksRoutes, {

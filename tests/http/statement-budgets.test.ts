@@ -516,13 +516,15 @@ const ROWS: Row[] = [
   // ---- deals ----
   {
     name: 'POST /v1/deals (a campaign lead)',
-    budget: 3,
+    // auth, facts, write, and the deal read back for the response.
+    budget: 4,
     status: 201,
     prepare: async () => post('/v1/deals', { lead_id: await lead(), deal_value: '1250.50' }),
   },
   {
     name: 'POST /v1/deals (a partnership deal: both sides, tags, users, values, Idempotency-Key)',
-    budget: 4,
+    // + the reservation, and the read-back deal stored over the write's own `{id, uuid}`.
+    budget: 6,
     status: 201,
     prepare: async () => {
       const body = seedExampleBody(me, partner);

@@ -552,7 +552,7 @@ export interface paths {
         put?: never;
         /**
          * Create a deal
-         * @description A deal on a live lead of your company (`lead_id` or `lead_uuid`). Without `label` it is named after the lead. A deal on a lead sent over or received through an accepted partnership (or naming one in `partnership_id`) is a partnership deal: the partner company sees it too (its own stage, tags, users and values, `partnerCustomFields`), and it starts with the commission of your partner's tier. Starting at a payment stage that calculation names makes its payments. The response is `{id, uuid}`: `GET /v1/deals/{id}` reads the deal. Amounts are exact decimals in whole currency units.
+         * @description A deal on a live lead of your company (`lead_id` or `lead_uuid`). Without `label` it is named after the lead. A deal on a lead sent over or received through an accepted partnership (or naming one in `partnership_id`) is a partnership deal: the partner company sees it too (its own stage, tags, users and values, `partnerCustomFields`), and it starts with the commission of your partner's tier. Starting at a payment stage that calculation names makes its payments. The response is the new deal (`{id, uuid, …}`, as `GET /v1/deals/{id}` reads it). Amounts are exact decimals in whole currency units.
          */
         post: operations["createDeal"];
         delete?: never;
@@ -761,7 +761,7 @@ export interface paths {
         put?: never;
         /**
          * Create a deal (alias of /v1/deals)
-         * @description A deal on a live lead of your company (`lead_id` or `lead_uuid`). Without `label` it is named after the lead. A deal on a lead sent over or received through an accepted partnership (or naming one in `partnership_id`) is a partnership deal: the partner company sees it too (its own stage, tags, users and values, `partnerCustomFields`), and it starts with the commission of your partner's tier. Starting at a payment stage that calculation names makes its payments. The response is `{id, uuid}`: `GET /v1/deals/{id}` reads the deal. Amounts are exact decimals in whole currency units.
+         * @description A deal on a live lead of your company (`lead_id` or `lead_uuid`). Without `label` it is named after the lead. A deal on a lead sent over or received through an accepted partnership (or naming one in `partnership_id`) is a partnership deal: the partner company sees it too (its own stage, tags, users and values, `partnerCustomFields`), and it starts with the commission of your partner's tier. Starting at a payment stage that calculation names makes its payments. The response is the new deal (`{id, uuid, …}`, as `GET /v1/deals/{id}` reads it). Amounts are exact decimals in whole currency units.
          */
         post: operations["createLeadDeal"];
         delete?: never;
@@ -2512,11 +2512,6 @@ export interface components {
                 id: number;
                 last_name: string | null;
             } | null;
-            uuid: string;
-        };
-        CreatedDeal: {
-            /** @example 789 */
-            id: number;
             uuid: string;
         };
         CreateDeal: {
@@ -8420,7 +8415,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CreatedDeal"];
+                    "application/json": components["schemas"]["Deal"];
                 };
             };
             /** @description Invalid request */
@@ -9677,7 +9672,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CreatedDeal"];
+                    "application/json": components["schemas"]["Deal"];
                 };
             };
             /** @description Invalid request */
