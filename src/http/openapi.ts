@@ -95,6 +95,11 @@ const TAGS: [string, string][] = [
     'Deals',
     'The revenue on a lead: exact value and currency, stage, commission and payments. A partnership deal is seen by both companies, each with its own stage, tags, users and values.',
   ],
+  ['Deal notes', "Your company's notes on a deal (the lead-note documents); a partner's notes stay its own."],
+  [
+    'Deal commission and payments',
+    "A partnership deal's commission (per payment stage) and the payments it makes: read by both companies, set and approved by the owner's admins.",
+  ],
   ['Tags', 'Labels for leads, deals, partners and cards (catalogue).'],
   ['Custom fields', 'Extra fields on leads, deals and partners, with their types and options (catalogue).'],
   ['Tiers', 'Partner tiers (catalogue).'],
@@ -102,6 +107,7 @@ const TAGS: [string, string][] = [
   ['Stages', 'Partner and deal pipelines, ordered by `series` (catalogue).'],
   ['Campaigns', 'Campaigns that campaign leads belong to (catalogue).'],
   ['Countries', 'The ISO 3166-1 reference list, the same for every company.'],
+  ['Currencies', 'The ISO 4217 reference list (code, name, minor digits), the same for every company.'],
   [
     'Webhooks',
     'Endpoints that receive your events, signed per Standard Webhooks; the events themselves are under `webhooks`.',

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DemoCompany } from '../../src/cli/seed.js';
+import { customFieldValues, dealTags, dealUsers } from '../../src/db/schema/index.js';
 import { insertNotifications } from '../../src/modules/notifications/notifications.repository.js';
 import { type ApiResponse, uniq, useTestApp } from '../helpers/app.js';
 import {
@@ -9,6 +10,7 @@ import {
   makeTag,
   makeTier,
 } from '../helpers/catalogue-factories.js';
+import { makeDeal, makeDealStage } from '../helpers/deal-factories.js';
 import { makeTenant } from '../helpers/factories.js';
 import { campaignBody, demo, seedExampleBody } from '../helpers/leads.js';
 import { invite } from '../helpers/notifications.js';
@@ -54,6 +56,31 @@ const doc = (text: string) => ({
 });
 const patch = (path: string, body: unknown) => () => api().patch(path, { key: key(), body });
 
+/** A partnership deal in a payment stage of mine (rows made directly: POST /v1/deals is not measured here). */
+async function partnershipDeal() {
+  const db = ctx.t.database.db;
+  const stage = await makeDealStage(db, me.id, { pipeline: 'payment' });
+  const deal = await makeDeal(db, {
+    owner: { companyId: me.id },
+    partner: { companyId: partner.id },
+    partnershipId: me.partners[0]!.partnership_id,
+    dealValue: '1000',
+    paymentStageId: stage.id,
+  });
+  return { id: deal.id, stage: stage.id };
+}
+
+const commissionBody = (stage: number) => ({
+  calculation: {
+    entries: [
+      {
+        payment_stage_id: stage,
+        calculation: { type: 'recurring', option: 'percentage', value: '10', number_of_occurrences: 3 },
+      },
+    ],
+  },
+});
+
 async function lead(): Promise<number> {
   const res = await api().post('/v1/leads', { key: key(), body: campaignBody(me) });
   expect(res.status).toBe(201);
@@ -67,6 +94,30 @@ async function note(leadId: number): Promise<number> {
   });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body.id;
+}
+
+/** A partnership deal of `me` shared with the partner, with a tag, a user and a custom value each side (not counted). */
+async function deal(): Promise<number> {
+  const db = ctx.t.database.db;
+  const stage = await makeDealStage(db, me.id);
+  const d = await makeDeal(db, {
+    owner: { companyId: me.id, leadId: await lead(), stageId: stage.id },
+    partner: { companyId: partner.id },
+    partnershipId: me.partners[0]!.partnership_id,
+    dealValue: '1250.50',
+  });
+  const tag = await makeTag(db, me.id, { association: 'lead_deal' });
+  const field = await makeCustomField(db, me.id, 'text', { category: 'lead_deal' });
+  await db.insert(dealTags).values({ deal_id: d.id, tag_id: tag.id });
+  await db.insert(dealUsers).values({ deal_id: d.id, user_id: me.users[0]!.id });
+  await db.insert(customFieldValues).values({
+    company_id: me.id,
+    custom_field_id: field.id,
+    entity_type: 'lead_deal',
+    entity_id: d.id,
+    value: { text: 'x' },
+  });
+  return d.id;
 }
 
 async function newPartner(): Promise<{ id: number; partnership_id: number }> {
@@ -465,13 +516,15 @@ const ROWS: Row[] = [
   // ---- deals ----
   {
     name: 'POST /v1/deals (a campaign lead)',
-    budget: 3,
+    // auth, facts, write, and the deal read back for the response.
+    budget: 4,
     status: 201,
     prepare: async () => post('/v1/deals', { lead_id: await lead(), deal_value: '1250.50' }),
   },
   {
     name: 'POST /v1/deals (a partnership deal: both sides, tags, users, values, Idempotency-Key)',
-    budget: 4,
+    // + the reservation, and the read-back deal stored over the write's own `{id, uuid}`.
+    budget: 6,
     status: 201,
     prepare: async () => {
       const body = seedExampleBody(me, partner);
@@ -578,6 +631,157 @@ const ROWS: Row[] = [
       const noteId = await note(id);
       return () => api().delete(`/v1/leads/${id}/notes/${noteId}`, { key: key() });
     },
+  },
+  // ---- deal notes, commission and payments ----
+  {
+    name: 'POST /v1/deals/{id}/notes (a mention)',
+    budget: 3,
+    status: 201,
+    prepare: async () =>
+      post(`/v1/deals/${(await partnershipDeal()).id}/notes`, {
+        document: doc('Ask Parker'),
+        mentions: [me.users[1]!.id],
+      }),
+  },
+  {
+    name: 'PATCH /v1/deals/{id}/notes/{noteId}',
+    budget: 3,
+    status: 200,
+    prepare: async () => {
+      const { id } = await partnershipDeal();
+      const created = await api().post(`/v1/deals/${id}/notes`, { key: key(), body: { document: doc('x') } });
+      return patch(`/v1/deals/${id}/notes/${created.body.id}`, {
+        document: doc('y'),
+        mentions: [me.users[1]!.id],
+      });
+    },
+  },
+  {
+    name: 'DELETE /v1/deals/{id}/notes/{noteId}',
+    budget: 3,
+    status: 204,
+    prepare: async () => {
+      const { id } = await partnershipDeal();
+      const created = await api().post(`/v1/deals/${id}/notes`, { key: key(), body: { document: doc('x') } });
+      return () => api().delete(`/v1/deals/${id}/notes/${created.body.id}`, { key: key() });
+    },
+  },
+  {
+    name: 'GET /v1/deals/{id}/notes',
+    budget: 1,
+    status: 200,
+    prepare: async () => {
+      const { id } = await partnershipDeal();
+      await api().post(`/v1/deals/${id}/notes`, { key: key(), body: { document: doc('x') } });
+      return () => api().get(`/v1/deals/${id}/notes`, { key: key() });
+    },
+  },
+  {
+    name: 'GET /v1/deals/{id}/notes/{noteId}',
+    budget: 1,
+    status: 200,
+    prepare: async () => {
+      const { id } = await partnershipDeal();
+      const created = await api().post(`/v1/deals/${id}/notes`, { key: key(), body: { document: doc('x') } });
+      return () => api().get(`/v1/deals/${id}/notes/${created.body.id}`, { key: key() });
+    },
+  },
+  {
+    name: 'PUT /v1/deals/{id}/commission (payments due now)',
+    budget: 3,
+    status: 200,
+    prepare: async () => {
+      const { id, stage } = await partnershipDeal();
+      return () =>
+        api().request('PUT', `/v1/deals/${id}/commission`, { key: key(), body: commissionBody(stage) });
+    },
+  },
+  {
+    name: 'GET /v1/deals/{id}/commission',
+    budget: 1,
+    status: 200,
+    prepare: async () => {
+      const { id, stage } = await partnershipDeal();
+      await api().request('PUT', `/v1/deals/${id}/commission`, { key: key(), body: commissionBody(stage) });
+      return () => api().get(`/v1/deals/${id}/commission`, { key: key() });
+    },
+  },
+  {
+    name: 'GET /v1/deals/{id}/payments',
+    budget: 1,
+    status: 200,
+    prepare: async () => {
+      const { id, stage } = await partnershipDeal();
+      await api().request('PUT', `/v1/deals/${id}/commission`, { key: key(), body: commissionBody(stage) });
+      return () => api().get(`/v1/deals/${id}/payments`, { key: key() });
+    },
+  },
+  {
+    name: 'PATCH /v1/deals/{id}/payments/{paymentId} (complete)',
+    budget: 3,
+    status: 200,
+    prepare: async () => {
+      const { id, stage } = await partnershipDeal();
+      await api().request('PUT', `/v1/deals/${id}/commission`, { key: key(), body: commissionBody(stage) });
+      const [payment] = (await api().get(`/v1/deals/${id}/payments`, { key: key() })).body;
+      return patch(`/v1/deals/${id}/payments/${payment.id}`, { payment_completed: true });
+    },
+  },
+  {
+    name: 'POST /v1/tiers (a default commission: its payment stages checked)',
+    budget: 3,
+    status: 201,
+    prepare: async () => {
+      const stage = await makeDealStage(ctx.t.database.db, me.id, { pipeline: 'payment' });
+      return post('/v1/tiers', {
+        label: `Tier ${uniq()}`,
+        ...{ commission_calculation: commissionBody(stage.id).calculation },
+      });
+    },
+  },
+  // ---- deal reads ----
+  {
+    name: 'GET /v1/deals/{id} (a partnership deal, tags, users, custom values)',
+    budget: 1,
+    status: 200,
+    prepare: async () => {
+      const id = await deal();
+      return () => api().get(`/v1/deals/${id}`, { key: key() });
+    },
+  },
+  {
+    name: 'GET /v1/deals?page=1&pageSize=10',
+    budget: 1,
+    status: 200,
+    prepare: async () => {
+      await deal();
+      return () => api().get('/v1/deals?page=1&pageSize=10', { key: key() });
+    },
+  },
+  {
+    name: 'GET /v1/deals?page=2&search=…&view=sent&sort=-deal_value',
+    budget: 1,
+    status: 200,
+    prepare: async () => () =>
+      api().get('/v1/deals?page=2&search=deal&view=sent&sort=-deal_value', { key: key() }),
+  },
+  {
+    name: 'GET /v1/lead-deals?phases=…&assigned=1',
+    budget: 1,
+    status: 200,
+    prepare: async () => () => api().get('/v1/lead-deals?phases=discovery&assigned=1', { key: key() }),
+  },
+  {
+    name: 'GET /v1/currencies',
+    budget: 1,
+    status: 200,
+    prepare: async () => () => api().get('/v1/currencies?search=dollar', { key: key() }),
+  },
+  {
+    name: 'GET /v1/currencies/{id}',
+    budget: 1,
+    status: 200,
+    prepare: async () => () => api().get('/v1/currencies/1', { key: key() }),
   },
   // ---- partners and contacts ----
   {

@@ -6,6 +6,8 @@ import { categoriesRoutes } from './categories/categories.routes.js';
 import { createCategoryService } from './categories/categories.service.js';
 import { countriesRoutes } from './countries/countries.routes.js';
 import { CountryService } from './countries/countries.service.js';
+import { currenciesRoutes } from './currencies/currencies.routes.js';
+import { CurrencyService } from './currencies/currencies.service.js';
 import { customFieldsRoutes } from './custom-fields/custom-fields.routes.js';
 import { CustomFieldService } from './custom-fields/custom-fields.service.js';
 import { stagesRoutes } from './stages/stages.routes.js';
@@ -13,15 +15,16 @@ import { StageService } from './stages/stages.service.js';
 import { tagsRoutes } from './tags/tags.routes.js';
 import { createTagService } from './tags/tags.service.js';
 import { tiersRoutes } from './tiers/tiers.routes.js';
-import { createTierService } from './tiers/tiers.service.js';
+import { createTierService, type TierCommission } from './tiers/tiers.service.js';
 
 export { assertOwned, type OwnershipOptions, resolveOwnedUuid } from './ownership.js';
+export type { TierCommission } from './tiers/tiers.service.js';
 
 /** One service per catalogue, built once for the app. */
-export function createCatalogueServices(db: Db) {
+export function createCatalogueServices(db: Db, tierCommission: TierCommission) {
   return {
     tags: createTagService(db),
-    tiers: createTierService(db),
+    tiers: createTierService(db, tierCommission),
     categories: createCategoryService(db),
     partnerStages: new StageService(db, 'partner'),
     dealStages: new StageService(db, 'lead_deal'),
@@ -29,12 +32,13 @@ export function createCatalogueServices(db: Db) {
     customFields: new CustomFieldService(db),
     campaigns: new CampaignService(db),
     countries: new CountryService(db),
+    currencies: new CurrencyService(db),
   };
 }
 
 export type CatalogueServices = ReturnType<typeof createCatalogueServices>;
 
-/** Every catalogue's routes (tags, tiers, categories, stages, custom fields, campaigns, countries). */
+/** Every catalogue's routes (tags, tiers, categories, stages, custom fields, campaigns, countries, currencies). */
 export const cataloguesRoutes: FastifyPluginAsyncZod<{ catalogues: CatalogueServices }> = async (
   app,
   { catalogues },
@@ -46,6 +50,7 @@ export const cataloguesRoutes: FastifyPluginAsyncZod<{ catalogues: CatalogueServ
   await app.register(customFieldsRoutes, catalogues);
   await app.register(campaignsRoutes, catalogues);
   await app.register(countriesRoutes, catalogues);
+  await app.register(currenciesRoutes, catalogues);
 };
 export { catalogueRepository, type OwnedTable } from './catalogue.repository.js';
 export { oneOf } from './catalogue.schemas.js';

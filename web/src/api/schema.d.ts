@@ -454,6 +454,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/currencies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List currencies
+         * @description The ISO 4217 reference list deals are priced in, ordered by code; the same for every company.
+         */
+        get: operations["listCurrencies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/currencies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a currency */
+        get: operations["getCurrency"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/custom-fields": {
         parameters: {
             query?: never;
@@ -507,11 +544,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List deals
+         * @description The live deals your company has a side of: the ones it owns and the partnership deals partners share with it. Each shows your side: your stage, your lead, your company's tags and assigned users; the value, currency, payment stage and commission are the same for both sides. Filters combine with AND; list filters (`stages`, `phases`, `tags`, `users`) match any of their values.
+         */
+        get: operations["listDeals"];
         put?: never;
         /**
          * Create a deal
-         * @description A deal on a live lead of your company (`lead_id` or `lead_uuid`). Without `label` it is named after the lead. A deal on a lead sent over or received through an accepted partnership (or naming one in `partnership_id`) is a partnership deal: the partner company sees it too (its own stage, tags, users and values, `partnerCustomFields`), and it starts with the commission of your partner's tier. Starting at a payment stage that calculation names makes its payments. The response is `{id, uuid}`: `GET /v1/deals/{id}` reads the deal. Amounts are exact decimals in whole currency units.
+         * @description A deal on a live lead of your company (`lead_id` or `lead_uuid`). Without `label` it is named after the lead. A deal on a lead sent over or received through an accepted partnership (or naming one in `partnership_id`) is a partnership deal: the partner company sees it too (its own stage, tags, users and values, `partnerCustomFields`), and it starts with the commission of your partner's tier. Starting at a payment stage that calculation names makes its payments. The response is the new deal (`{id, uuid, …}`, as `GET /v1/deals/{id}` reads it). Amounts are exact decimals in whole currency units.
          */
         post: operations["createDeal"];
         delete?: never;
@@ -527,7 +568,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Get a deal
+         * @description The list item plus your `lead_deal` custom values and the deal's integration fields.
+         */
+        get: operations["getDeal"];
         put?: never;
         post?: never;
         /**
@@ -542,6 +587,119 @@ export interface paths {
          * @description Only the fields sent change. Each side changes its own `stage_id`/`stage_uuid`, `tags`/`tag_uuids`, `assignedUsers` (both replaced) and `customFields` (upserted); the label, value, currency, expiration date and payment stage are the owner's (the partner gets 403). A new value or currency recomputes the total commission; entering a payment stage the commission names makes its payments.
          */
         patch: operations["updateDeal"];
+        trace?: never;
+    };
+    "/v1/deals/{id}/commission": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a deal's commission
+         * @description The calculation (null: none), each entry's amount today in the deal's currency, and the total. Both companies of a partnership deal see it.
+         */
+        get: operations["getDealCommission"];
+        /**
+         * Set a deal's commission
+         * @description Entries per payment stage of your company: `fixed` (an amount in the deal's currency) or `percentage` (of `deal_value`), `oneOff` or `recurring`. Recomputes `total_commission_value`; when the deal already is in a payment stage an entry names, its payments are made now. The owner only (the partner gets 403); partnership deals only (409). Records `deals.update` (and `payments.create`).
+         */
+        put: operations["putDealCommission"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/deals/{id}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List your notes on a deal
+         * @description Newest first. Each company of a partnership deal sees only its own notes.
+         */
+        get: operations["listDealNotes"];
+        put?: never;
+        /**
+         * Add a note to a deal
+         * @description The note is written as the user the API key acts as, on your side of the deal. Records `deals.notes_create` (its payload carries the document as plain text); mentioned users are notified.
+         */
+        post: operations["createDealNote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/deals/{id}/notes/{noteId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a deal note */
+        get: operations["getDealNote"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a deal note
+         * @description Deletes the note for good. Records `deals.notes_delete` with its last state.
+         */
+        delete: operations["deleteDealNote"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a deal note
+         * @description Only the fields sent are changed; `attachments` and `mentions` replace their lists (new mentions are notified). Records `deals.notes_update`.
+         */
+        patch: operations["updateDealNote"];
+        trace?: never;
+    };
+    "/v1/deals/{id}/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a deal's payments
+         * @description A bare array (B3), by payment date then id. Both companies see them.
+         */
+        get: operations["listDealPayments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/deals/{id}/payments/{paymentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Approve, reject or complete a payment
+         * @description `approved` (true / false / null), `payment_processing`, `payment_completed: true` (which approves a payment not yet reviewed). A completed payment cannot be un-completed or rejected (409). The owner only. Records `payments.update`.
+         */
+        patch: operations["updateDealPayment"];
         trace?: never;
     };
     "/v1/invitations": {
@@ -595,11 +753,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List deals
+         * @description The live deals your company has a side of: the ones it owns and the partnership deals partners share with it. Each shows your side: your stage, your lead, your company's tags and assigned users; the value, currency, payment stage and commission are the same for both sides. Filters combine with AND; list filters (`stages`, `phases`, `tags`, `users`) match any of their values.
+         */
+        get: operations["listLeadDeals"];
         put?: never;
         /**
          * Create a deal (alias of /v1/deals)
-         * @description A deal on a live lead of your company (`lead_id` or `lead_uuid`). Without `label` it is named after the lead. A deal on a lead sent over or received through an accepted partnership (or naming one in `partnership_id`) is a partnership deal: the partner company sees it too (its own stage, tags, users and values, `partnerCustomFields`), and it starts with the commission of your partner's tier. Starting at a payment stage that calculation names makes its payments. The response is `{id, uuid}`: `GET /v1/deals/{id}` reads the deal. Amounts are exact decimals in whole currency units.
+         * @description A deal on a live lead of your company (`lead_id` or `lead_uuid`). Without `label` it is named after the lead. A deal on a lead sent over or received through an accepted partnership (or naming one in `partnership_id`) is a partnership deal: the partner company sees it too (its own stage, tags, users and values, `partnerCustomFields`), and it starts with the commission of your partner's tier. Starting at a payment stage that calculation names makes its payments. The response is the new deal (`{id, uuid, …}`, as `GET /v1/deals/{id}` reads it). Amounts are exact decimals in whole currency units.
          */
         post: operations["createLeadDeal"];
         delete?: never;
@@ -615,7 +777,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Get a deal
+         * @description The list item plus your `lead_deal` custom values and the deal's integration fields.
+         */
+        get: operations["getLeadDeal"];
         put?: never;
         post?: never;
         /**
@@ -630,6 +796,119 @@ export interface paths {
          * @description Only the fields sent change. Each side changes its own `stage_id`/`stage_uuid`, `tags`/`tag_uuids`, `assignedUsers` (both replaced) and `customFields` (upserted); the label, value, currency, expiration date and payment stage are the owner's (the partner gets 403). A new value or currency recomputes the total commission; entering a payment stage the commission names makes its payments.
          */
         patch: operations["updateLeadDeal"];
+        trace?: never;
+    };
+    "/v1/lead-deals/{id}/commission": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a deal's commission (alias of /v1/deals)
+         * @description The calculation (null: none), each entry's amount today in the deal's currency, and the total. Both companies of a partnership deal see it.
+         */
+        get: operations["getLeadDealCommission"];
+        /**
+         * Set a deal's commission (alias of /v1/deals)
+         * @description Entries per payment stage of your company: `fixed` (an amount in the deal's currency) or `percentage` (of `deal_value`), `oneOff` or `recurring`. Recomputes `total_commission_value`; when the deal already is in a payment stage an entry names, its payments are made now. The owner only (the partner gets 403); partnership deals only (409). Records `deals.update` (and `payments.create`).
+         */
+        put: operations["putLeadDealCommission"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/lead-deals/{id}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List your notes on a deal (alias of /v1/deals)
+         * @description Newest first. Each company of a partnership deal sees only its own notes.
+         */
+        get: operations["listLeadDealNotes"];
+        put?: never;
+        /**
+         * Add a note to a deal (alias of /v1/deals)
+         * @description The note is written as the user the API key acts as, on your side of the deal. Records `deals.notes_create` (its payload carries the document as plain text); mentioned users are notified.
+         */
+        post: operations["createLeadDealNote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/lead-deals/{id}/notes/{noteId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a deal note (alias of /v1/deals) */
+        get: operations["getLeadDealNote"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a deal note (alias of /v1/deals)
+         * @description Deletes the note for good. Records `deals.notes_delete` with its last state.
+         */
+        delete: operations["deleteLeadDealNote"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a deal note (alias of /v1/deals)
+         * @description Only the fields sent are changed; `attachments` and `mentions` replace their lists (new mentions are notified). Records `deals.notes_update`.
+         */
+        patch: operations["updateLeadDealNote"];
+        trace?: never;
+    };
+    "/v1/lead-deals/{id}/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a deal's payments (alias of /v1/deals)
+         * @description A bare array (B3), by payment date then id. Both companies see them.
+         */
+        get: operations["listLeadDealPayments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/lead-deals/{id}/payments/{paymentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Approve, reject or complete a payment (alias of /v1/deals)
+         * @description `approved` (true / false / null), `payment_processing`, `payment_completed: true` (which approves a payment not yet reviewed). A completed payment cannot be un-completed or rejected (409). The owner only. Records `payments.update`.
+         */
+        patch: operations["updateLeadDealPayment"];
         trace?: never;
     };
     "/v1/leads": {
@@ -1269,7 +1548,7 @@ export interface paths {
         put?: never;
         /**
          * Create a tier
-         * @description Labels are unique per company, case-insensitively (409).
+         * @description Labels are unique per company, case-insensitively (409). `commission_calculation` is the default commission new partnership deals of the tier copy.
          */
         post: operations["createTier"];
         delete?: never;
@@ -1534,6 +1813,66 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "deals.notes_create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * deals.notes_create
+         * @description A note was added to your side of a deal.
+         */
+        post: operations["dealsNotesCreateEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "deals.notes_delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * deals.notes_delete
+         * @description A note on your side of a deal was deleted: its last state.
+         */
+        post: operations["dealsNotesDeleteEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "deals.notes_update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * deals.notes_update
+         * @description A note on your side of a deal changed.
+         */
+        post: operations["dealsNotesUpdateEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "deals.update": {
         parameters: {
             query?: never;
@@ -1774,6 +2113,26 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "payments.update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * payments.update
+         * @description A payment was approved, rejected, marked processing or completed by the deal's owner.
+         */
+        post: operations["paymentsUpdateEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "users.create": {
         parameters: {
             query?: never;
@@ -1945,6 +2304,53 @@ export interface components {
             }[];
             error: string;
         };
+        Commission: {
+            calculation: {
+                entries: {
+                    /** @description amount_per_occurrence × occurrences */
+                    amount: string;
+                    /** @description What one payment of this entry is worth today */
+                    amount_per_occurrence: string;
+                    calculation: {
+                        number_of_occurrences: number;
+                        /** @enum {string} */
+                        option: "fixed" | "percentage";
+                        /** @enum {string} */
+                        type: "oneOff" | "recurring";
+                        value: string;
+                    };
+                    /** @example 789 */
+                    payment_stage_id: number;
+                    payment_stage_label: string | null;
+                    payment_stage_uuid: string | null;
+                }[];
+            } | null;
+            currency_code: string;
+            total_commission_value: string;
+        };
+        CommissionCalculation: {
+            entries: {
+                calculation: {
+                    /** @description Recurring entries: how many payments, a month apart (default 1) */
+                    number_of_occurrences?: number;
+                    /**
+                     * @description `fixed`: `value` is an amount; `percentage`: `value` % of `deal_value`
+                     * @enum {string}
+                     */
+                    option: "fixed" | "percentage";
+                    /**
+                     * @description `oneOff`: one payment; `recurring`: `number_of_occurrences`
+                     * @default oneOff
+                     * @enum {string}
+                     */
+                    type: "oneOff" | "recurring";
+                    /** @description An amount in the deal currency, or a percentage (0–100) for `percentage` */
+                    value: string | number;
+                };
+                /** @description The payment stage (of the deal owner) whose entry makes the payments */
+                payment_stage_id: number;
+            }[];
+        };
         Company: {
             country_id: number | null;
             /** Format: date-time */
@@ -2108,11 +2514,6 @@ export interface components {
             } | null;
             uuid: string;
         };
-        CreatedDeal: {
-            /** @example 789 */
-            id: number;
-            uuid: string;
-        };
         CreateDeal: {
             /** @description Active users of your company */
             assignedUsers?: (number | {
@@ -2174,6 +2575,39 @@ export interface components {
             tags?: (number | {
                 id: number;
             })[];
+        };
+        CreateDealNote: {
+            /** @description File attachment UUIDs, stored as sent */
+            attachments?: string[];
+            /**
+             * @description A ProseMirror / TipTap JSON document: `{"type": "doc", "content": [nodes]}`, each node `{type, content?, text?, marks?, attrs?}` (text only on `text` nodes), at most 32 levels deep and 64 KiB as JSON. Stored as sent.
+             * @example {
+             *       "type": "doc",
+             *       "content": [
+             *         {
+             *           "type": "paragraph",
+             *           "content": [
+             *             {
+             *               "type": "text",
+             *               "text": "Call back on Monday, "
+             *             },
+             *             {
+             *               "type": "mention",
+             *               "attrs": {
+             *                 "id": 12,
+             *                 "label": "Avery Admin"
+             *               }
+             *             }
+             *           ]
+             *         }
+             *       ]
+             *     }
+             */
+            document: {
+                [key: string]: unknown;
+            };
+            /** @description Ids of active users of your company mentioned in the note (repeats are kept once) */
+            mentions?: number[];
         };
         CreateDealStage: {
             /** @description Trimmed, 1 to 100 characters */
@@ -2509,6 +2943,33 @@ export interface components {
         CreateTier: {
             /** @default #6B7280 */
             background_color: string;
+            /** @description The default commission of new partnership deals of this tier: entries per payment stage of your company (as `PUT /v1/deals/{id}/commission` takes them); null for none */
+            commission_calculation?: {
+                entries: {
+                    calculation: {
+                        /** @description Recurring entries: how many payments, a month apart (default 1) */
+                        number_of_occurrences?: number;
+                        /**
+                         * @description `fixed`: `value` is an amount; `percentage`: `value` % of `deal_value`
+                         * @enum {string}
+                         */
+                        option: "fixed" | "percentage";
+                        /**
+                         * @description `oneOff`: one payment; `recurring`: `number_of_occurrences`
+                         * @default oneOff
+                         * @enum {string}
+                         */
+                        type: "oneOff" | "recurring";
+                        /**
+                         * @description An amount in the deal currency, or a percentage (0–100) for `percentage`
+                         * @example 1250.50
+                         */
+                        value: string;
+                    };
+                    /** @description The payment stage (of the deal owner) whose entry makes the payments */
+                    payment_stage_id: number;
+                }[];
+            } | null;
             /** @description Trimmed, 1 to 100 characters */
             label: string;
             /** @description The partnership type this entry is for; null for all */
@@ -2536,9 +2997,20 @@ export interface components {
             active?: boolean;
             description?: string | null;
             /** @description Event types to receive */
-            events: ("leads.create" | "leads.update" | "leads.delete" | "leads.notes_create" | "leads.notes_update" | "leads.notes_delete" | "partners.create" | "partners.update" | "partners.contact_create" | "partners.contact_update" | "users.create" | "deals.create" | "deals.update" | "deals.delete" | "payments.create")[];
+            events: ("leads.create" | "leads.update" | "leads.delete" | "leads.notes_create" | "leads.notes_update" | "leads.notes_delete" | "partners.create" | "partners.update" | "partners.contact_create" | "partners.contact_update" | "users.create" | "deals.create" | "deals.update" | "deals.delete" | "deals.notes_create" | "deals.notes_update" | "deals.notes_delete" | "payments.create" | "payments.update")[];
             /** @description http(s) URL that receives a POST per event; must resolve to a public address */
             url: string;
+        };
+        Currency: {
+            /** @description ISO 4217: what `currency_code` fields take */
+            code: string;
+            /** @example 789 */
+            id: number;
+            label: string;
+            /** @description Digits after the decimal point: amounts in this currency are shown with exactly these */
+            minor_digits: number;
+            /** @description What `currency_uuid` fields take */
+            uuid: string;
         };
         CustomField: {
             /** @enum {string} */
@@ -2601,6 +3073,236 @@ export interface components {
             /** @description Option ids of the field */
             multi_select: number[];
         };
+        Deal: {
+            assigned_users: {
+                /**
+                 * Format: email
+                 * @example ann@acme.example
+                 */
+                email: string;
+                first_name: string | null;
+                /** @example 789 */
+                id: number;
+                last_name: string | null;
+                uuid: string;
+            }[];
+            associated_partner: {
+                /** @example 789 */
+                company_id: number;
+                company_name: string;
+            }[];
+            campaign_id: number | null;
+            campaign_title: string | null;
+            /**
+             * @description The company that owns the deal
+             * @example 789
+             */
+            company_id: number;
+            /** Format: date-time */
+            created_at: string;
+            created_by_user_id: number | null;
+            currency: {
+                code: string;
+                label: string;
+                uuid: string;
+            };
+            currency_code: string;
+            /** @description Your `lead_deal` custom values */
+            custom_fields: components["schemas"]["CustomFieldValue"][];
+            /** @description Exact, whole currency units, with the currency minor digits */
+            deal_value: string;
+            /** @description YYYY-MM-DD */
+            expiration_date: string | null;
+            /** @example 789 */
+            id: number;
+            integration_custom_fields: {
+                uuid: string;
+                value: unknown;
+            }[] | null;
+            integration_name: ("Salesforce" | "Hubspot" | "Pipedrive" | "Slack") | null;
+            label: string;
+            lead: {
+                company_name: string | null;
+                email: string | null;
+                first_name: string | null;
+                /** @example 789 */
+                id: number;
+                last_name: string | null;
+                uuid: string;
+            } | null;
+            /** @description Your lead (null: the partner has no copy of the lead shared with you) */
+            lead_id: number | null;
+            /** @description The other company of a partnership deal */
+            partner: {
+                /** @example 789 */
+                id: number;
+                name: string;
+                uuid: string;
+            } | null;
+            partner_type: ("referral" | "reseller") | null;
+            partnership_id: number | null;
+            partnership_uuid: string | null;
+            payment_stage_id: number | null;
+            payment_stage_label: string | null;
+            payment_stage_phase: ("pending" | "invoiced" | "paid") | null;
+            payment_stage_series: number | null;
+            powerups: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description `owner`: your company made the deal; `partner`: a partner shares it with you
+             * @enum {string}
+             */
+            side: "owner" | "partner";
+            stage: {
+                /** @example 789 */
+                id: number;
+                label: string;
+                phase: string;
+                series: number;
+                uuid: string;
+            } | null;
+            stage_id: number | null;
+            stage_label: string | null;
+            stage_phase: ("discovery" | "negotiation" | "closed_won" | "closed_lost") | null;
+            stage_series: number | null;
+            tags: {
+                background_color: string;
+                /** @example 789 */
+                id: number;
+                label: string;
+                text_color: string;
+                uuid: string;
+            }[];
+            total_commission_value: string;
+            /** Format: date-time */
+            updated_at: string;
+            uuid: string;
+        };
+        DealListItem: {
+            assigned_users: {
+                /**
+                 * Format: email
+                 * @example ann@acme.example
+                 */
+                email: string;
+                first_name: string | null;
+                /** @example 789 */
+                id: number;
+                last_name: string | null;
+                uuid: string;
+            }[];
+            associated_partner: {
+                /** @example 789 */
+                company_id: number;
+                company_name: string;
+            }[];
+            campaign_id: number | null;
+            campaign_title: string | null;
+            /**
+             * @description The company that owns the deal
+             * @example 789
+             */
+            company_id: number;
+            /** Format: date-time */
+            created_at: string;
+            created_by_user_id: number | null;
+            currency: {
+                code: string;
+                label: string;
+                uuid: string;
+            };
+            currency_code: string;
+            /** @description Exact, whole currency units, with the currency minor digits */
+            deal_value: string;
+            /** @description YYYY-MM-DD */
+            expiration_date: string | null;
+            /** @example 789 */
+            id: number;
+            label: string;
+            lead: {
+                company_name: string | null;
+                email: string | null;
+                first_name: string | null;
+                /** @example 789 */
+                id: number;
+                last_name: string | null;
+                uuid: string;
+            } | null;
+            /** @description Your lead (null: the partner has no copy of the lead shared with you) */
+            lead_id: number | null;
+            /** @description The other company of a partnership deal */
+            partner: {
+                /** @example 789 */
+                id: number;
+                name: string;
+                uuid: string;
+            } | null;
+            partner_type: ("referral" | "reseller") | null;
+            partnership_id: number | null;
+            partnership_uuid: string | null;
+            payment_stage_id: number | null;
+            payment_stage_label: string | null;
+            payment_stage_phase: ("pending" | "invoiced" | "paid") | null;
+            payment_stage_series: number | null;
+            /**
+             * @description `owner`: your company made the deal; `partner`: a partner shares it with you
+             * @enum {string}
+             */
+            side: "owner" | "partner";
+            stage: {
+                /** @example 789 */
+                id: number;
+                label: string;
+                phase: string;
+                series: number;
+                uuid: string;
+            } | null;
+            stage_id: number | null;
+            stage_label: string | null;
+            stage_phase: ("discovery" | "negotiation" | "closed_won" | "closed_lost") | null;
+            stage_series: number | null;
+            tags: {
+                background_color: string;
+                /** @example 789 */
+                id: number;
+                label: string;
+                text_color: string;
+                uuid: string;
+            }[];
+            total_commission_value: string;
+            /** Format: date-time */
+            updated_at: string;
+            uuid: string;
+        };
+        DealNote: {
+            attachments: string[];
+            /** @description The same document under Journeybee's list name */
+            content: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            created_at: string;
+            /** @description The user who wrote the note; null for a key without a user */
+            created_by: {
+                first_name: string | null;
+                /** @example 789 */
+                id: number;
+                last_name: string | null;
+            } | null;
+            /** @example 789 */
+            deal_id: number;
+            /** @description A ProseMirror / TipTap JSON document: `{"type": "doc", "content": [nodes]}`, each node `{type, content?, text?, marks?, attrs?}` (text only on `text` nodes), at most 32 levels deep and 64 KiB as JSON. Stored as sent. */
+            document: {
+                [key: string]: unknown;
+            };
+            /** @example 789 */
+            id: number;
+            mentions: number[];
+            /** Format: date-time */
+            updated_at: string;
+            uuid: string;
+        };
         /** @description A deal was created: by your company, or by a partner on a lead of your partnership (then `side` is `partner`). */
         DealsCreateEvent: {
             data: {
@@ -2636,6 +3338,60 @@ export interface components {
             timestamp: string;
             /** @constant */
             type: "deals.delete";
+        };
+        /** @description A note was added to your side of a deal. */
+        DealsNotesCreateEvent: {
+            data: {
+                note: components["schemas"]["WebhookDealNote"];
+            };
+            /**
+             * Format: uuid
+             * @description The event id: the same in every delivery and retry of the event
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the event happened
+             */
+            timestamp: string;
+            /** @constant */
+            type: "deals.notes_create";
+        };
+        /** @description A note on your side of a deal was deleted: its last state. */
+        DealsNotesDeleteEvent: {
+            data: {
+                note: components["schemas"]["WebhookDealNote"];
+            };
+            /**
+             * Format: uuid
+             * @description The event id: the same in every delivery and retry of the event
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the event happened
+             */
+            timestamp: string;
+            /** @constant */
+            type: "deals.notes_delete";
+        };
+        /** @description A note on your side of a deal changed. */
+        DealsNotesUpdateEvent: {
+            data: {
+                note: components["schemas"]["WebhookDealNote"];
+            };
+            /**
+             * Format: uuid
+             * @description The event id: the same in every delivery and retry of the event
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the event happened
+             */
+            timestamp: string;
+            /** @constant */
+            type: "deals.notes_update";
         };
         DealStage: {
             /** @example 789 */
@@ -2786,6 +3542,8 @@ export interface components {
             }[] | null;
             integration_name: ("Salesforce" | "Hubspot" | "Pipedrive" | "Slack") | null;
             last_name: string | null;
+            /** @description The lead's live deals (your side of each: your stage), oldest first */
+            lead_deals: components["schemas"]["LeadDeal"][];
             notes: components["schemas"]["LeadNote"][];
             /** @description The `partnerCustomFields` as they were sent; the partner's copy keeps its own values */
             partner_custom_fields: {
@@ -2841,6 +3599,18 @@ export interface components {
             updated_at: string;
             uuid: string;
         };
+        LeadDeal: {
+            currency_code: string;
+            deal_value: string;
+            /** @example 789 */
+            id: number;
+            label: string;
+            stage_id: number | null;
+            stage_label: string | null;
+            stage_phase: ("discovery" | "negotiation" | "closed_won" | "closed_lost") | null;
+            stage_series: number | null;
+            uuid: string;
+        };
         LeadListItem: {
             assigned_users: {
                 color: string | null;
@@ -2869,6 +3639,8 @@ export interface components {
             /** @example 789 */
             id: number;
             last_name: string | null;
+            /** @description The lead's live deals (your side of each: your stage), oldest first */
+            lead_deals: components["schemas"]["LeadDeal"][];
             partner_type: ("referral" | "reseller") | null;
             partnership_leads: {
                 /** Format: date-time */
@@ -3106,7 +3878,7 @@ export interface components {
             id: number;
             read_at: string | null;
             title: string;
-            /** @description One of: lead_received, lead_assigned, note_mention, partnership_accepted, deal_created, deal_stage_changed, webhook_disabled (more may come) */
+            /** @description One of: lead_received, lead_assigned, note_mention, partnership_accepted, deal_created, deal_stage_changed, deal_note_mention, payment_created, payment_completed, webhook_disabled (more may come) */
             type: string;
             /**
              * Format: date-time
@@ -3337,6 +4109,36 @@ export interface components {
              */
             email: string;
         };
+        Payment: {
+            approved: boolean | null;
+            /** Format: date-time */
+            created_at: string;
+            currency: {
+                code: string;
+                label: string;
+                uuid: string;
+            };
+            /** @example 789 */
+            deal_id: number;
+            deal_uuid: string;
+            /** @example 789 */
+            id: number;
+            occurrence: number;
+            payment_category: ("commission" | "spiff") | null;
+            payment_completed: boolean;
+            payment_completed_date: string | null;
+            /** @description YYYY-MM-DD */
+            payment_date: string;
+            payment_processing: boolean;
+            payment_processing_date: string | null;
+            payment_stage_id: number | null;
+            payment_stage_label: string | null;
+            payment_value: string;
+            recipient_type: ("partnership" | "user" | "contact") | null;
+            /** Format: date-time */
+            updated_at: string;
+            uuid: string;
+        };
         /** @description A deal you see entered a payment stage its commission names: a payment is due. */
         PaymentsCreateEvent: {
             data: {
@@ -3375,6 +4177,33 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             uuid: string;
+        };
+        /** @description A payment was approved, rejected, marked processing or completed by the deal's owner. */
+        PaymentsUpdateEvent: {
+            data: {
+                deal: {
+                    label: string;
+                    /** Format: uuid */
+                    uuid: string;
+                };
+                payment: components["schemas"]["WebhookDealPayment"];
+            };
+            /**
+             * Format: uuid
+             * @description The event id: the same in every delivery and retry of the event
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the event happened
+             */
+            timestamp: string;
+            /** @constant */
+            type: "payments.update";
+        };
+        PutCommission: {
+            /** @description null removes the commission */
+            calculation: components["schemas"]["CommissionCalculation"] | null;
         };
         Session: {
             company: components["schemas"]["Company"];
@@ -3429,6 +4258,21 @@ export interface components {
         };
         Tier: {
             background_color: string;
+            /** @description The commission new partnership deals of this tier start with; null: none */
+            commission_calculation: {
+                entries: {
+                    calculation: {
+                        number_of_occurrences: number;
+                        /** @enum {string} */
+                        option: "fixed" | "percentage";
+                        /** @enum {string} */
+                        type: "oneOff" | "recurring";
+                        value: string;
+                    };
+                    /** @example 789 */
+                    payment_stage_id: number;
+                }[];
+            } | null;
             /** @example 789 */
             company_id: number;
             /** Format: date-time */
@@ -3512,6 +4356,12 @@ export interface components {
             updated_at: string;
             uuid: string;
         };
+        UpdatedDealNote: {
+            /** @example 789 */
+            id: number;
+            /** Format: date-time */
+            updated_at: string;
+        };
         UpdateDeal: {
             /** @description Replaces your assigned users */
             assignedUsers?: (number | {
@@ -3550,6 +4400,39 @@ export interface components {
             tags?: (number | {
                 id: number;
             })[];
+        };
+        UpdateDealNote: {
+            /** @description File attachment UUIDs, stored as sent */
+            attachments?: string[];
+            /**
+             * @description A ProseMirror / TipTap JSON document: `{"type": "doc", "content": [nodes]}`, each node `{type, content?, text?, marks?, attrs?}` (text only on `text` nodes), at most 32 levels deep and 64 KiB as JSON. Stored as sent.
+             * @example {
+             *       "type": "doc",
+             *       "content": [
+             *         {
+             *           "type": "paragraph",
+             *           "content": [
+             *             {
+             *               "type": "text",
+             *               "text": "Call back on Monday, "
+             *             },
+             *             {
+             *               "type": "mention",
+             *               "attrs": {
+             *                 "id": 12,
+             *                 "label": "Avery Admin"
+             *               }
+             *             }
+             *           ]
+             *         }
+             *       ]
+             *     }
+             */
+            document?: {
+                [key: string]: unknown;
+            };
+            /** @description Ids of active users of your company mentioned in the note (repeats are kept once) */
+            mentions?: number[];
         };
         UpdateDealStage: {
             /** @description Trimmed, 1 to 100 characters */
@@ -3664,6 +4547,11 @@ export interface components {
             /** @description By default after the last stage of the pipeline */
             series?: number;
         };
+        UpdatePayment: {
+            approved?: boolean | null;
+            payment_completed?: boolean;
+            payment_processing?: boolean;
+        };
         UpdatePaymentStage: {
             /** @description Trimmed, 1 to 100 characters */
             label?: string;
@@ -3697,6 +4585,33 @@ export interface components {
         };
         UpdateTier: {
             background_color?: string;
+            /** @description The default commission of new partnership deals of this tier: entries per payment stage of your company (as `PUT /v1/deals/{id}/commission` takes them); null for none */
+            commission_calculation?: {
+                entries: {
+                    calculation: {
+                        /** @description Recurring entries: how many payments, a month apart (default 1) */
+                        number_of_occurrences?: number;
+                        /**
+                         * @description `fixed`: `value` is an amount; `percentage`: `value` % of `deal_value`
+                         * @enum {string}
+                         */
+                        option: "fixed" | "percentage";
+                        /**
+                         * @description `oneOff`: one payment; `recurring`: `number_of_occurrences`
+                         * @default oneOff
+                         * @enum {string}
+                         */
+                        type: "oneOff" | "recurring";
+                        /**
+                         * @description An amount in the deal currency, or a percentage (0–100) for `percentage`
+                         * @example 1250.50
+                         */
+                        value: string;
+                    };
+                    /** @description The payment stage (of the deal owner) whose entry makes the payments */
+                    payment_stage_id: number;
+                }[];
+            } | null;
             /** @description Trimmed, 1 to 100 characters */
             label?: string;
             /** @description The partnership type this entry is for; null for all */
@@ -3725,7 +4640,7 @@ export interface components {
             active?: boolean;
             description?: string | null;
             /** @description Event types to receive */
-            events?: ("leads.create" | "leads.update" | "leads.delete" | "leads.notes_create" | "leads.notes_update" | "leads.notes_delete" | "partners.create" | "partners.update" | "partners.contact_create" | "partners.contact_update" | "users.create" | "deals.create" | "deals.update" | "deals.delete" | "payments.create")[];
+            events?: ("leads.create" | "leads.update" | "leads.delete" | "leads.notes_create" | "leads.notes_update" | "leads.notes_delete" | "partners.create" | "partners.update" | "partners.contact_create" | "partners.contact_update" | "users.create" | "deals.create" | "deals.update" | "deals.delete" | "deals.notes_create" | "deals.notes_update" | "deals.notes_delete" | "payments.create" | "payments.update")[];
             /** @description http(s) URL that receives a POST per event; must resolve to a public address */
             url?: string;
         };
@@ -3865,6 +4780,26 @@ export interface components {
             total_commission_value: string;
             /** Format: date-time */
             updated_at: string;
+            /** Format: uuid */
+            uuid: string;
+        };
+        WebhookDealNote: {
+            /** Format: date-time */
+            created_at: string;
+            /** @description The note as plain text */
+            document: string;
+            /**
+             * Format: uuid
+             * @description The deal
+             */
+            lead_deal_uuid: string;
+            /** Format: date-time */
+            updated_at: string;
+            user_email: string | null;
+            user_first_name: string | null;
+            user_last_name: string | null;
+            /** @description The author; null for a key without a user */
+            user_uuid: string | null;
             /** Format: uuid */
             uuid: string;
         };
@@ -6900,6 +7835,117 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listCurrencies: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Items per page, 1 to 50 */
+                pageSize?: number;
+                /** @description Matches the code or the name */
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Currency"][];
+                        meta: {
+                            /** @description ceil(record-count / pageSize) */
+                            "page-count": number;
+                            /** @description Exact number of matching records */
+                            "record-count": number;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getCurrency: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Currency"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description No such currency */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listCustomFields: {
         parameters: {
             query?: {
@@ -7261,6 +8307,87 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listDeals: {
+        parameters: {
+            query?: {
+                /** @description 1: only deals with assigned users */
+                assigned?: "0" | "1" | "true" | "false";
+                /** @description Deals created strictly after this instant */
+                created_after?: string;
+                /** @description Deals created strictly before this instant */
+                created_before?: string;
+                /** @description A lead's deals */
+                lead_id?: number;
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Items per page, 1 to 50 */
+                pageSize?: number;
+                /** @description A partnership's deals */
+                partnership_id?: number;
+                /** @description Comma-separated phases: discovery, negotiation, closed_won, closed_lost */
+                phases?: string;
+                /** @description Matches the label and the lead's company name, email and names */
+                search?: string;
+                /** @description Accepted for Journeybee compatibility; each side always sees its own stages */
+                showPartnersStages?: "0" | "1" | "true" | "false";
+                /** @description `created_at`, `updated_at`, `deal_value` or `label`, `-` prefix for descending */
+                sort?: "created_at" | "updated_at" | "deal_value" | "label" | "-created_at" | "-updated_at" | "-deal_value" | "-label";
+                /** @description Comma-separated deal stage ids of your company */
+                stages?: string;
+                /** @description Comma-separated tag ids: deals with any of them */
+                tags?: string;
+                /** @description 1: only deals without assigned users */
+                unassigned?: "0" | "1" | "true" | "false";
+                /** @description Comma-separated user ids: deals assigned to any of them */
+                users?: string;
+                /** @description `sent`: partnership deals you own; `received`: partnership deals a partner owns and shares with you; `reseller`: deals of reseller partnerships; `campaigns`: deals on campaign leads */
+                view?: "received" | "sent" | "reseller" | "campaigns";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["DealListItem"][];
+                        meta: {
+                            /** @description ceil(record-count / pageSize) */
+                            "page-count": number;
+                            /** @description Exact number of matching records */
+                            "record-count": number;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     createDeal: {
         parameters: {
             query?: never;
@@ -7288,7 +8415,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CreatedDeal"];
+                    "application/json": components["schemas"]["Deal"];
                 };
             };
             /** @description Invalid request */
@@ -7336,6 +8463,62 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getDeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deal"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Deal not found or not accessible */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
@@ -7466,6 +8649,666 @@ export interface operations {
             };
             /** @description Deal not found or not accessible */
             404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getDealCommission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Commission"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description No such deal that your company sees (or it was deleted) */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    putDealCommission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutCommission"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Commission"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required, or admin role required (the caller acts as a partnerships user) */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such deal that your company sees (or it was deleted) */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The deal has no partnership */
+            409: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listDealNotes: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Items per page, 1 to 50 */
+                pageSize?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["DealNote"][];
+                        meta: {
+                            /** @description ceil(record-count / pageSize) */
+                            "page-count": number;
+                            /** @description Exact number of matching records */
+                            "record-count": number;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description No such deal that your company sees (or it was deleted), or no such note of yours on it */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createDealNote: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: a request with the same key and the same body within 24 hours returns the first response (with `Idempotent-Replayed: true`) without doing the work again. Keys are scoped to your API key. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDealNote"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DealNote"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required */
+            403: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such deal that your company sees (or it was deleted), or no such note of yours on it */
+            404: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another request, or a request with it is still being processed */
+            409: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getDealNote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                noteId: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DealNote"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description No such deal that your company sees (or it was deleted), or no such note of yours on it */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteDealNote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                noteId: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such deal that your company sees (or it was deleted), or no such note of yours on it */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateDealNote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                noteId: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateDealNote"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdatedDealNote"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such deal that your company sees (or it was deleted), or no such note of yours on it */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listDealPayments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"][];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description No such deal that your company sees (or it was deleted) */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateDealPayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                paymentId: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdatePayment"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required, or admin role required (the caller acts as a partnerships user) */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such deal that your company sees, or no such payment on it */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The transition is not allowed (a completed payment is final) */
+            409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
@@ -7721,6 +9564,87 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listLeadDeals: {
+        parameters: {
+            query?: {
+                /** @description 1: only deals with assigned users */
+                assigned?: "0" | "1" | "true" | "false";
+                /** @description Deals created strictly after this instant */
+                created_after?: string;
+                /** @description Deals created strictly before this instant */
+                created_before?: string;
+                /** @description A lead's deals */
+                lead_id?: number;
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Items per page, 1 to 50 */
+                pageSize?: number;
+                /** @description A partnership's deals */
+                partnership_id?: number;
+                /** @description Comma-separated phases: discovery, negotiation, closed_won, closed_lost */
+                phases?: string;
+                /** @description Matches the label and the lead's company name, email and names */
+                search?: string;
+                /** @description Accepted for Journeybee compatibility; each side always sees its own stages */
+                showPartnersStages?: "0" | "1" | "true" | "false";
+                /** @description `created_at`, `updated_at`, `deal_value` or `label`, `-` prefix for descending */
+                sort?: "created_at" | "updated_at" | "deal_value" | "label" | "-created_at" | "-updated_at" | "-deal_value" | "-label";
+                /** @description Comma-separated deal stage ids of your company */
+                stages?: string;
+                /** @description Comma-separated tag ids: deals with any of them */
+                tags?: string;
+                /** @description 1: only deals without assigned users */
+                unassigned?: "0" | "1" | "true" | "false";
+                /** @description Comma-separated user ids: deals assigned to any of them */
+                users?: string;
+                /** @description `sent`: partnership deals you own; `received`: partnership deals a partner owns and shares with you; `reseller`: deals of reseller partnerships; `campaigns`: deals on campaign leads */
+                view?: "received" | "sent" | "reseller" | "campaigns";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["DealListItem"][];
+                        meta: {
+                            /** @description ceil(record-count / pageSize) */
+                            "page-count": number;
+                            /** @description Exact number of matching records */
+                            "record-count": number;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     createLeadDeal: {
         parameters: {
             query?: never;
@@ -7748,7 +9672,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CreatedDeal"];
+                    "application/json": components["schemas"]["Deal"];
                 };
             };
             /** @description Invalid request */
@@ -7796,6 +9720,62 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getLeadDeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deal"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Deal not found or not accessible */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
@@ -7926,6 +9906,666 @@ export interface operations {
             };
             /** @description Deal not found or not accessible */
             404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getLeadDealCommission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Commission"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description No such deal that your company sees (or it was deleted) */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    putLeadDealCommission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutCommission"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Commission"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required, or admin role required (the caller acts as a partnerships user) */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such deal that your company sees (or it was deleted) */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The deal has no partnership */
+            409: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listLeadDealNotes: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Items per page, 1 to 50 */
+                pageSize?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["DealNote"][];
+                        meta: {
+                            /** @description ceil(record-count / pageSize) */
+                            "page-count": number;
+                            /** @description Exact number of matching records */
+                            "record-count": number;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description No such deal that your company sees (or it was deleted), or no such note of yours on it */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createLeadDealNote: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: a request with the same key and the same body within 24 hours returns the first response (with `Idempotent-Replayed: true`) without doing the work again. Keys are scoped to your API key. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDealNote"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DealNote"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required */
+            403: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such deal that your company sees (or it was deleted), or no such note of yours on it */
+            404: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another request, or a request with it is still being processed */
+            409: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getLeadDealNote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                noteId: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DealNote"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description No such deal that your company sees (or it was deleted), or no such note of yours on it */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteLeadDealNote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                noteId: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such deal that your company sees (or it was deleted), or no such note of yours on it */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateLeadDealNote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                noteId: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateDealNote"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdatedDealNote"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such deal that your company sees (or it was deleted), or no such note of yours on it */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listLeadDealPayments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"][];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description No such deal that your company sees (or it was deleted) */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateLeadDealPayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                paymentId: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdatePayment"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required, or admin role required (the caller acts as a partnerships user) */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such deal that your company sees, or no such payment on it */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The transition is not allowed (a completed payment is final) */
+            409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
@@ -13640,6 +16280,135 @@ export interface operations {
             };
         };
     };
+    dealsNotesCreateEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery id: the same on every retry, so receivers can drop duplicates */
+                "webhook-id": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` with your secret; two, space-separated, for 24 h after a rotation */
+                "webhook-signature": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DealsNotesCreateEvent"];
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx status within the timeout (10 s by default) acknowledges it */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered (as with a 5xx, a redirect or no answer in time): retried with exponential backoff; after 20 deliveries in a row fail (by default), the endpoint is disabled */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered: retried, as for a 4xx */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    dealsNotesDeleteEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery id: the same on every retry, so receivers can drop duplicates */
+                "webhook-id": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` with your secret; two, space-separated, for 24 h after a rotation */
+                "webhook-signature": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DealsNotesDeleteEvent"];
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx status within the timeout (10 s by default) acknowledges it */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered (as with a 5xx, a redirect or no answer in time): retried with exponential backoff; after 20 deliveries in a row fail (by default), the endpoint is disabled */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered: retried, as for a 4xx */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    dealsNotesUpdateEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery id: the same on every retry, so receivers can drop duplicates */
+                "webhook-id": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` with your secret; two, space-separated, for 24 h after a rotation */
+                "webhook-signature": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DealsNotesUpdateEvent"];
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx status within the timeout (10 s by default) acknowledges it */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered (as with a 5xx, a redirect or no answer in time): retried with exponential backoff; after 20 deliveries in a row fail (by default), the endpoint is disabled */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered: retried, as for a 4xx */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     dealsUpdateEvent: {
         parameters: {
             query?: never;
@@ -14130,6 +16899,49 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PaymentsCreateEvent"];
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx status within the timeout (10 s by default) acknowledges it */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered (as with a 5xx, a redirect or no answer in time): retried with exponential backoff; after 20 deliveries in a row fail (by default), the endpoint is disabled */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered: retried, as for a 4xx */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    paymentsUpdateEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery id: the same on every retry, so receivers can drop duplicates */
+                "webhook-id": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` with your secret; two, space-separated, for 24 h after a rotation */
+                "webhook-signature": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentsUpdateEvent"];
             };
         };
         responses: {
