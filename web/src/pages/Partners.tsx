@@ -359,9 +359,15 @@ export function Partners() {
                     <td>{p.direction === 'invited' ? 'By you' : 'By them'}</td>
                     <td>{p.stage?.label ?? '—'}</td>
                     <td>{p.tier?.label ?? '—'}</td>
-                    <td data-testid="partner-deals">{dealsOf.get(p.id)?.deals ?? (report.data ? 0 : '…')}</td>
+                    <td data-testid="partner-deals">
+                      {dealsOf.get(p.id)?.deals ?? (report.data ? 0 : report.error ? '—' : '…')}
+                    </td>
                     <td class="nowrap">
-                      {report.data ? formatMoney(dealsOf.get(p.id)?.won_value ?? '0', currency) : '…'}
+                      {report.data
+                        ? formatMoney(dealsOf.get(p.id)?.won_value ?? '0', currency)
+                        : report.error
+                          ? '—'
+                          : '…'}
                     </td>
                     <td class="nowrap">{formatDate(p.partnership.accepted_at ?? p.created_at)}</td>
                   </tr>
