@@ -91,6 +91,7 @@ const TAGS: [string, string][] = [
   ['Contacts', "Your partners' people, kept per partnership."],
   ['Leads', 'Leads of your company, including those sent to you by partners and those you send to them.'],
   ['Lead notes', 'Notes on a lead (ProseMirror documents), with attachments and mentions.'],
+  ['Reports', 'Per-partner numbers over a date range: leads, deals, won value, commission, conversion.'],
   ['Tags', 'Labels for leads, deals, partners and cards (catalogue).'],
   ['Custom fields', 'Extra fields on leads, deals and partners, with their types and options (catalogue).'],
   ['Tiers', 'Partner tiers (catalogue).'],
