@@ -32,7 +32,12 @@ let partnerKey: string;
 /** What a route's parameter addresses: the deal-stage routes address the other stage pipeline. */
 function refFor(route: { url: string; tables: Record<string, AddressableTable> }, param: string): Ref {
   const table = route.tables[param];
-  const name = table === 'stages' && route.url.includes('/lead-deal-stages') ? 'deal stages' : table;
+  const pipeline = route.url.includes('/lead-deal-stages')
+    ? 'deal stages'
+    : route.url.includes('/payment-stages')
+      ? 'payment stages'
+      : undefined;
+  const name = table === 'stages' && pipeline ? pipeline : table;
   const ref = name && objects.get(name);
   if (!ref)
     throw new Error(`${route.url}: no ${name ?? param} object to address; add one to this file's setup`);
@@ -102,6 +107,10 @@ beforeAll(async () => {
     'deal stages': [
       'stages',
       await created(post('/v1/stages/lead-deal-stages', { label: `Deal ${uniq()}`, phase: 'discovery' })),
+    ],
+    'payment stages': [
+      'stages',
+      await created(post('/v1/stages/payment-stages', { label: `Paid ${uniq()}`, phase: 'paid' })),
     ],
     custom_fields: ['custom_fields', me.customFields[0]!.id],
     campaigns: ['campaigns', me.campaigns[0]!.id],

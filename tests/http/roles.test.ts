@@ -41,6 +41,7 @@ interface World {
   category: number;
   partnerStage: number;
   dealStage: number;
+  paymentStage: number;
   customField: number;
   campaign: number;
   apiKey: number;
@@ -136,6 +137,8 @@ const ROUTES: Record<string, Row> = {
   'PATCH /v1/stages/partner-stages': { role: 'admin' },
   ...catalogue('/stages/lead-deal-stages', 'dealStage'),
   'PATCH /v1/stages/lead-deal-stages': { role: 'admin' },
+  ...catalogue('/stages/payment-stages', 'paymentStage'),
+  'PATCH /v1/stages/payment-stages': { role: 'admin' },
   ...catalogue('/custom-fields', 'customField'),
   ...catalogue('/campaigns', 'campaign', () => ({ title: `T ${uniq()}` })),
   'GET /v1/countries': { role: 'member' },
@@ -250,6 +253,7 @@ beforeAll(async () => {
     category: (await post('/v1/categories', label())).id,
     partnerStage: (await post('/v1/stages/partner-stages', { ...label(), partner_type: 'referral' })).id,
     dealStage: (await post('/v1/stages/lead-deal-stages', { ...label(), phase: 'discovery' })).id,
+    paymentStage: (await post('/v1/stages/payment-stages', { ...label(), phase: 'pending' })).id,
     customField: me.customFields[0]!.id,
     campaign: me.campaigns[0]!.id,
     apiKey: keys.body.data[0].id,

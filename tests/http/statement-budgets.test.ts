@@ -178,6 +178,12 @@ const CATALOGUES: CatalogueKind[] = [
     budgets: { create: 2, update: 2, delete: 2 },
   },
   {
+    path: '/v1/stages/payment-stages',
+    create: () => ({ label: `Stage ${uniq()}`, phase: 'invoiced' }),
+    update: { series: 7 },
+    budgets: { create: 2, update: 2, delete: 2 },
+  },
+  {
     path: '/v1/custom-fields',
     create: () => ({ label: `Field ${uniq()}`, type: 'text', category: 'lead' }),
     update: { label: `Field ${uniq()}`, type: 'text', required: true },
@@ -245,9 +251,12 @@ function catalogueRows(): Row[] {
       budget: 2,
       status: 200,
       prepare: async () =>
-        patch(`/v1/campaigns/${await created('/v1/campaigns', CATALOGUES[6]!.create())}`, {
-          end_date: '2025-12-31',
-        }),
+        patch(
+          `/v1/campaigns/${await created('/v1/campaigns', CATALOGUES.find((c) => c.path === '/v1/campaigns')!.create())}`,
+          {
+            end_date: '2025-12-31',
+          },
+        ),
     },
     {
       name: 'PATCH /v1/stages/partner-stages (bulk, 3 stages)',

@@ -143,6 +143,19 @@ const cases: Case[] = [
     partnerTypeError: NULLABLE_PARTNER_TYPE,
   },
   {
+    name: 'payment stages',
+    path: '/v1/stages/payment-stages',
+    noun: 'Stage',
+    fields: ['label', 'series', 'phase', 'partner_type'],
+    title: 'label',
+    maxTitle: 100,
+    create: () => ({ label: `Invoice paid ${uniq()}`, phase: 'invoiced' }),
+    defaults: { series: 1, partner_type: null },
+    update: { label: 'Paid', phase: 'paid', partner_type: 'referral' },
+    filter: byPartnerType('referral', null),
+    partnerTypeError: NULLABLE_PARTNER_TYPE,
+  },
+  {
     name: 'custom fields',
     path: '/v1/custom-fields',
     noun: 'Custom field',
@@ -427,9 +440,12 @@ describe('openapi', () => {
     const paths = res.body.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>;
     const expected: [string, string[], string[]][] = [];
     for (const c of cases) {
-      const bulk = ['/v1/categories', '/v1/stages/partner-stages', '/v1/stages/lead-deal-stages'].includes(
-        c.path,
-      );
+      const bulk = [
+        '/v1/categories',
+        '/v1/stages/partner-stages',
+        '/v1/stages/lead-deal-stages',
+        '/v1/stages/payment-stages',
+      ].includes(c.path);
       expected.push([c.path, bulk ? ['get', 'post', 'patch'] : ['get', 'post'], ['200', '201']]);
       expected.push([`${c.path}/{id}`, ['get', 'patch', 'delete'], ['200', '204', '404']]);
     }
