@@ -964,6 +964,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/partners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Partner report
+         * @description Per partner (every company partnership of yours, with or without activity): partnership leads sent and received, deals, won deals, won and pipeline value, commission owed and paid, and the conversion rate, over `from`..`to` (UTC days, both included; default the last 30 days, at most 3660), all from your side. Money columns sum the deals and payments in `currency` only. `meta.totals` sums every matching partner, not only the page.
+         */
+        get: operations["reportPartners"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/stages/lead-deal-stages": {
         parameters: {
             query?: never;
@@ -1068,6 +1088,59 @@ export interface paths {
          * @description Only the fields sent are changed.
          */
         patch: operations["updatePartnerStage"];
+        trace?: never;
+    };
+    "/v1/stages/payment-stages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List payment stages
+         * @description Ordered by `series`, then id.
+         */
+        get: operations["listPaymentStages"];
+        put?: never;
+        /**
+         * Create a payment stage
+         * @description `series` defaults to one after the last stage of the pipeline.
+         */
+        post: operations["createPaymentStage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update several payment stages at once
+         * @description Every entry changes or none does. An id that is not one of your company’s is a 404 naming it.
+         */
+        patch: operations["bulkUpdatePaymentStages"];
+        trace?: never;
+    };
+    "/v1/stages/payment-stages/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a payment stage */
+        get: operations["getPaymentStage"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a payment stage
+         * @description A payment stage still in use (referred to by any record) cannot be deleted: 409.
+         */
+        delete: operations["deletePaymentStage"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a payment stage
+         * @description Only the fields sent are changed.
+         */
+        patch: operations["updatePaymentStage"];
         trace?: never;
     };
     "/v1/tags": {
@@ -1662,6 +1735,18 @@ export interface components {
                 series?: number;
             }[];
         };
+        /** @description Also accepted: the bare array of `stages`. */
+        BulkUpdatePaymentStages: {
+            stages: {
+                id: number;
+                /** @description Trimmed, 1 to 100 characters */
+                label?: string;
+                /** @enum {string} */
+                phase?: "pending" | "invoiced" | "paid";
+                /** @description Position in the pipeline (lists are ordered by series, then id) */
+                series?: number;
+            }[];
+        };
         BulkUpdateResult: {
             /** @description The ids updated, in the order sent */
             updated: number[];
@@ -2178,6 +2263,16 @@ export interface components {
              * @enum {string}
              */
             phase: "discovery" | "evaluation" | "active" | "inactive";
+            /** @description By default after the last stage of the pipeline */
+            series?: number;
+        };
+        CreatePaymentStage: {
+            /** @description Trimmed, 1 to 100 characters */
+            label: string;
+            /** @description The partnership type this entry is for; null for all */
+            partner_type?: ("referral" | "reseller") | null;
+            /** @enum {string} */
+            phase: "pending" | "invoiced" | "paid";
             /** @description By default after the last stage of the pipeline */
             series?: number;
         };
@@ -2860,6 +2955,106 @@ export interface components {
             updated_at: string;
             uuid: string;
         };
+        PartnerReport: {
+            data: components["schemas"]["PartnerReportRow"][];
+            meta: {
+                /** @description The currency the money columns are in */
+                currency: string;
+                /** @description First day of the range (UTC, inclusive) */
+                from: string;
+                /** @description ceil(record-count / pageSize) */
+                "page-count": number;
+                /** @description Exact number of matching records */
+                "record-count": number;
+                /** @description Last day of the range (UTC, inclusive) */
+                to: string;
+                /** @description The measures summed over every matching partner, not only this page */
+                totals: components["schemas"]["PartnerReportTotals"];
+            };
+        };
+        PartnerReportRow: {
+            /**
+             * @description Σ commission payments of the partnership's deals created in the range, neither completed nor rejected
+             * @example 1250.50
+             */
+            commission_owed: string;
+            /**
+             * @description Σ commission payments of the partnership's deals completed in the range
+             * @example 1250.50
+             */
+            commission_paid: string;
+            /** @description won_deals / (leads_sent + leads_received), rounded to 4 decimals; 0 without leads */
+            conversion_rate: number;
+            /** @description Live deals of the partnership you have a side of, created in the range (any currency) */
+            deals: number;
+            /** @description Partnership leads your company received over it, created in the range */
+            leads_received: number;
+            /** @description Partnership leads your company sent over the partnership, created in the range */
+            leads_sent: number;
+            partner: {
+                /**
+                 * @description Your company partnership id (as `GET /v1/partners`)
+                 * @example 789
+                 */
+                id: number;
+                /** @description The partner company's name */
+                name: string;
+                /** @enum {string} */
+                partner_type: "referral" | "reseller";
+                /** @enum {string} */
+                status: "pending" | "accepted" | "declined" | "inactive";
+                uuid: string;
+            };
+            /**
+             * @description The partnership both companies share
+             * @example 789
+             */
+            partnership_id: number;
+            /**
+             * @description Σ value of the open deals (your stage `discovery`, `negotiation` or none) in the report currency
+             * @example 1250.50
+             */
+            pipeline_value: string;
+            /** @description Of those, the deals in a `closed_won` stage on your side */
+            won_deals: number;
+            /**
+             * @description Σ value of the won deals in the report currency
+             * @example 1250.50
+             */
+            won_value: string;
+        };
+        PartnerReportTotals: {
+            /**
+             * @description Σ commission payments of the partnership's deals created in the range, neither completed nor rejected
+             * @example 1250.50
+             */
+            commission_owed: string;
+            /**
+             * @description Σ commission payments of the partnership's deals completed in the range
+             * @example 1250.50
+             */
+            commission_paid: string;
+            /** @description won_deals / (leads_sent + leads_received), rounded to 4 decimals; 0 without leads */
+            conversion_rate: number;
+            /** @description Live deals of the partnership you have a side of, created in the range (any currency) */
+            deals: number;
+            /** @description Partnership leads your company received over it, created in the range */
+            leads_received: number;
+            /** @description Partnership leads your company sent over the partnership, created in the range */
+            leads_sent: number;
+            /**
+             * @description Σ value of the open deals (your stage `discovery`, `negotiation` or none) in the report currency
+             * @example 1250.50
+             */
+            pipeline_value: string;
+            /** @description Of those, the deals in a `closed_won` stage on your side */
+            won_deals: number;
+            /**
+             * @description Σ value of the won deals in the report currency
+             * @example 1250.50
+             */
+            won_value: string;
+        };
         /** @description A contact was added to one of your partners. */
         PartnersContactCreateEvent: {
             data: {
@@ -2972,6 +3167,22 @@ export interface components {
              * @example ann@acme.example
              */
             email: string;
+        };
+        PaymentStage: {
+            /** @example 789 */
+            company_id: number;
+            /** Format: date-time */
+            created_at: string;
+            /** @example 789 */
+            id: number;
+            label: string;
+            partner_type: ("referral" | "reseller") | null;
+            /** @enum {string} */
+            phase: "pending" | "invoiced" | "paid";
+            series: number;
+            /** Format: date-time */
+            updated_at: string;
+            uuid: string;
         };
         Session: {
             company: components["schemas"]["Company"];
@@ -3212,6 +3423,16 @@ export interface components {
             partner_type?: "referral" | "reseller";
             /** @enum {string} */
             phase?: "discovery" | "evaluation" | "active" | "inactive";
+            /** @description By default after the last stage of the pipeline */
+            series?: number;
+        };
+        UpdatePaymentStage: {
+            /** @description Trimmed, 1 to 100 characters */
+            label?: string;
+            /** @description The partnership type this entry is for; null for all */
+            partner_type?: ("referral" | "reseller") | null;
+            /** @enum {string} */
+            phase?: "pending" | "invoiced" | "paid";
             /** @description By default after the last stage of the pipeline */
             series?: number;
         };
@@ -9402,6 +9623,63 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    reportPartners: {
+        parameters: {
+            query?: {
+                /** @description ISO 4217 code the money columns are in (default: your company's `default_currency`) */
+                currency?: string;
+                /** @description First day of the range (UTC, inclusive); default 29 days before `to` */
+                from?: string;
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Items per page, 1 to 50 */
+                pageSize?: number;
+                /** @description Only partnerships of this type */
+                partner_type?: "referral" | "reseller";
+                /** @description Matches the partner company's name */
+                search?: string;
+                /** @description `partner_name`, `leads_sent`, `leads_received`, `deals`, `won_deals`, `won_value`, `pipeline_value`, `commission_owed`, `commission_paid`, `conversion_rate`; `-` prefix for descending; ties by partner name, then id */
+                sort?: "partner_name" | "leads_sent" | "leads_received" | "deals" | "won_deals" | "won_value" | "pipeline_value" | "commission_owed" | "commission_paid" | "conversion_rate" | "-partner_name" | "-leads_sent" | "-leads_received" | "-deals" | "-won_deals" | "-won_value" | "-pipeline_value" | "-commission_owed" | "-commission_paid" | "-conversion_rate";
+                /** @description Last day of the range (UTC, inclusive); default today */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerReport"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listDealStages: {
         parameters: {
             query?: {
@@ -10220,6 +10498,424 @@ export interface operations {
                 };
             };
             /** @description No such partner stage in your company */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listPaymentStages: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Items per page, 1 to 50 */
+                pageSize?: number;
+                /** @description Only entries for this partnership type */
+                partner_type?: "referral" | "reseller";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["PaymentStage"][];
+                        meta: {
+                            /** @description ceil(record-count / pageSize) */
+                            "page-count": number;
+                            /** @description Exact number of matching records */
+                            "record-count": number;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createPaymentStage: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: a request with the same key and the same body within 24 hours returns the first response (with `Idempotent-Replayed: true`) without doing the work again. Keys are scoped to your API key. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePaymentStage"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentStage"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required, or admin role required (the caller acts as a partnerships user) */
+            403: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the Idempotency-Key was used with another body */
+            409: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    bulkUpdatePaymentStages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkUpdatePaymentStages"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkUpdateResult"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required, or admin role required (the caller acts as a partnerships user) */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An id is not one of your company's payment stages */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getPaymentStage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentStage"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description No such payment stage in your company */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deletePaymentStage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required, or admin role required (the caller acts as a partnerships user) */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such payment stage in your company */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The payment stage is in use */
+            409: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updatePaymentStage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdatePaymentStage"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentStage"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required, or admin role required (the caller acts as a partnerships user) */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such payment stage in your company */
             404: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
