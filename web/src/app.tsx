@@ -12,6 +12,7 @@ import { NewLead } from './pages/NewLead';
 import { NotFound } from './pages/NotFound';
 import { Notifications } from './pages/Notifications';
 import { Partners } from './pages/Partners';
+import { Reports } from './pages/Reports';
 import { ResetPassword } from './pages/ResetPassword';
 import { SignUp } from './pages/SignUp';
 import { Settings } from './pages/settings/Settings';
@@ -77,6 +78,7 @@ function Routes() {
           <Route path="/leads/new" component={NewLead} />
           <Route path="/leads/:id" component={LeadDetail} />
           <Route path="/partners" component={Partners} />
+          <Route path="/reports" component={Reports} />
           <Route path="/notifications" component={Notifications} />
           <Route path="/settings" component={Settings} />
           <Route path="/settings/:tab" component={Settings} />

@@ -8,6 +8,7 @@ import { useSession, useSignedIn } from '../session';
 const NAV = [
   { href: '/leads', label: 'Leads' },
   { href: '/partners', label: 'Partners' },
+  { href: '/reports', label: 'Reports' },
   { href: '/settings', label: 'Settings' },
 ];
 
