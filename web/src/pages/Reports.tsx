@@ -122,7 +122,7 @@ export function Reports() {
     <Page title="Reports">
       <h2>Partners</h2>
       <form class="filters" aria-label="Report" onSubmit={(e) => e.preventDefault()}>
-        <div class="filters-more-grid">
+        <div class="filters-more-grid report-filters">
           <TextField
             label="From"
             type="date"
