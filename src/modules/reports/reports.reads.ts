@@ -63,7 +63,8 @@ function rowsSql(f: ReportFilter): SQL {
     JOIN companies pc ON pc.id = cp.partner_company_id
     CROSS JOIN LATERAL (
       SELECT count(*) FILTER (WHERE pl.sent_by_company_id = c.company_id)::int AS sent,
-             count(*) FILTER (WHERE pl.received_by_company_id = c.company_id)::int AS received
+             -- The caller is one of the partnership's two companies: what it did not send, it received.
+             count(*) FILTER (WHERE pl.sent_by_company_id <> c.company_id)::int AS received
         FROM partnership_leads pl
        WHERE pl.partnership_id = cp.partnership_id AND pl.created_at >= ${FROM} AND pl.created_at < ${UNTIL}) lds
     CROSS JOIN LATERAL (
