@@ -150,7 +150,7 @@ export async function startFloor(dbUrl, rows) {
           [leads, partners],
         );
         await c.query(
-          `INSERT INTO report_deals SELECT g, 1 + g % $2, g % 30 = 0, (g % 1000) * 10.25, now() - make_interval(secs => $1 - g)
+          `INSERT INTO report_deals SELECT g, 1 + (g / 10) % $2, g % 30 = 0, (g % 1000) * 10.25, now() - make_interval(secs => $1 - g)
              FROM generate_series(10, $1::int, 10) g`,
           [leads, partners],
         );

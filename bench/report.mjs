@@ -1,8 +1,8 @@
 // The partner report at 1,000,000 leads (issue 11 §6): GET /v1/reports/partners over the big
 // company of bench/big.mjs, its leads sent over BENCH_REPORT_PARTNERS (20) accepted partnerships
 // (one lead in five received instead: a partnership lead the partner sent), one deal per ten
-// leads (a third of them won on the owner's side, the rest in discovery), a commission payment
-// per won deal (every other one completed). Loaded by SQL, then VACUUM ANALYZE (what autovacuum
+// leads, spread over the partnerships like them (a third won on the owner's side, the rest in
+// discovery), a commission payment per won deal (every other one completed). Loaded by SQL, then VACUUM ANALYZE (what autovacuum
 // does for a live database: the report's index-only scans need the visibility map). The floor
 // row is the same aggregate over bare tables of the same rows (bench/floor-extra.mjs GET
 // /report), measured just before, on the same connections.
@@ -72,7 +72,7 @@ export async function loadReportData(dbUrl, { companyId, partners = REPORT_PARTN
         `WITH d AS (
            INSERT INTO deals (company_id, partnership_id, label, deal_value, currency_code, created_at, updated_at)
            SELECT $1, p.id, 'Deal ' || l.id, (l.id % 1000) * 10.25, 'USD', l.created_at, l.created_at
-             FROM leads l JOIN ${partnersOf} p ON p.k = l.id % $4
+             FROM leads l JOIN ${partnersOf} p ON p.k = (l.id / 10) % $4
             WHERE l.company_id = $1 AND l.id BETWEEN $2 AND $3 AND l.id % 10 = 0
            RETURNING id, partnership_id, deal_value, created_at),
          s AS (

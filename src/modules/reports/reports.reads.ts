@@ -10,13 +10,14 @@ import { moneyText } from '../deals/deals.money.js';
 import type { PartnerReportRowOut, PartnerReportTotalsOut, ReportSort } from './reports.schemas.js';
 
 // The partner report: ONE statement with its caller (readAsCaller). Per company partnership of
-// the caller (`cp`), three aggregates, each one index range of that partnership:
-//   - partnership leads by (partnership_id, created_at) (partnership_leads_partnership_created_idx,
-//     migration 0016, covering the two company ids: an index-only scan),
-//   - live deals by (partnership_id, created_at) (deals_partnership_idx) with the caller's side,
-//   - payments by (partnership_id, created_at) (deal_payments_partnership_idx).
-// The rows are computed once (a materialized CTE), then summed for the totals and sorted and cut
-// for the page. Money is summed as numeric and shown with the currency's minor digits.
+// the caller: its partnership leads in the range counted from
+// partnership_leads_partnership_created_idx (migration 0016: partnership, time and sender, an
+// index-only range scan per partnership); the caller's sides of the partnerships' live deals,
+// read once, give the deals' measures and (joined with deal_payments) the commission, grouped by
+// partnership. The rows are
+// computed once (a materialized CTE), then summed for the totals and sorted and cut for the page.
+// Money is summed as numeric and shown with the currency's minor digits. Plans checked with
+// EXPLAIN ANALYZE at 1,000,000 partnership leads, 100,000 deals, 20 partnerships.
 
 const ph = sql.placeholder;
 
@@ -48,46 +49,65 @@ const usedFilters = (f: ReportFilter) => FILTERS.filter(([key]) => f[key] !== un
 const FROM = sql`${ph('from')}::timestamptz`;
 const UNTIL = sql`${ph('until')}::timestamptz`;
 
-/** One row per matching side of the caller, with its measures (money as numeric). */
+/**
+ * One row per matching side of the caller, with its measures (money as numeric). The leads are
+ * counted per partnership (an index-only range scan each); deals and payments are aggregated in
+ * one pass over the caller's deal sides, grouped by partnership (a lateral aggregate per
+ * partnership would join the sides again for each one).
+ */
 function rowsSql(f: ReportFilter): SQL {
   const where = sql.join(
     [sql`cp.company_id = c.company_id`, ...usedFilters(f).map(([, , when]) => when())],
     sql` AND `,
   );
-  return sql`SELECT cp.id, cp.uuid, pc.name, p.partner_type, p.status, cp.partnership_id,
+  return sql`WITH mine AS MATERIALIZED (
+      SELECT cp.id, cp.uuid, pc.name, p.partner_type, p.status, cp.partnership_id
+        FROM company_partnerships cp
+        JOIN partnerships p ON p.id = cp.partnership_id
+        JOIN companies pc ON pc.id = cp.partner_company_id
+       WHERE ${where}),
+    -- The caller's sides of live deals of these partnerships, once: the deals' measures and the
+    -- payments (of deals the caller sees) both come from it.
+    sides AS MATERIALIZED (
+      SELECT d.id, d.partnership_id, d.created_at, d.deal_value, d.currency_code, st.phase
+        FROM deal_sides ds
+        JOIN deals d ON d.id = ds.deal_id
+        LEFT JOIN stages st ON st.id = ds.stage_id
+       WHERE ds.company_id = c.company_id AND d.partnership_id IN (SELECT partnership_id FROM mine)
+         AND d.deleted_at IS NULL),
+    dls AS (
+      SELECT s.partnership_id, count(*)::int AS deals,
+             count(*) FILTER (WHERE s.phase = 'closed_won')::int AS won_deals,
+             sum(s.deal_value) FILTER (WHERE s.phase = 'closed_won' AND s.currency_code = cur.code) AS won_value,
+             sum(s.deal_value) FILTER (WHERE (s.phase IS NULL OR s.phase IN ('discovery', 'negotiation'))
+               AND s.currency_code = cur.code) AS pipeline_value
+        FROM sides s
+       WHERE s.created_at >= ${FROM} AND s.created_at < ${UNTIL}
+       GROUP BY s.partnership_id),
+    pay AS (
+      SELECT s.partnership_id,
+             sum(dp.payment_value) FILTER (WHERE NOT dp.payment_completed AND dp.approved IS DISTINCT FROM false
+               AND dp.created_at >= ${FROM} AND dp.created_at < ${UNTIL}) AS owed,
+             sum(dp.payment_value) FILTER (WHERE dp.payment_completed
+               AND dp.payment_completed_date >= ${FROM} AND dp.payment_completed_date < ${UNTIL}) AS paid
+        FROM deal_payments dp
+        JOIN sides s ON s.id = dp.deal_id
+       WHERE dp.currency_code = cur.code
+       GROUP BY s.partnership_id)
+    SELECT m.id, m.uuid, m.name, m.partner_type, m.status, m.partnership_id,
       lds.sent AS leads_sent, lds.received AS leads_received,
-      dls.deals, dls.won_deals, dls.won_value, dls.pipeline_value,
-      pay.owed AS commission_owed, pay.paid AS commission_paid
-    FROM company_partnerships cp
-    JOIN partnerships p ON p.id = cp.partnership_id
-    JOIN companies pc ON pc.id = cp.partner_company_id
+      coalesce(dls.deals, 0) AS deals, coalesce(dls.won_deals, 0) AS won_deals,
+      coalesce(dls.won_value, 0) AS won_value, coalesce(dls.pipeline_value, 0) AS pipeline_value,
+      coalesce(pay.owed, 0) AS commission_owed, coalesce(pay.paid, 0) AS commission_paid
+    FROM mine m
+    LEFT JOIN dls ON dls.partnership_id = m.partnership_id
+    LEFT JOIN pay ON pay.partnership_id = m.partnership_id
     CROSS JOIN LATERAL (
       SELECT count(*) FILTER (WHERE pl.sent_by_company_id = c.company_id)::int AS sent,
              -- The caller is one of the partnership's two companies: what it did not send, it received.
              count(*) FILTER (WHERE pl.sent_by_company_id <> c.company_id)::int AS received
         FROM partnership_leads pl
-       WHERE pl.partnership_id = cp.partnership_id AND pl.created_at >= ${FROM} AND pl.created_at < ${UNTIL}) lds
-    CROSS JOIN LATERAL (
-      SELECT count(*)::int AS deals,
-             count(*) FILTER (WHERE st.phase = 'closed_won')::int AS won_deals,
-             coalesce(sum(d.deal_value) FILTER (WHERE st.phase = 'closed_won' AND d.currency_code = cur.code), 0) AS won_value,
-             coalesce(sum(d.deal_value) FILTER (WHERE (st.phase IS NULL OR st.phase IN ('discovery', 'negotiation'))
-               AND d.currency_code = cur.code), 0) AS pipeline_value
-        FROM deals d
-        JOIN deal_sides ds ON ds.deal_id = d.id AND ds.company_id = c.company_id
-        LEFT JOIN stages st ON st.id = ds.stage_id
-       WHERE d.partnership_id = cp.partnership_id AND d.deleted_at IS NULL
-         AND d.created_at >= ${FROM} AND d.created_at < ${UNTIL}) dls
-    CROSS JOIN LATERAL (
-      SELECT coalesce(sum(dp.payment_value) FILTER (WHERE NOT dp.payment_completed AND dp.approved IS DISTINCT FROM false
-               AND dp.created_at >= ${FROM} AND dp.created_at < ${UNTIL}), 0) AS owed,
-             coalesce(sum(dp.payment_value) FILTER (WHERE dp.payment_completed
-               AND dp.payment_completed_date >= ${FROM} AND dp.payment_completed_date < ${UNTIL}), 0) AS paid
-        FROM deal_payments dp
-       WHERE dp.partnership_id = cp.partnership_id AND dp.currency_code = cur.code
-         AND EXISTS (SELECT 1 FROM deals d JOIN deal_sides ds ON ds.deal_id = d.id AND ds.company_id = c.company_id
-                      WHERE d.id = dp.deal_id AND d.deleted_at IS NULL)) pay
-    WHERE ${where}`;
+       WHERE pl.partnership_id = m.partnership_id AND pl.created_at >= ${FROM} AND pl.created_at < ${UNTIL}) lds`;
 }
 
 const rate = (won: string, sent: string, received: string) =>
