@@ -43,5 +43,6 @@ describe('openapi: redocly lint', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
+    // A hang guard, not a speed check: the linter is a child process that needs CPU time.
+  }, 120_000);
 });
