@@ -91,6 +91,10 @@ const TAGS: [string, string][] = [
   ['Contacts', "Your partners' people, kept per partnership."],
   ['Leads', 'Leads of your company, including those sent to you by partners and those you send to them.'],
   ['Lead notes', 'Notes on a lead (ProseMirror documents), with attachments and mentions.'],
+  [
+    'Deals',
+    'The revenue on a lead: exact value and currency, stage, commission and payments. A partnership deal is seen by both companies, each with its own stage, tags, users and values.',
+  ],
   ['Reports', 'Per-partner numbers over a date range: leads, deals, won value, commission, conversion.'],
   ['Tags', 'Labels for leads, deals, partners and cards (catalogue).'],
   ['Custom fields', 'Extra fields on leads, deals and partners, with their types and options (catalogue).'],
@@ -99,6 +103,7 @@ const TAGS: [string, string][] = [
   ['Stages', 'Partner and deal pipelines, ordered by `series` (catalogue).'],
   ['Campaigns', 'Campaigns that campaign leads belong to (catalogue).'],
   ['Countries', 'The ISO 3166-1 reference list, the same for every company.'],
+  ['Currencies', 'The ISO 4217 reference list (code, name, minor digits), the same for every company.'],
   [
     'Webhooks',
     'Endpoints that receive your events, signed per Standard Webhooks; the events themselves are under `webhooks`.',

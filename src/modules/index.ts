@@ -13,6 +13,10 @@ import { ApiKeyService } from './api-keys/api-keys.service.js';
 import { cataloguesRoutes, createCatalogueServices } from './catalogues/index.js';
 import { companyRoutes } from './companies/companies.routes.js';
 import { CompanyService } from './companies/companies.service.js';
+import { dealReadsRoutes } from './deals/deals.read-routes.js';
+import { DealReadService } from './deals/deals.read-service.js';
+import { dealsRoutes } from './deals/deals.routes.js';
+import { DealService } from './deals/deals.service.js';
 import { WEBHOOK_EVENTS } from './events/events.schemas.js';
 import { leadsRoutes } from './leads/leads.routes.js';
 import { CREATE_LEAD_EXAMPLE, CREATED_LEAD_EXAMPLE } from './leads/leads.schemas.js';
@@ -92,6 +96,8 @@ export function createModules(deps: ModuleDeps) {
       }),
       routes(leadsRoutes, { leads: new LeadService(db) }),
       routes(leadNotesRoutes, { leadNotes: new LeadNoteService(db) }),
+      routes(dealsRoutes, { deals: new DealService(db) }),
+      routes(dealReadsRoutes, { dealReads: new DealReadService(db) }),
       routes(reportsRoutes, { reports: new ReportService(db) }),
       routes(webhooksRoutes, {
         webhooks: new WebhookService(db, secrets, config.webhookAllowPrivateNetworks),

@@ -25,6 +25,12 @@ describe('folded key lookup', () => {
       '/v1/leads/2147483647/notes?page=0',
       '/v1/partners?view=assigned&assigned=1&unassigned=1',
       '/v1/notifications?userId=1',
+      '/v1/deals?sort=nope',
+      '/v1/deals?assigned=1&unassigned=1',
+      '/v1/deals/abc',
+      '/v1/lead-deals/2147483647',
+      '/v1/currencies?page=0',
+      '/v1/currencies/USD',
     ]) {
       const res = await ctx.t.api.get(path, { key });
       expect({ path, status: res.status, body: res.body }).toEqual({ path, status: 401, body: INVALID });

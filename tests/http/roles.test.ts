@@ -46,6 +46,7 @@ interface World {
   campaign: number;
   apiKey: number;
   invitation: number;
+  deal: number;
 }
 
 type Params = (w: World) => Record<string, number>;
@@ -75,6 +76,12 @@ const partnerRoutes = (base: string): Record<string, Row> => ({
   [`POST /v1${base}/:id/accept`]: { role: 'member', params: (w) => ({ id: w.partner }) },
   [`POST /v1${base}/:id/decline`]: { role: 'member', params: (w) => ({ id: w.partner }) },
   [`GET /v1${base}/:id/users`]: { role: 'member', params: (w) => ({ id: w.partner }) },
+});
+
+const dealRoutes = (base: string): Record<string, Row> => ({
+  [`POST /v1${base}`]: { role: 'member' },
+  [`PATCH /v1${base}/:id`]: { role: 'member', params: (w) => ({ id: w.deal }), body: () => ({}) },
+  [`DELETE /v1${base}/:id`]: { role: 'member', params: (w) => ({ id: w.deal }) },
 });
 
 const ROUTES: Record<string, Row> = {
@@ -129,6 +136,10 @@ const ROUTES: Record<string, Row> = {
     body: () => ({ document: doc }),
   },
   'DELETE /v1/leads/:id/notes/:noteId': { role: 'member', params: (w) => ({ id: w.lead, noteId: w.note }) },
+  'GET /v1/deals': { role: 'member' },
+  'GET /v1/deals/:id': { role: 'member', params: (w) => ({ id: w.deal }) },
+  'GET /v1/lead-deals': { role: 'member' },
+  'GET /v1/lead-deals/:id': { role: 'member', params: (w) => ({ id: w.deal }) },
   ...catalogue('/tags', 'tag'),
   ...catalogue('/tiers', 'tier'),
   ...catalogue('/categories', 'category'),
@@ -143,6 +154,8 @@ const ROUTES: Record<string, Row> = {
   ...catalogue('/campaigns', 'campaign', () => ({ title: `T ${uniq()}` })),
   'GET /v1/countries': { role: 'member' },
   'GET /v1/countries/:id': { role: 'member' },
+  'GET /v1/currencies': { role: 'member' },
+  'GET /v1/currencies/:id': { role: 'member' },
   'GET /v1/reports/partners': { role: 'member' },
   'GET /v1/webhooks': { role: 'admin' },
   'POST /v1/webhooks': { role: 'admin' },
@@ -164,6 +177,8 @@ const ROUTES: Record<string, Row> = {
     role: 'admin',
     params: (w) => ({ id: w.webhook, deliveryId: w.delivery }),
   },
+  ...dealRoutes('/deals'),
+  ...dealRoutes('/lead-deals'),
   'GET /v1/notifications': { role: 'member' },
   'GET /v1/notifications/stream': { role: 'member' },
   'POST /v1/notifications/:id/read': { role: 'member', params: (w) => ({ id: w.notification }) },
@@ -258,6 +273,7 @@ beforeAll(async () => {
     campaign: me.campaigns[0]!.id,
     apiKey: keys.body.data[0].id,
     invitation: invitation.id,
+    deal: (await post('/v1/deals', { lead_id: lead.id })).id,
   };
   for (const [name, id] of Object.entries(world)) expect(id, name).toBeGreaterThan(0);
 });

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DemoCompany } from '../../src/cli/seed.js';
+import { customFieldValues, dealTags, dealUsers } from '../../src/db/schema/index.js';
 import { insertNotifications } from '../../src/modules/notifications/notifications.repository.js';
 import { type ApiResponse, uniq, useTestApp } from '../helpers/app.js';
 import {
@@ -9,6 +10,7 @@ import {
   makeTag,
   makeTier,
 } from '../helpers/catalogue-factories.js';
+import { makeDeal, makeDealStage } from '../helpers/deal-factories.js';
 import { makeTenant } from '../helpers/factories.js';
 import { campaignBody, demo, seedExampleBody } from '../helpers/leads.js';
 import { invite } from '../helpers/notifications.js';
@@ -67,6 +69,30 @@ async function note(leadId: number): Promise<number> {
   });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body.id;
+}
+
+/** A partnership deal of `me` shared with the partner, with a tag, a user and a custom value each side (not counted). */
+async function deal(): Promise<number> {
+  const db = ctx.t.database.db;
+  const stage = await makeDealStage(db, me.id);
+  const d = await makeDeal(db, {
+    owner: { companyId: me.id, leadId: await lead(), stageId: stage.id },
+    partner: { companyId: partner.id },
+    partnershipId: me.partners[0]!.partnership_id,
+    dealValue: '1250.50',
+  });
+  const tag = await makeTag(db, me.id, { association: 'lead_deal' });
+  const field = await makeCustomField(db, me.id, 'text', { category: 'lead_deal' });
+  await db.insert(dealTags).values({ deal_id: d.id, tag_id: tag.id });
+  await db.insert(dealUsers).values({ deal_id: d.id, user_id: me.users[0]!.id });
+  await db.insert(customFieldValues).values({
+    company_id: me.id,
+    custom_field_id: field.id,
+    entity_type: 'lead_deal',
+    entity_id: d.id,
+    value: { text: 'x' },
+  });
+  return d.id;
 }
 
 async function newPartner(): Promise<{ id: number; partnership_id: number }> {
@@ -471,6 +497,61 @@ const ROWS: Row[] = [
       return () => api().delete(`/v1/leads/${id}`, { key: key() });
     },
   },
+  // ---- deals ----
+  {
+    name: 'POST /v1/deals (a campaign lead)',
+    budget: 3,
+    status: 201,
+    prepare: async () => post('/v1/deals', { lead_id: await lead(), deal_value: '1250.50' }),
+  },
+  {
+    name: 'POST /v1/deals (a partnership deal: both sides, tags, users, values, Idempotency-Key)',
+    budget: 4,
+    status: 201,
+    prepare: async () => {
+      const body = seedExampleBody(me, partner);
+      const res = await api().post('/v1/leads', { key: key(), body });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      const tag = await makeTag(ctx.t.database.db, me.id, { association: 'lead_deal' });
+      const field = await makeCustomField(ctx.t.database.db, me.id, 'number', { category: 'lead_deal' });
+      return post(
+        '/v1/deals',
+        {
+          lead_id: res.body.id,
+          deal_value: 99.5,
+          tags: [tag.id],
+          assignedUsers: [me.users[0]!.id],
+          customFields: [{ customFieldId: field.id, type: 'number', value: { number: 3 } }],
+        },
+        { 'idempotency-key': `k-${uniq()}` },
+      );
+    },
+  },
+  {
+    name: 'PATCH /v1/deals/{id} (value, tags, users)',
+    budget: 3,
+    status: 200,
+    prepare: async () => {
+      const res = await api().post('/v1/deals', { key: key(), body: { lead_id: await lead() } });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      const tag = await makeTag(ctx.t.database.db, me.id, { association: 'lead_deal' });
+      return patch(`/v1/deals/${res.body.id}`, {
+        deal_value: '10',
+        tags: [tag.id],
+        assignedUsers: [me.users[0]!.id],
+      });
+    },
+  },
+  {
+    name: 'DELETE /v1/deals/{id}',
+    budget: 2,
+    status: 204,
+    prepare: async () => {
+      const res = await api().post('/v1/deals', { key: key(), body: { lead_id: await lead() } });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return () => api().delete(`/v1/deals/${res.body.id}`, { key: key() });
+    },
+  },
   // ---- lead notes ----
   {
     name: 'POST /v1/leads/{id}/notes',
@@ -532,6 +613,50 @@ const ROWS: Row[] = [
       const noteId = await note(id);
       return () => api().delete(`/v1/leads/${id}/notes/${noteId}`, { key: key() });
     },
+  },
+  // ---- deal reads ----
+  {
+    name: 'GET /v1/deals/{id} (a partnership deal, tags, users, custom values)',
+    budget: 1,
+    status: 200,
+    prepare: async () => {
+      const id = await deal();
+      return () => api().get(`/v1/deals/${id}`, { key: key() });
+    },
+  },
+  {
+    name: 'GET /v1/deals?page=1&pageSize=10',
+    budget: 1,
+    status: 200,
+    prepare: async () => {
+      await deal();
+      return () => api().get('/v1/deals?page=1&pageSize=10', { key: key() });
+    },
+  },
+  {
+    name: 'GET /v1/deals?page=2&search=…&view=sent&sort=-deal_value',
+    budget: 1,
+    status: 200,
+    prepare: async () => () =>
+      api().get('/v1/deals?page=2&search=deal&view=sent&sort=-deal_value', { key: key() }),
+  },
+  {
+    name: 'GET /v1/lead-deals?phases=…&assigned=1',
+    budget: 1,
+    status: 200,
+    prepare: async () => () => api().get('/v1/lead-deals?phases=discovery&assigned=1', { key: key() }),
+  },
+  {
+    name: 'GET /v1/currencies',
+    budget: 1,
+    status: 200,
+    prepare: async () => () => api().get('/v1/currencies?search=dollar', { key: key() }),
+  },
+  {
+    name: 'GET /v1/currencies/{id}',
+    budget: 1,
+    status: 200,
+    prepare: async () => () => api().get('/v1/currencies/1', { key: key() }),
   },
   // ---- partners and contacts ----
   {

@@ -79,7 +79,17 @@ describe('text values over HTTP', () => {
       return route.method === 'GET' && !route.hidden && query?.shape && 'search' in query.shape;
     });
     expect(lists.map((r) => r.url).sort()).toEqual(
-      ['/v1/contacts', '/v1/countries', '/v1/leads', '/v1/partners', '/v1/partnerships', '/v1/users'].sort(),
+      [
+        '/v1/contacts',
+        '/v1/countries',
+        '/v1/currencies',
+        '/v1/deals',
+        '/v1/lead-deals',
+        '/v1/leads',
+        '/v1/partners',
+        '/v1/partnerships',
+        '/v1/users',
+      ].sort(),
     );
     for (const route of lists) {
       for (const [value, message] of [

@@ -111,6 +111,7 @@ describe('POST /v1/leads: the seed example', () => {
       tags: tagRefs(me),
       assigned_users: [],
       partnership_leads: [exchange(me, partner, res.body.partnershipLeadId, 'sent')],
+      lead_deals: [],
       custom_fields: [
         {
           id: number!.customFieldId,
@@ -157,6 +158,7 @@ describe('POST /v1/leads: the seed example', () => {
       tags: [],
       assigned_users: userRefs(partner),
       partnership_leads: [exchange(me, partner, created.partnershipLeadId, 'received')],
+      lead_deals: [],
       created_at: ISO,
       updated_at: ISO,
     });

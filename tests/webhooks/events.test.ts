@@ -5,6 +5,8 @@ import { EVENT_TYPES } from '../../src/modules/events/events.js';
 import { TEST_EVENT_TYPE } from '../../src/modules/webhooks/webhooks.schemas.js';
 import type { ApiClient } from '../helpers/app.js';
 import { ISO_TIMESTAMP, UUID } from '../helpers/catalogue-api.js';
+import { entry, setTierCommission } from '../helpers/deal-commands.js';
+import { makeDealStage } from '../helpers/deal-factories.js';
 import { createLead, demo, seedExampleBody } from '../helpers/leads.js';
 import { invitePartner } from '../helpers/partners.js';
 import { ROOT } from '../helpers/process.js';
@@ -134,6 +136,35 @@ describe('events through webhooks', () => {
         document: note('Demo booked'),
       });
       await ok(api, 'DELETE', `/v1/leads/${lead.id}/notes/${created.id}`, key);
+      // A partnership deal on the lead, made at a payment stage its tier's commission names.
+      const payStage = await makeDealStage(ctx.db, me.id, { pipeline: 'payment', label: 'Invoiced' });
+      await setTierCommission(ctx.db, me.id, me.partners[0]!.partnership_id, {
+        entries: [entry(payStage.id, 'percentage', '10')],
+      });
+      await ok(api, 'POST', '/v1/stages/lead-deal-stages', key, {
+        label: 'Discovery call',
+        phase: 'discovery',
+      });
+      const dealTag = await ok(api, 'POST', '/v1/tags', key, {
+        label: 'Enterprise',
+        association: 'lead_deal',
+      });
+      const seats = await ok(api, 'POST', '/v1/custom-fields', key, {
+        label: 'Seats',
+        type: 'number',
+        category: 'lead_deal',
+      });
+      const deal = await ok(api, 'POST', '/v1/deals', key, {
+        lead_id: lead.id,
+        label: 'Annual plan',
+        deal_value: '1250.50',
+        payment_stage_id: payStage.id,
+        tags: [dealTag.id],
+        assignedUsers: [me.users[0]!.id],
+        customFields: [{ customFieldId: seats.id, type: 'number', value: { number: 25 } }],
+      });
+      await ok(api, 'PATCH', `/v1/deals/${deal.id}`, key, { expiration_date: '2026-12-31' });
+      await ok(api, 'DELETE', `/v1/deals/${deal.id}`, key);
       await ok(api, 'DELETE', `/v1/leads/${lead.id}`, key);
       await ok(api, 'POST', `/v1/webhooks/${hook.id}/test`, key);
 

@@ -103,6 +103,11 @@ export const dealSides = pgTable(
     index('deal_sides_company_idx').on(t.company_id, t.deal_id.desc()),
     index('deal_sides_lead_idx').on(t.lead_id),
     index('deal_sides_stage_idx').on(t.stage_id),
+    // The deals partners share with a company (the deal list's second branch, beside the
+    // owned deals of deals_company_created_idx): only its partner sides, not every side it has.
+    index('deal_sides_partner_idx')
+      .on(t.company_id, t.deal_id)
+      .where(sql`${t.role} = 'partner'`),
   ],
 );
 

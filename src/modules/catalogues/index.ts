@@ -6,6 +6,8 @@ import { categoriesRoutes } from './categories/categories.routes.js';
 import { createCategoryService } from './categories/categories.service.js';
 import { countriesRoutes } from './countries/countries.routes.js';
 import { CountryService } from './countries/countries.service.js';
+import { currenciesRoutes } from './currencies/currencies.routes.js';
+import { CurrencyService } from './currencies/currencies.service.js';
 import { customFieldsRoutes } from './custom-fields/custom-fields.routes.js';
 import { CustomFieldService } from './custom-fields/custom-fields.service.js';
 import { stagesRoutes } from './stages/stages.routes.js';
@@ -29,12 +31,13 @@ export function createCatalogueServices(db: Db) {
     customFields: new CustomFieldService(db),
     campaigns: new CampaignService(db),
     countries: new CountryService(db),
+    currencies: new CurrencyService(db),
   };
 }
 
 export type CatalogueServices = ReturnType<typeof createCatalogueServices>;
 
-/** Every catalogue's routes (tags, tiers, categories, stages, custom fields, campaigns, countries). */
+/** Every catalogue's routes (tags, tiers, categories, stages, custom fields, campaigns, countries, currencies). */
 export const cataloguesRoutes: FastifyPluginAsyncZod<{ catalogues: CatalogueServices }> = async (
   app,
   { catalogues },
@@ -46,6 +49,7 @@ export const cataloguesRoutes: FastifyPluginAsyncZod<{ catalogues: CatalogueServ
   await app.register(customFieldsRoutes, catalogues);
   await app.register(campaignsRoutes, catalogues);
   await app.register(countriesRoutes, catalogues);
+  await app.register(currenciesRoutes, catalogues);
 };
 export { catalogueRepository, type OwnedTable } from './catalogue.repository.js';
 export { oneOf } from './catalogue.schemas.js';

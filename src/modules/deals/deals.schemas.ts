@@ -11,6 +11,7 @@ import {
   objectId,
   positiveId,
   storableText,
+  wholeNumber,
 } from '../../core/schemas.js';
 import {
   DEAL_SIDE_ROLES,
@@ -299,7 +300,7 @@ const StageOut = z.object({
   id: objectId,
   uuid: z.string(),
   label: z.string(),
-  series: z.number().int(),
+  series: wholeNumber,
   phase: z.string(),
 });
 
@@ -330,12 +331,12 @@ const dealItemFields = {
     .nullable(),
   stage_id: objectId.nullable(),
   stage_label: z.string().nullable(),
-  stage_series: z.number().int().nullable(),
+  stage_series: wholeNumber.nullable(),
   stage_phase: z.enum(DEAL_STAGE_PHASES).nullable(),
   stage: StageOut.nullable(),
   payment_stage_id: objectId.nullable(),
   payment_stage_label: z.string().nullable(),
-  payment_stage_series: z.number().int().nullable(),
+  payment_stage_series: wholeNumber.nullable(),
   payment_stage_phase: z.enum(PAYMENT_STAGE_PHASES).nullable(),
   partnership_id: objectId.nullable(),
   partnership_uuid: z.string().nullable(),
@@ -393,7 +394,7 @@ export const LeadDeal = z
     currency_code: z.string(),
     stage_id: objectId.nullable(),
     stage_label: z.string().nullable(),
-    stage_series: z.number().int().nullable(),
+    stage_series: wholeNumber.nullable(),
     stage_phase: z.enum(DEAL_STAGE_PHASES).nullable(),
   })
   .meta({ id: 'LeadDeal' });

@@ -2,10 +2,15 @@ import { z } from 'zod';
 import { emailAddress, objectId } from '../../core/schemas.js';
 import {
   CUSTOM_FIELD_TYPES,
+  DEAL_SIDE_ROLES,
+  DEAL_STAGE_PHASES,
   LEAD_SOURCES,
   LEAD_STATUSES,
   PARTNER_TYPES,
   PARTNERSHIP_STATUSES,
+  PAYMENT_CATEGORIES,
+  PAYMENT_STAGE_PHASES,
+  RECIPIENT_TYPES,
   RESELLER_SIDES,
 } from '../../db/schema/index.js';
 import { CustomFieldValue, StoredValue } from '../custom-field-values/index.js';
@@ -124,6 +129,83 @@ const WebhookPartnership = z
   })
   .meta({ id: 'WebhookPartnership' });
 
+const money = z.string().describe('Exact, whole currency units, with the currency minor digits ("1250.50")');
+const dateText = z.iso.date().describe('YYYY-MM-DD');
+
+/** A payment of a deal: the `Payment` of `GET /v1/deals/{id}/payments` (reference B3 and ids). */
+const WebhookDealPayment = z
+  .object({
+    id: objectId,
+    uuid,
+    deal_id: objectId,
+    deal_uuid: uuid,
+    payment_stage_id: objectId.nullable(),
+    payment_stage_label: z.string().nullable(),
+    occurrence: z.number().int().min(1),
+    payment_value: money,
+    payment_date: dateText,
+    payment_category: z.enum(PAYMENT_CATEGORIES).nullable(),
+    recipient_type: z.enum(RECIPIENT_TYPES).nullable(),
+    approved: z.boolean().nullable(),
+    payment_processing: z.boolean(),
+    payment_processing_date: timestamp.nullable(),
+    payment_completed: z.boolean(),
+    payment_completed_date: timestamp.nullable(),
+    currency: z.object({ uuid, code: z.string(), label: z.string() }),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'WebhookDealPayment' });
+
+/** A deal as one side sees it: the shared facts, and that side's lead, stage, tags, users and values. */
+const WebhookDeal = z
+  .object({
+    id: objectId,
+    uuid,
+    side: z
+      .enum(DEAL_SIDE_ROLES)
+      .describe('`owner`: your company made the deal; `partner`: a partner shares it'),
+    created_at: timestamp,
+    updated_at: timestamp,
+    label: z.string(),
+    deal_value: money,
+    total_commission_value: money,
+    commission_calculation: z
+      .object({ entries: z.array(z.record(z.string(), z.unknown())) })
+      .nullable()
+      .describe('As `GET /v1/deals/{id}/commission` shows it; null: no commission'),
+    expiration_date: dateText.nullable(),
+    currency_code: z.string(),
+    currency_label: z.string(),
+    lead_uuid: uuid.nullable().describe('Your lead (null: a partner deal on a lead you have no copy of)'),
+    lead_created_at: timestamp.nullable(),
+    stage_uuid: uuid.nullable().describe('Your stage of the deal'),
+    stage_label: labelOf('stage'),
+    stage_phase: z.enum(DEAL_STAGE_PHASES).nullable(),
+    payment_stage_uuid: uuid.nullable(),
+    payment_stage_label: labelOf('payment stage'),
+    payment_stage_phase: z.enum(PAYMENT_STAGE_PHASES).nullable(),
+    partnership_uuid: uuid.nullable(),
+    partnership_name: z.string().nullable().describe('The other company of a partnership deal'),
+    partner_company_name: z.string().nullable(),
+    partner_company_domain: z.string().nullable(),
+    custom_fields: WebhookLead.shape.custom_fields.describe('Your `lead_deal` custom values'),
+    tags: z.array(
+      z.object({ uuid, label: z.string(), background_color: z.string(), text_color: z.string() }),
+    ),
+    assigned_users: z.array(
+      z.object({
+        id: objectId,
+        uuid,
+        email: emailAddress,
+        first_name: z.string().nullable(),
+        last_name: z.string().nullable(),
+      }),
+    ),
+    payments: z.array(WebhookDealPayment),
+  })
+  .meta({ id: 'WebhookDeal' });
+
 const WebhookTest = z.object({
   message: z.string(),
   webhook: z.object({ id: objectId, uuid, url: z.string() }).describe('The endpoint the test was sent to'),
@@ -175,6 +257,23 @@ const EVENTS = {
   'users.create': {
     data: z.object({ user: User }),
     description: 'A user was added to your company.',
+  },
+  'deals.create': {
+    data: z.object({ deal: WebhookDeal }),
+    description:
+      'A deal was created: by your company, or by a partner on a lead of your partnership (then `side` is `partner`).',
+  },
+  'deals.update': { data: z.object({ deal: WebhookDeal }), description: 'A deal you see changed.' },
+  'deals.delete': {
+    data: z.object({ deal: WebhookDeal }),
+    description: 'A deal you see was deleted by its owner: its last state.',
+  },
+  'payments.create': {
+    data: z.object({
+      payment: WebhookDealPayment,
+      deal: z.object({ uuid, label: z.string() }),
+    }),
+    description: 'A deal you see entered a payment stage its commission names: a payment is due.',
   },
   [TEST_EVENT_TYPE]: {
     data: WebhookTest,

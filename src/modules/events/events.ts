@@ -17,6 +17,10 @@ export const EVENT_TYPES = [
   'partners.contact_create',
   'partners.contact_update',
   'users.create',
+  'deals.create',
+  'deals.update',
+  'deals.delete',
+  'payments.create',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -26,6 +30,8 @@ export const NOTIFICATION_REASONS = [
   'lead_assigned',
   'note_mention',
   'partnership_accepted',
+  'deal_created',
+  'deal_stage_changed',
 ] as const;
 export type NotificationReason = (typeof NOTIFICATION_REASONS)[number];
 
@@ -49,6 +55,8 @@ export interface EventMeta {
   notifyUserIds?: number[] | undefined;
   /** Which notification they get; by default it follows from the event type and payload. */
   reason?: NotificationReason | undefined;
+  /** `deal_stage_changed`: the label of the stage the owner moved the deal to. */
+  stageLabel?: string | undefined;
 }
 
 /** An event as stored: with its id. */

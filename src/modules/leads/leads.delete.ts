@@ -3,6 +3,7 @@ import { ApiError } from '../../core/errors.js';
 import type { Db } from '../../db/database.js';
 import { outboxInsert } from '../../db/outbox.js';
 import { queryRows } from '../../db/statement.js';
+import { dealsDeletedWithLead } from '../deals/index.js';
 import { type Caller, leadEvent } from './leads.commands.js';
 import { LEAD_MESSAGES } from './leads.schemas.js';
 
@@ -15,7 +16,10 @@ export interface DeletePlan {
   id: number;
 }
 
-/** The soft delete and its `leads.delete` event (the lead's final state), in one statement. */
+/**
+ * The soft delete and its `leads.delete` event (the lead's final state), in one statement, with
+ * the deals the caller owns on the lead (soft-deleted too, `deals.delete` to each of their sides).
+ */
 export async function write(db: Db, { caller, id }: DeletePlan): Promise<void> {
   const event = leadEvent({
     from: sql`lead`,
@@ -25,6 +29,7 @@ export async function write(db: Db, { caller, id }: DeletePlan): Promise<void> {
     actorUserId: null,
     sources: {},
   });
+  const deals = dealsDeletedWithLead(sql`lead`, caller);
   const rows = await queryRows<{ id: number }>(
     db,
     sql`
@@ -32,7 +37,8 @@ export async function write(db: Db, { caller, id }: DeletePlan): Promise<void> {
       UPDATE leads SET deleted_at = now(), updated_at = now()
       WHERE id = ${id} AND company_id = ${caller.companyId} AND deleted_at IS NULL
       RETURNING *),
-    outbox AS (${outboxInsert(event)})
+    ${deals.cte},
+    outbox AS (${outboxInsert(sql`${event} UNION ALL ${deals.events}`)})
     SELECT id FROM lead`,
   );
   if (rows.length === 0) throw new ApiError('not_found', LEAD_MESSAGES.alreadyDeleted);

@@ -6,6 +6,7 @@ import type { LeadStatus } from '../../db/schema/index.js';
 import { likePattern } from '../../lib/sql.js';
 import { type CallerRead, readAsCaller } from '../api-keys/index.js';
 import { customFieldValuesRepository } from '../custom-field-values/index.js';
+import { leadDealsJson } from '../deals/index.js';
 import type { LeadListItemOut, LeadOut, LeadSort, LeadView } from './leads.schemas.js';
 import { type NoteJson, notesFromJson, notesJson } from './notes/lead-notes.repository.js';
 
@@ -64,7 +65,9 @@ const ITEM_RELATIONS = sql`
     FROM partnership_leads pl
     JOIN companies s ON s.id = pl.sent_by_company_id
     JOIN companies r ON r.id = pl.received_by_company_id
-    WHERE pl.sender_lead_id = l.id OR pl.receiver_lead_id = l.id) AS partnership_leads`;
+    WHERE pl.sender_lead_id = l.id OR pl.receiver_lead_id = l.id) AS partnership_leads,
+  -- The live deals whose side of this company is on the lead, with that side's stage.
+  ${leadDealsJson(sql`l.company_id`, sql`l.id`)} AS lead_deals`;
 
 type PartnershipLeadOut = LeadListItemOut['partnership_leads'][number];
 /** A row as pg parses it: timestamps inside JSON are strings until mapped. */

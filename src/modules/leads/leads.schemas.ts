@@ -22,6 +22,7 @@ import {
 } from '../../db/schema/index.js';
 import { oneOf } from '../catalogues/index.js';
 import { CustomFieldValue, CustomFieldValuesInput } from '../custom-field-values/index.js';
+import { LeadDeal } from '../deals/index.js';
 import { emailField, enumCsv, flag, idCsv, TagRefList, text } from '../partners/index.js';
 import { LeadNote } from './notes/lead-notes.schemas.js';
 
@@ -285,6 +286,9 @@ const leadItemFields = {
   tags: TagRefList,
   assigned_users: z.array(AssignedUser),
   partnership_leads: z.array(PartnershipLeadOut),
+  lead_deals: z
+    .array(LeadDeal)
+    .describe("The lead's live deals (your side of each: your stage), oldest first"),
   created_at: isoDateTime,
   updated_at: isoDateTime,
 };

@@ -151,6 +151,37 @@ function acceptedPlan(event: RecordedEvent): Plan {
   };
 }
 
+/**
+ * A deal on a lead the partner side sent (deals.commands.ts `partnerNotice`): the write names
+ * the recipients in `meta.notifyUserIds` (the users of that side's lead and who sent it); the
+ * side's admins hear of it when none of them is active.
+ */
+function dealPlan(event: RecordedEvent, reason: 'deal_created' | 'deal_stage_changed'): Plan {
+  const deal = asObject(event.payload.deal);
+  const owner = asString(deal.partner_company_name) ?? 'Your partner';
+  const stage = event.meta?.stageLabel;
+  return {
+    type: reason,
+    named: nobody(),
+    explicit: false,
+    admins: 'fallback',
+    skipActor: false,
+    subject: undefined,
+    title:
+      reason === 'deal_created'
+        ? `${owner} opened a deal on a lead you sent`
+        : `${owner} moved a deal on a lead you sent${stage ? ` to ${stage}` : ''}`,
+    body: asString(deal.label) ?? null,
+    data: {
+      deal_id: asId(deal.id) ?? null,
+      deal_uuid: asString(deal.uuid) ?? null,
+      lead_uuid: asString(deal.lead_uuid) ?? null,
+      partnership_uuid: asString(deal.partnership_uuid) ?? null,
+      from_company_name: asString(deal.partner_company_name) ?? null,
+    },
+  };
+}
+
 /** The reason an event notifies by default (without `meta.reason`). */
 function defaultReason(event: RecordedEvent): NotificationReason | undefined {
   const defaults: Partial<Record<EventType, NotificationReason>> = {
@@ -168,6 +199,7 @@ async function planFor(tx: Executor, event: RecordedEvent): Promise<Plan | undef
   let plan: Plan | undefined;
   if (reason === 'partnership_accepted') plan = acceptedPlan(event);
   else if (reason === 'note_mention') plan = await notePlan(tx, event);
+  else if (reason === 'deal_created' || reason === 'deal_stage_changed') plan = dealPlan(event, reason);
   else plan = leadPlan(event, reason);
   const explicit = event.meta?.notifyUserIds;
   if (plan && explicit) plan = { ...plan, named: { ids: explicit, uuids: [] }, explicit: true };

@@ -454,6 +454,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/currencies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List currencies
+         * @description The ISO 4217 reference list deals are priced in, ordered by code; the same for every company.
+         */
+        get: operations["listCurrencies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/currencies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a currency */
+        get: operations["getCurrency"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/custom-fields": {
         parameters: {
             query?: never;
@@ -500,6 +537,58 @@ export interface paths {
         patch: operations["updateCustomField"];
         trace?: never;
     };
+    "/v1/deals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List deals
+         * @description The live deals your company has a side of: the ones it owns and the partnership deals partners share with it. Each shows your side: your stage, your lead, your company's tags and assigned users; the value, currency, payment stage and commission are the same for both sides. Filters combine with AND; list filters (`stages`, `phases`, `tags`, `users`) match any of their values.
+         */
+        get: operations["listDeals"];
+        put?: never;
+        /**
+         * Create a deal
+         * @description A deal on a live lead of your company (`lead_id` or `lead_uuid`). Without `label` it is named after the lead. A deal on a lead sent over or received through an accepted partnership (or naming one in `partnership_id`) is a partnership deal: the partner company sees it too (its own stage, tags, users and values, `partnerCustomFields`), and it starts with the commission of your partner's tier. Starting at a payment stage that calculation names makes its payments. The response is `{id, uuid}`: `GET /v1/deals/{id}` reads the deal. Amounts are exact decimals in whole currency units.
+         */
+        post: operations["createDeal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/deals/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a deal
+         * @description The list item plus your `lead_deal` custom values and the deal's integration fields.
+         */
+        get: operations["getDeal"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a deal
+         * @description Soft delete, by the owner only: the deal leaves both companies' reads.
+         */
+        delete: operations["deleteDeal"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a deal
+         * @description Only the fields sent change. Each side changes its own `stage_id`/`stage_uuid`, `tags`/`tag_uuids`, `assignedUsers` (both replaced) and `customFields` (upserted); the label, value, currency, expiration date and payment stage are the owner's (the partner gets 403). A new value or currency recomputes the total commission; entering a payment stage the commission names makes its payments.
+         */
+        patch: operations["updateDeal"];
+        trace?: never;
+    };
     "/v1/invitations": {
         parameters: {
             query?: never;
@@ -542,6 +631,58 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/lead-deals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List deals
+         * @description The live deals your company has a side of: the ones it owns and the partnership deals partners share with it. Each shows your side: your stage, your lead, your company's tags and assigned users; the value, currency, payment stage and commission are the same for both sides. Filters combine with AND; list filters (`stages`, `phases`, `tags`, `users`) match any of their values.
+         */
+        get: operations["listLeadDeals"];
+        put?: never;
+        /**
+         * Create a deal (alias of /v1/deals)
+         * @description A deal on a live lead of your company (`lead_id` or `lead_uuid`). Without `label` it is named after the lead. A deal on a lead sent over or received through an accepted partnership (or naming one in `partnership_id`) is a partnership deal: the partner company sees it too (its own stage, tags, users and values, `partnerCustomFields`), and it starts with the commission of your partner's tier. Starting at a payment stage that calculation names makes its payments. The response is `{id, uuid}`: `GET /v1/deals/{id}` reads the deal. Amounts are exact decimals in whole currency units.
+         */
+        post: operations["createLeadDeal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/lead-deals/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a deal
+         * @description The list item plus your `lead_deal` custom values and the deal's integration fields.
+         */
+        get: operations["getLeadDeal"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a deal (alias of /v1/deals)
+         * @description Soft delete, by the owner only: the deal leaves both companies' reads.
+         */
+        delete: operations["deleteLeadDeal"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a deal (alias of /v1/deals)
+         * @description Only the fields sent change. Each side changes its own `stage_id`/`stage_uuid`, `tags`/`tag_uuids`, `assignedUsers` (both replaced) and `customFields` (upserted); the label, value, currency, expiration date and payment stage are the owner's (the partner gets 403). A new value or currency recomputes the total commission; entering a payment stage the commission names makes its payments.
+         */
+        patch: operations["updateLeadDeal"];
         trace?: never;
     };
     "/v1/leads": {
@@ -1426,6 +1567,66 @@ export interface paths {
     };
 }
 export interface webhooks {
+    "deals.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * deals.create
+         * @description A deal was created: by your company, or by a partner on a lead of your partnership (then `side` is `partner`).
+         */
+        post: operations["dealsCreateEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "deals.delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * deals.delete
+         * @description A deal you see was deleted by its owner: its last state.
+         */
+        post: operations["dealsDeleteEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "deals.update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * deals.update
+         * @description A deal you see changed.
+         */
+        post: operations["dealsUpdateEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "leads.create": {
         parameters: {
             query?: never;
@@ -1620,6 +1821,26 @@ export interface webhooks {
          * @description Your side of a partnership changed, or the partnership was accepted or declined.
          */
         post: operations["partnersUpdateEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "payments.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * payments.create
+         * @description A deal you see entered a payment stage its commission names: a payment is due.
+         */
+        post: operations["paymentsCreateEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1959,6 +2180,73 @@ export interface components {
                 last_name: string | null;
             } | null;
             uuid: string;
+        };
+        CreatedDeal: {
+            /** @example 789 */
+            id: number;
+            uuid: string;
+        };
+        CreateDeal: {
+            /** @description Active users of your company */
+            assignedUsers?: (number | {
+                id: number;
+            })[];
+            /** @description ISO 4217 (default: your company's `default_currency`) */
+            currency_code?: string;
+            /**
+             * Format: uuid
+             * @description A currency of `GET /v1/currencies`, instead of `currency_code`
+             */
+            currency_uuid?: string;
+            /** @description Values of your `lead_deal` custom fields */
+            customFields?: components["schemas"]["SetCustomFieldValue"][];
+            /** @description Legacy alias of `label` (A13); `label` wins when both are sent */
+            deal_label?: string;
+            /** @description Whole currency units, exact: "1250.50" (default "0") */
+            deal_value?: string | number;
+            expiration_date?: string | null;
+            /** @description Stored as sent */
+            integrationCustomFields?: {
+                uuid: string;
+                value: unknown;
+            }[];
+            /** @enum {string} */
+            integrationName?: "Salesforce" | "Hubspot" | "Pipedrive" | "Slack";
+            /** @description Default: from the lead */
+            label?: string;
+            /** @description A live lead of your company (this or `lead_uuid` is required) */
+            lead_id?: number;
+            /** Format: uuid */
+            lead_uuid?: string;
+            /** @description Values of the partner's `lead_deal` custom fields, for its side (partnership deals) */
+            partnerCustomFields?: components["schemas"]["SetCustomFieldValue"][];
+            /** @description An accepted partnership of your company: a partnership deal (both companies see it; commission applies). Default: the partnership the lead came through or was sent over */
+            partnership_id?: number;
+            /** @description A payment stage (`/v1/stages/payment-stages`) of the owner; entering one a commission entry names makes its payments */
+            payment_stage_id?: number | null;
+            /** @description The same by uuid */
+            payment_stage_uuid?: string | null;
+            /** @description CRM ids, stored as sent */
+            powerups?: {
+                pipedrive?: {
+                    deal_id?: number | null;
+                    organization_id?: number | null;
+                    person_id?: number | null;
+                };
+            };
+            /** @description A deal stage (`/v1/stages/lead-deal-stages`) of your company */
+            stage_id?: number;
+            /**
+             * Format: uuid
+             * @description The same by uuid
+             */
+            stage_uuid?: string;
+            /** @description Deal tags of your company, by uuid (B1); combined with `tags` */
+            tag_uuids?: string[];
+            /** @description Deal tags (`association: lead_deal`) of your company */
+            tags?: (number | {
+                id: number;
+            })[];
         };
         CreateDealStage: {
             /** @description Trimmed, 1 to 100 characters */
@@ -2321,9 +2609,20 @@ export interface components {
             active?: boolean;
             description?: string | null;
             /** @description Event types to receive */
-            events: ("leads.create" | "leads.update" | "leads.delete" | "leads.notes_create" | "leads.notes_update" | "leads.notes_delete" | "partners.create" | "partners.update" | "partners.contact_create" | "partners.contact_update" | "users.create")[];
+            events: ("leads.create" | "leads.update" | "leads.delete" | "leads.notes_create" | "leads.notes_update" | "leads.notes_delete" | "partners.create" | "partners.update" | "partners.contact_create" | "partners.contact_update" | "users.create" | "deals.create" | "deals.update" | "deals.delete" | "payments.create")[];
             /** @description http(s) URL that receives a POST per event; must resolve to a public address */
             url: string;
+        };
+        Currency: {
+            /** @description ISO 4217: what `currency_code` fields take */
+            code: string;
+            /** @example 789 */
+            id: number;
+            label: string;
+            /** @description Digits after the decimal point: amounts in this currency are shown with exactly these */
+            minor_digits: number;
+            /** @description What `currency_uuid` fields take */
+            uuid: string;
         };
         CustomField: {
             /** @enum {string} */
@@ -2386,6 +2685,244 @@ export interface components {
             /** @description Option ids of the field */
             multi_select: number[];
         };
+        Deal: {
+            assigned_users: {
+                /**
+                 * Format: email
+                 * @example ann@acme.example
+                 */
+                email: string;
+                first_name: string | null;
+                /** @example 789 */
+                id: number;
+                last_name: string | null;
+                uuid: string;
+            }[];
+            associated_partner: {
+                /** @example 789 */
+                company_id: number;
+                company_name: string;
+            }[];
+            campaign_id: number | null;
+            campaign_title: string | null;
+            /**
+             * @description The company that owns the deal
+             * @example 789
+             */
+            company_id: number;
+            /** Format: date-time */
+            created_at: string;
+            created_by_user_id: number | null;
+            currency: {
+                code: string;
+                label: string;
+                uuid: string;
+            };
+            currency_code: string;
+            /** @description Your `lead_deal` custom values */
+            custom_fields: components["schemas"]["CustomFieldValue"][];
+            /** @description Exact, whole currency units, with the currency minor digits */
+            deal_value: string;
+            /** @description YYYY-MM-DD */
+            expiration_date: string | null;
+            /** @example 789 */
+            id: number;
+            integration_custom_fields: {
+                uuid: string;
+                value: unknown;
+            }[] | null;
+            integration_name: ("Salesforce" | "Hubspot" | "Pipedrive" | "Slack") | null;
+            label: string;
+            lead: {
+                company_name: string | null;
+                email: string | null;
+                first_name: string | null;
+                /** @example 789 */
+                id: number;
+                last_name: string | null;
+                uuid: string;
+            } | null;
+            /** @description Your lead (null: the partner has no copy of the lead shared with you) */
+            lead_id: number | null;
+            /** @description The other company of a partnership deal */
+            partner: {
+                /** @example 789 */
+                id: number;
+                name: string;
+                uuid: string;
+            } | null;
+            partner_type: ("referral" | "reseller") | null;
+            partnership_id: number | null;
+            partnership_uuid: string | null;
+            payment_stage_id: number | null;
+            payment_stage_label: string | null;
+            payment_stage_phase: ("pending" | "invoiced" | "paid") | null;
+            payment_stage_series: number | null;
+            powerups: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description `owner`: your company made the deal; `partner`: a partner shares it with you
+             * @enum {string}
+             */
+            side: "owner" | "partner";
+            stage: {
+                /** @example 789 */
+                id: number;
+                label: string;
+                phase: string;
+                series: number;
+                uuid: string;
+            } | null;
+            stage_id: number | null;
+            stage_label: string | null;
+            stage_phase: ("discovery" | "negotiation" | "closed_won" | "closed_lost") | null;
+            stage_series: number | null;
+            tags: {
+                background_color: string;
+                /** @example 789 */
+                id: number;
+                label: string;
+                text_color: string;
+                uuid: string;
+            }[];
+            total_commission_value: string;
+            /** Format: date-time */
+            updated_at: string;
+            uuid: string;
+        };
+        DealListItem: {
+            assigned_users: {
+                /**
+                 * Format: email
+                 * @example ann@acme.example
+                 */
+                email: string;
+                first_name: string | null;
+                /** @example 789 */
+                id: number;
+                last_name: string | null;
+                uuid: string;
+            }[];
+            associated_partner: {
+                /** @example 789 */
+                company_id: number;
+                company_name: string;
+            }[];
+            campaign_id: number | null;
+            campaign_title: string | null;
+            /**
+             * @description The company that owns the deal
+             * @example 789
+             */
+            company_id: number;
+            /** Format: date-time */
+            created_at: string;
+            created_by_user_id: number | null;
+            currency: {
+                code: string;
+                label: string;
+                uuid: string;
+            };
+            currency_code: string;
+            /** @description Exact, whole currency units, with the currency minor digits */
+            deal_value: string;
+            /** @description YYYY-MM-DD */
+            expiration_date: string | null;
+            /** @example 789 */
+            id: number;
+            label: string;
+            lead: {
+                company_name: string | null;
+                email: string | null;
+                first_name: string | null;
+                /** @example 789 */
+                id: number;
+                last_name: string | null;
+                uuid: string;
+            } | null;
+            /** @description Your lead (null: the partner has no copy of the lead shared with you) */
+            lead_id: number | null;
+            /** @description The other company of a partnership deal */
+            partner: {
+                /** @example 789 */
+                id: number;
+                name: string;
+                uuid: string;
+            } | null;
+            partner_type: ("referral" | "reseller") | null;
+            partnership_id: number | null;
+            partnership_uuid: string | null;
+            payment_stage_id: number | null;
+            payment_stage_label: string | null;
+            payment_stage_phase: ("pending" | "invoiced" | "paid") | null;
+            payment_stage_series: number | null;
+            /**
+             * @description `owner`: your company made the deal; `partner`: a partner shares it with you
+             * @enum {string}
+             */
+            side: "owner" | "partner";
+            stage: {
+                /** @example 789 */
+                id: number;
+                label: string;
+                phase: string;
+                series: number;
+                uuid: string;
+            } | null;
+            stage_id: number | null;
+            stage_label: string | null;
+            stage_phase: ("discovery" | "negotiation" | "closed_won" | "closed_lost") | null;
+            stage_series: number | null;
+            tags: {
+                background_color: string;
+                /** @example 789 */
+                id: number;
+                label: string;
+                text_color: string;
+                uuid: string;
+            }[];
+            total_commission_value: string;
+            /** Format: date-time */
+            updated_at: string;
+            uuid: string;
+        };
+        /** @description A deal was created: by your company, or by a partner on a lead of your partnership (then `side` is `partner`). */
+        DealsCreateEvent: {
+            data: {
+                deal: components["schemas"]["WebhookDeal"];
+            };
+            /**
+             * Format: uuid
+             * @description The event id: the same in every delivery and retry of the event
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the event happened
+             */
+            timestamp: string;
+            /** @constant */
+            type: "deals.create";
+        };
+        /** @description A deal you see was deleted by its owner: its last state. */
+        DealsDeleteEvent: {
+            data: {
+                deal: components["schemas"]["WebhookDeal"];
+            };
+            /**
+             * Format: uuid
+             * @description The event id: the same in every delivery and retry of the event
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the event happened
+             */
+            timestamp: string;
+            /** @constant */
+            type: "deals.delete";
+        };
         DealStage: {
             /** @example 789 */
             company_id: number;
@@ -2401,6 +2938,24 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             uuid: string;
+        };
+        /** @description A deal you see changed. */
+        DealsUpdateEvent: {
+            data: {
+                deal: components["schemas"]["WebhookDeal"];
+            };
+            /**
+             * Format: uuid
+             * @description The event id: the same in every delivery and retry of the event
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the event happened
+             */
+            timestamp: string;
+            /** @constant */
+            type: "deals.update";
         };
         Error: {
             /** @description Machine-readable error code */
@@ -2517,6 +3072,8 @@ export interface components {
             }[] | null;
             integration_name: ("Salesforce" | "Hubspot" | "Pipedrive" | "Slack") | null;
             last_name: string | null;
+            /** @description The lead's live deals (your side of each: your stage), oldest first */
+            lead_deals: components["schemas"]["LeadDeal"][];
             notes: components["schemas"]["LeadNote"][];
             /** @description The `partnerCustomFields` as they were sent; the partner's copy keeps its own values */
             partner_custom_fields: {
@@ -2572,6 +3129,18 @@ export interface components {
             updated_at: string;
             uuid: string;
         };
+        LeadDeal: {
+            currency_code: string;
+            deal_value: string;
+            /** @example 789 */
+            id: number;
+            label: string;
+            stage_id: number | null;
+            stage_label: string | null;
+            stage_phase: ("discovery" | "negotiation" | "closed_won" | "closed_lost") | null;
+            stage_series: number | null;
+            uuid: string;
+        };
         LeadListItem: {
             assigned_users: {
                 color: string | null;
@@ -2600,6 +3169,8 @@ export interface components {
             /** @example 789 */
             id: number;
             last_name: string | null;
+            /** @description The lead's live deals (your side of each: your stage), oldest first */
+            lead_deals: components["schemas"]["LeadDeal"][];
             partner_type: ("referral" | "reseller") | null;
             partnership_leads: {
                 /** Format: date-time */
@@ -2837,7 +3408,7 @@ export interface components {
             id: number;
             read_at: string | null;
             title: string;
-            /** @description One of: lead_received, lead_assigned, note_mention, partnership_accepted, webhook_disabled (more may come) */
+            /** @description One of: lead_received, lead_assigned, note_mention, partnership_accepted, deal_created, deal_stage_changed, webhook_disabled (more may come) */
             type: string;
             /**
              * Format: date-time
@@ -3168,6 +3739,29 @@ export interface components {
              */
             email: string;
         };
+        /** @description A deal you see entered a payment stage its commission names: a payment is due. */
+        PaymentsCreateEvent: {
+            data: {
+                deal: {
+                    label: string;
+                    /** Format: uuid */
+                    uuid: string;
+                };
+                payment: components["schemas"]["WebhookDealPayment"];
+            };
+            /**
+             * Format: uuid
+             * @description The event id: the same in every delivery and retry of the event
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the event happened
+             */
+            timestamp: string;
+            /** @constant */
+            type: "payments.create";
+        };
         PaymentStage: {
             /** @example 789 */
             company_id: number;
@@ -3312,6 +3906,52 @@ export interface components {
              * @enum {string}
              */
             type?: "text" | "textarea" | "number" | "date" | "boolean" | "select" | "multi_select";
+        };
+        UpdatedDeal: {
+            /** @example 789 */
+            id: number;
+            /** Format: date-time */
+            updated_at: string;
+            uuid: string;
+        };
+        UpdateDeal: {
+            /** @description Replaces your assigned users */
+            assignedUsers?: (number | {
+                id: number;
+            })[];
+            /** @description ISO 4217 (default: your company's `default_currency`) */
+            currency_code?: string;
+            /**
+             * Format: uuid
+             * @description A currency of `GET /v1/currencies`, instead of `currency_code`
+             */
+            currency_uuid?: string;
+            /** @description Upserts these values; `value: null` removes one */
+            customFields?: components["schemas"]["SetCustomFieldValue"][];
+            /** @description Legacy alias of `label` (A13); `label` wins when both are sent */
+            deal_label?: string;
+            /** @description Whole currency units, exact: "1250.50" (default "0") */
+            deal_value?: string | number;
+            expiration_date?: string | null;
+            /** @description Default: from the lead */
+            label?: string;
+            /** @description A payment stage (`/v1/stages/payment-stages`) of the owner; entering one a commission entry names makes its payments */
+            payment_stage_id?: number | null;
+            /** @description The same by uuid */
+            payment_stage_uuid?: string | null;
+            /** @description A deal stage (`/v1/stages/lead-deal-stages`) of your company */
+            stage_id?: number;
+            /**
+             * Format: uuid
+             * @description The same by uuid
+             */
+            stage_uuid?: string;
+            /** @description Deal tags of your company, by uuid (B1); combined with `tags` */
+            tag_uuids?: string[];
+            /** @description Replaces your tags on the deal */
+            tags?: (number | {
+                id: number;
+            })[];
         };
         UpdateDealStage: {
             /** @description Trimmed, 1 to 100 characters */
@@ -3487,7 +4127,7 @@ export interface components {
             active?: boolean;
             description?: string | null;
             /** @description Event types to receive */
-            events?: ("leads.create" | "leads.update" | "leads.delete" | "leads.notes_create" | "leads.notes_update" | "leads.notes_delete" | "partners.create" | "partners.update" | "partners.contact_create" | "partners.contact_update" | "users.create")[];
+            events?: ("leads.create" | "leads.update" | "leads.delete" | "leads.notes_create" | "leads.notes_update" | "leads.notes_delete" | "partners.create" | "partners.update" | "partners.contact_create" | "partners.contact_update" | "users.create" | "deals.create" | "deals.update" | "deals.delete" | "payments.create")[];
             /** @description http(s) URL that receives a POST per event; must resolve to a public address */
             url?: string;
         };
@@ -3543,6 +4183,129 @@ export interface components {
             response_excerpt: string | null;
             /** @description null when no response came (timeout, refused, …) */
             status_code: number | null;
+        };
+        WebhookDeal: {
+            assigned_users: {
+                /**
+                 * Format: email
+                 * @example ann@acme.example
+                 */
+                email: string;
+                first_name: string | null;
+                /** @example 789 */
+                id: number;
+                last_name: string | null;
+                /** Format: uuid */
+                uuid: string;
+            }[];
+            /** @description As `GET /v1/deals/{id}/commission` shows it; null: no commission */
+            commission_calculation: {
+                entries: {
+                    [key: string]: unknown;
+                }[];
+            } | null;
+            /** Format: date-time */
+            created_at: string;
+            currency_code: string;
+            currency_label: string;
+            /** @description Your `lead_deal` custom values */
+            custom_fields: {
+                /** Format: uuid */
+                custom_field_value_uuid: string;
+                label: string;
+                options: {
+                    /** @example 789 */
+                    id: number;
+                    label: string;
+                }[];
+                /** @enum {string} */
+                type: "text" | "textarea" | "number" | "date" | "boolean" | "select" | "multi_select";
+                /**
+                 * Format: uuid
+                 * @description The custom field (definition)
+                 */
+                uuid: string;
+                value: components["schemas"]["CustomFieldValueData"];
+            }[];
+            /** @description Exact, whole currency units, with the currency minor digits ("1250.50") */
+            deal_value: string;
+            expiration_date: string | null;
+            /** @example 789 */
+            id: number;
+            label: string;
+            lead_created_at: string | null;
+            /** @description Your lead (null: a partner deal on a lead you have no copy of) */
+            lead_uuid: string | null;
+            partner_company_domain: string | null;
+            partner_company_name: string | null;
+            /** @description The other company of a partnership deal */
+            partnership_name: string | null;
+            partnership_uuid: string | null;
+            /** @description The payment stage's label; null without one */
+            payment_stage_label: string | null;
+            payment_stage_phase: ("pending" | "invoiced" | "paid") | null;
+            payment_stage_uuid: string | null;
+            payments: components["schemas"]["WebhookDealPayment"][];
+            /**
+             * @description `owner`: your company made the deal; `partner`: a partner shares it
+             * @enum {string}
+             */
+            side: "owner" | "partner";
+            /** @description The stage's label; null without one */
+            stage_label: string | null;
+            stage_phase: ("discovery" | "negotiation" | "closed_won" | "closed_lost") | null;
+            /** @description Your stage of the deal */
+            stage_uuid: string | null;
+            tags: {
+                background_color: string;
+                label: string;
+                text_color: string;
+                /** Format: uuid */
+                uuid: string;
+            }[];
+            /** @description Exact, whole currency units, with the currency minor digits ("1250.50") */
+            total_commission_value: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: uuid */
+            uuid: string;
+        };
+        WebhookDealPayment: {
+            approved: boolean | null;
+            /** Format: date-time */
+            created_at: string;
+            currency: {
+                code: string;
+                label: string;
+                /** Format: uuid */
+                uuid: string;
+            };
+            /** @example 789 */
+            deal_id: number;
+            /** Format: uuid */
+            deal_uuid: string;
+            /** @example 789 */
+            id: number;
+            occurrence: number;
+            payment_category: ("commission" | "spiff") | null;
+            payment_completed: boolean;
+            payment_completed_date: string | null;
+            /**
+             * Format: date
+             * @description YYYY-MM-DD
+             */
+            payment_date: string;
+            payment_processing: boolean;
+            payment_processing_date: string | null;
+            payment_stage_id: number | null;
+            payment_stage_label: string | null;
+            /** @description Exact, whole currency units, with the currency minor digits ("1250.50") */
+            payment_value: string;
+            recipient_type: ("partnership" | "user" | "contact") | null;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: uuid */
+            uuid: string;
         };
         WebhookDelivery: {
             attempt_count: number;
@@ -6539,6 +7302,117 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listCurrencies: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Items per page, 1 to 50 */
+                pageSize?: number;
+                /** @description Matches the code or the name */
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Currency"][];
+                        meta: {
+                            /** @description ceil(record-count / pageSize) */
+                            "page-count": number;
+                            /** @description Exact number of matching records */
+                            "record-count": number;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getCurrency: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Currency"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description No such currency */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listCustomFields: {
         parameters: {
             query?: {
@@ -6900,6 +7774,365 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    listDeals: {
+        parameters: {
+            query?: {
+                /** @description 1: only deals with assigned users */
+                assigned?: "0" | "1" | "true" | "false";
+                /** @description Deals created strictly after this instant */
+                created_after?: string;
+                /** @description Deals created strictly before this instant */
+                created_before?: string;
+                /** @description A lead's deals */
+                lead_id?: number;
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Items per page, 1 to 50 */
+                pageSize?: number;
+                /** @description A partnership's deals */
+                partnership_id?: number;
+                /** @description Comma-separated phases: discovery, negotiation, closed_won, closed_lost */
+                phases?: string;
+                /** @description Matches the label and the lead's company name, email and names */
+                search?: string;
+                /** @description Accepted for Journeybee compatibility; each side always sees its own stages */
+                showPartnersStages?: "0" | "1" | "true" | "false";
+                /** @description `created_at`, `updated_at`, `deal_value` or `label`, `-` prefix for descending */
+                sort?: "created_at" | "updated_at" | "deal_value" | "label" | "-created_at" | "-updated_at" | "-deal_value" | "-label";
+                /** @description Comma-separated deal stage ids of your company */
+                stages?: string;
+                /** @description Comma-separated tag ids: deals with any of them */
+                tags?: string;
+                /** @description 1: only deals without assigned users */
+                unassigned?: "0" | "1" | "true" | "false";
+                /** @description Comma-separated user ids: deals assigned to any of them */
+                users?: string;
+                /** @description `sent`: partnership deals you own; `received`: partnership deals a partner owns and shares with you; `reseller`: deals of reseller partnerships; `campaigns`: deals on campaign leads */
+                view?: "received" | "sent" | "reseller" | "campaigns";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["DealListItem"][];
+                        meta: {
+                            /** @description ceil(record-count / pageSize) */
+                            "page-count": number;
+                            /** @description Exact number of matching records */
+                            "record-count": number;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createDeal: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: a request with the same key and the same body within 24 hours returns the first response (with `Idempotent-Replayed: true`) without doing the work again. Keys are scoped to your API key. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDeal"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedDeal"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required */
+            403: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another request, or a request with it is still being processed */
+            409: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getDeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deal"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Deal not found or not accessible */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteDeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required, or (the partner side) "Only the company that owns this deal can change its label, value, currency, expiration date, payment stage or commission, or delete it" */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Deal not found or already deleted */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateDeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateDeal"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdatedDeal"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required, or (the partner side) "Only the company that owns this deal can change its label, value, currency, expiration date, payment stage or commission, or delete it" */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Deal not found or not accessible */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listInvitations: {
         parameters: {
             query?: {
@@ -7133,6 +8366,365 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listLeadDeals: {
+        parameters: {
+            query?: {
+                /** @description 1: only deals with assigned users */
+                assigned?: "0" | "1" | "true" | "false";
+                /** @description Deals created strictly after this instant */
+                created_after?: string;
+                /** @description Deals created strictly before this instant */
+                created_before?: string;
+                /** @description A lead's deals */
+                lead_id?: number;
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Items per page, 1 to 50 */
+                pageSize?: number;
+                /** @description A partnership's deals */
+                partnership_id?: number;
+                /** @description Comma-separated phases: discovery, negotiation, closed_won, closed_lost */
+                phases?: string;
+                /** @description Matches the label and the lead's company name, email and names */
+                search?: string;
+                /** @description Accepted for Journeybee compatibility; each side always sees its own stages */
+                showPartnersStages?: "0" | "1" | "true" | "false";
+                /** @description `created_at`, `updated_at`, `deal_value` or `label`, `-` prefix for descending */
+                sort?: "created_at" | "updated_at" | "deal_value" | "label" | "-created_at" | "-updated_at" | "-deal_value" | "-label";
+                /** @description Comma-separated deal stage ids of your company */
+                stages?: string;
+                /** @description Comma-separated tag ids: deals with any of them */
+                tags?: string;
+                /** @description 1: only deals without assigned users */
+                unassigned?: "0" | "1" | "true" | "false";
+                /** @description Comma-separated user ids: deals assigned to any of them */
+                users?: string;
+                /** @description `sent`: partnership deals you own; `received`: partnership deals a partner owns and shares with you; `reseller`: deals of reseller partnerships; `campaigns`: deals on campaign leads */
+                view?: "received" | "sent" | "reseller" | "campaigns";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["DealListItem"][];
+                        meta: {
+                            /** @description ceil(record-count / pageSize) */
+                            "page-count": number;
+                            /** @description Exact number of matching records */
+                            "record-count": number;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createLeadDeal: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: a request with the same key and the same body within 24 hours returns the first response (with `Idempotent-Replayed: true`) without doing the work again. Keys are scoped to your API key. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDeal"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedDeal"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required */
+            403: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another request, or a request with it is still being processed */
+            409: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getLeadDeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deal"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Deal not found or not accessible */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteLeadDeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required, or (the partner side) "Only the company that owns this deal can change its label, value, currency, expiration date, payment stage or commission, or delete it" */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Deal not found or already deleted */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateLeadDeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateDeal"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdatedDeal"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required, or (the partner side) "Only the company that owns this deal can change its label, value, currency, expiration date, payment stage or commission, or delete it" */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Deal not found or not accessible */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
@@ -12806,6 +14398,135 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    dealsCreateEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery id: the same on every retry, so receivers can drop duplicates */
+                "webhook-id": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` with your secret; two, space-separated, for 24 h after a rotation */
+                "webhook-signature": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DealsCreateEvent"];
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx status within the timeout (10 s by default) acknowledges it */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered (as with a 5xx, a redirect or no answer in time): retried with exponential backoff; after 20 deliveries in a row fail (by default), the endpoint is disabled */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered: retried, as for a 4xx */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    dealsDeleteEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery id: the same on every retry, so receivers can drop duplicates */
+                "webhook-id": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` with your secret; two, space-separated, for 24 h after a rotation */
+                "webhook-signature": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DealsDeleteEvent"];
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx status within the timeout (10 s by default) acknowledges it */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered (as with a 5xx, a redirect or no answer in time): retried with exponential backoff; after 20 deliveries in a row fail (by default), the endpoint is disabled */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered: retried, as for a 4xx */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    dealsUpdateEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery id: the same on every retry, so receivers can drop duplicates */
+                "webhook-id": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` with your secret; two, space-separated, for 24 h after a rotation */
+                "webhook-signature": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DealsUpdateEvent"];
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx status within the timeout (10 s by default) acknowledges it */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered (as with a 5xx, a redirect or no answer in time): retried with exponential backoff; after 20 deliveries in a row fail (by default), the endpoint is disabled */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered: retried, as for a 4xx */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     leadsCreateEvent: {
         parameters: {
             query?: never;
@@ -13210,6 +14931,49 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PartnersUpdateEvent"];
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx status within the timeout (10 s by default) acknowledges it */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered (as with a 5xx, a redirect or no answer in time): retried with exponential backoff; after 20 deliveries in a row fail (by default), the endpoint is disabled */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered: retried, as for a 4xx */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    paymentsCreateEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery id: the same on every retry, so receivers can drop duplicates */
+                "webhook-id": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` with your secret; two, space-separated, for 24 h after a rotation */
+                "webhook-signature": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentsCreateEvent"];
             };
         };
         responses: {

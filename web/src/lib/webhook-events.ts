@@ -12,4 +12,8 @@ export const WEBHOOK_EVENTS = [
   'partners.contact_create',
   'partners.contact_update',
   'users.create',
+  'deals.create',
+  'deals.update',
+  'deals.delete',
+  'payments.create',
 ] as const;

@@ -1,0 +1,1 @@
+CREATE INDEX "deal_sides_partner_idx" ON "deal_sides" USING btree ("company_id","deal_id") WHERE "deal_sides"."role" = 'partner';
