@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { DemoCompany } from '../../src/cli/seed.js';
 import { dealPayments, deals } from '../../src/db/schema/index.js';
 import { useTestApp } from '../helpers/app.js';
+import { createDeal } from '../helpers/deal-commands.js';
 import { makeDeal, makeDealStage } from '../helpers/deal-factories.js';
 import { makeApiKey, makeCompany, makeUser } from '../helpers/factories.js';
 import { demo } from '../helpers/leads.js';
@@ -551,5 +552,39 @@ describe('GET /v1/reports/partners: callers', () => {
       key: 'jb_live_nope',
     });
     expect(res.status).toBe(401);
+  });
+});
+
+describe('GET /v1/reports/partners: deals made through POST /v1/deals', () => {
+  it('count on both sides, each with its own stage (0.1 + 0.2 is 0.30)', async () => {
+    const { me: owner, partner: other } = await demo(db());
+    const partnershipId = owner.partners[0]!.partnership_id;
+    const lead = await sendLead(api(), owner.keys.write, partnershipId);
+    const won = await makeDealStage(db(), owner.id, { phase: 'closed_won' });
+    for (const value of ['0.1', '0.2'])
+      await createDeal(api(), owner.keys.write, { lead_id: lead.id, deal_value: value, stage_id: won.id });
+    const mine = await report('', owner.keys.read);
+    expect(mine.data).toHaveLength(1);
+    expect(mine.data[0]).toMatchObject({
+      partnership_id: partnershipId,
+      leads_sent: 1,
+      leads_received: 0,
+      deals: 2,
+      won_deals: 2,
+      won_value: '0.30',
+      pipeline_value: '0.00',
+      conversion_rate: 2,
+    });
+    // The partner's side is in its own default stage (none: open), so nothing is won there.
+    const theirs = await report('', other.keys.read);
+    expect(theirs.data[0]).toMatchObject({
+      partnership_id: partnershipId,
+      leads_sent: 0,
+      leads_received: 1,
+      deals: 2,
+      won_deals: 0,
+      won_value: '0.00',
+      pipeline_value: '0.30',
+    });
   });
 });
