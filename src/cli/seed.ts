@@ -8,6 +8,7 @@ import { customFieldSchemas } from '../modules/catalogues/custom-fields/custom-f
 import { createCatalogueServices } from '../modules/catalogues/index.js';
 import { tagSchemas } from '../modules/catalogues/tags/tags.schemas.js';
 import { CompanyService } from '../modules/companies/companies.service.js';
+import { tierCommission } from '../modules/deals/index.js';
 import { CreatePartnerBody, ListPartnersQuery } from '../modules/partners/partners.schemas.js';
 import { PartnerService } from '../modules/partners/partners.service.js';
 import { UserService } from '../modules/users/users.service.js';
@@ -37,7 +38,7 @@ const PEOPLE = [
 
 export async function seedDemo(db: Db, logger: Logger): Promise<{ companies: DemoCompany[] }> {
   const suffix = randomBytes(3).toString('hex');
-  const catalogues = createCatalogueServices(db);
+  const catalogues = createCatalogueServices(db, tierCommission);
   const usersService = new UserService(db);
   const keysService = new ApiKeyService(db, logger);
 

@@ -21,6 +21,8 @@ export const ADDRESSABLE_TABLES = {
   countries: 'integer',
   currencies: 'integer',
   custom_fields: 'integer',
+  deal_notes: 'integer',
+  deal_payments: 'integer',
   deals: 'integer',
   invitations: 'integer',
   lead_notes: 'integer',

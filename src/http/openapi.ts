@@ -95,6 +95,11 @@ const TAGS: [string, string][] = [
     'Deals',
     'The revenue on a lead: exact value and currency, stage, commission and payments. A partnership deal is seen by both companies, each with its own stage, tags, users and values.',
   ],
+  ['Deal notes', "Your company's notes on a deal (the lead-note documents); a partner's notes stay its own."],
+  [
+    'Deal commission and payments',
+    "A partnership deal's commission (per payment stage) and the payments it makes: read by both companies, set and approved by the owner's admins.",
+  ],
   ['Reports', 'Per-partner numbers over a date range: leads, deals, won value, commission, conversion.'],
   ['Tags', 'Labels for leads, deals, partners and cards (catalogue).'],
   ['Custom fields', 'Extra fields on leads, deals and partners, with their types and options (catalogue).'],

@@ -13,10 +13,14 @@ import { ApiKeyService } from './api-keys/api-keys.service.js';
 import { cataloguesRoutes, createCatalogueServices } from './catalogues/index.js';
 import { companyRoutes } from './companies/companies.routes.js';
 import { CompanyService } from './companies/companies.service.js';
+import { DealMoneyService, dealMoneyRoutes } from './deals/deals.money-routes.js';
 import { dealReadsRoutes } from './deals/deals.read-routes.js';
 import { DealReadService } from './deals/deals.read-service.js';
 import { dealsRoutes } from './deals/deals.routes.js';
 import { DealService } from './deals/deals.service.js';
+import { tierCommission } from './deals/index.js';
+import { dealNotesRoutes } from './deals/notes/deal-notes.routes.js';
+import { DealNoteService } from './deals/notes/deal-notes.service.js';
 import { WEBHOOK_EVENTS } from './events/events.schemas.js';
 import { leadsRoutes } from './leads/leads.routes.js';
 import { CREATE_LEAD_EXAMPLE, CREATED_LEAD_EXAMPLE } from './leads/leads.schemas.js';
@@ -62,7 +66,8 @@ export function createModules(deps: ModuleDeps) {
   const { config, db, limiters, logger, secrets } = deps;
   const keys = new ApiKeyService(db, logger);
   const people = createAccountServices({ config, db, limiters, logger });
-  const catalogues = createCatalogueServices(db);
+  const catalogues = createCatalogueServices(db, tierCommission);
+  const dealReads = new DealReadService(db);
   const hub = new NotificationHub({
     db,
     connectionString: deps.connectionString,
@@ -96,8 +101,10 @@ export function createModules(deps: ModuleDeps) {
       }),
       routes(leadsRoutes, { leads: new LeadService(db) }),
       routes(leadNotesRoutes, { leadNotes: new LeadNoteService(db) }),
-      routes(dealsRoutes, { deals: new DealService(db) }),
-      routes(dealReadsRoutes, { dealReads: new DealReadService(db) }),
+      routes(dealsRoutes, { deals: new DealService(db), dealReads }),
+      routes(dealReadsRoutes, { dealReads }),
+      routes(dealNotesRoutes, { dealNotes: new DealNoteService(db) }),
+      routes(dealMoneyRoutes, { money: new DealMoneyService(db) }),
       routes(reportsRoutes, { reports: new ReportService(db) }),
       routes(webhooksRoutes, {
         webhooks: new WebhookService(db, secrets, config.webhookAllowPrivateNetworks),

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type AddressableTable, maxIdOf, pathIdTables } from '../../src/core/path-ids.js';
+import { dealPayments } from '../../src/db/schema/index.js';
 import { type ApiResponse, uniq, useTestApp } from '../helpers/app.js';
 import { makeTenant } from '../helpers/factories.js';
 import { campaignBody, createLead, demo, seedExampleBody } from '../helpers/leads.js';
@@ -45,10 +46,15 @@ function refFor(route: { url: string; tables: Record<string, AddressableTable> }
 }
 
 /** Bodies the routes need to get past validation (a PATCH gets `{}` unless listed). */
+const NOTE_BODY = {
+  document: { type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Hi' }] }] },
+};
 const BODIES: Record<string, unknown> = {
-  'POST /v1/leads/:id/notes': {
-    document: { type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Hi' }] }] },
-  },
+  'POST /v1/leads/:id/notes': NOTE_BODY,
+  'POST /v1/deals/:id/notes': NOTE_BODY,
+  'POST /v1/lead-deals/:id/notes': NOTE_BODY,
+  'PUT /v1/deals/:id/commission': { calculation: null },
+  'PUT /v1/lead-deals/:id/commission': { calculation: null },
 };
 const bodyFor = (method: string, url: string) =>
   BODIES[`${method} ${url}`] ?? (method === 'PATCH' ? {} : undefined);
@@ -88,7 +94,26 @@ beforeAll(async () => {
     sql`SELECT id FROM notifications WHERE user_id = ${me.users[0]!.id} ORDER BY id LIMIT 1`,
   );
 
+  // A deal of mine alone (a campaign lead: the partner sees it no more than a stranger), a note, a payment.
+  const deal = { id: await created(post('/v1/deals', { lead_id: lead.id })) };
+  const dealNote = await created(post(`/v1/deals/${deal.id}/notes`, NOTE_BODY));
+  const [payment] = await db()
+    .insert(dealPayments)
+    .values({
+      deal_id: deal.id,
+      company_id: me.id,
+      partnership_id: side.partnership_id,
+      occurrence: 1,
+      payment_value: '1',
+      currency_code: 'USD',
+      payment_date: '2026-01-01',
+    })
+    .returning();
+
   const ids: Record<string, [AddressableTable, number]> = {
+    deals: ['deals', deal.id],
+    deal_notes: ['deal_notes', dealNote],
+    deal_payments: ['deal_payments', payment!.id],
     users: ['users', me.users[1]!.id],
     company_partnerships: ['company_partnerships', side.id],
     contacts: [
@@ -117,7 +142,6 @@ beforeAll(async () => {
     countries: ['countries', 75],
     currencies: ['currencies', 1],
     leads: ['leads', lead.id],
-    deals: ['deals', await created(post('/v1/deals', { lead_id: lead.id }))],
     lead_notes: ['lead_notes', note],
     webhook_endpoints: ['webhook_endpoints', webhook],
     webhook_deliveries: ['webhook_deliveries', delivery],

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DemoCompany } from '../../src/cli/seed.js';
+import { dealPayments } from '../../src/db/schema/index.js';
 import { uniq, useTestApp } from '../helpers/app.js';
 import { makeApiKey, makeTenant, makeUser } from '../helpers/factories.js';
 import { campaignBody, createLead, demo } from '../helpers/leads.js';
@@ -47,6 +48,8 @@ interface World {
   apiKey: number;
   invitation: number;
   deal: number;
+  dealNote: number;
+  payment: number;
 }
 
 type Params = (w: World) => Record<string, number>;
@@ -76,6 +79,41 @@ const partnerRoutes = (base: string): Record<string, Row> => ({
   [`POST /v1${base}/:id/accept`]: { role: 'member', params: (w) => ({ id: w.partner }) },
   [`POST /v1${base}/:id/decline`]: { role: 'member', params: (w) => ({ id: w.partner }) },
   [`GET /v1${base}/:id/users`]: { role: 'member', params: (w) => ({ id: w.partner }) },
+});
+
+/** A deal's notes, commission and payments, at /deals and its alias /lead-deals. */
+const dealMoneyRoutes = (base: string): Record<string, Row> => ({
+  [`GET /v1${base}/:id/notes`]: { role: 'member', params: (w) => ({ id: w.deal }) },
+  [`POST /v1${base}/:id/notes`]: {
+    role: 'member',
+    params: (w) => ({ id: w.deal }),
+    body: () => ({ document: doc }),
+  },
+  [`GET /v1${base}/:id/notes/:noteId`]: {
+    role: 'member',
+    params: (w) => ({ id: w.deal, noteId: w.dealNote }),
+  },
+  [`PATCH /v1${base}/:id/notes/:noteId`]: {
+    role: 'member',
+    params: (w) => ({ id: w.deal, noteId: w.dealNote }),
+    body: () => ({ document: doc }),
+  },
+  [`DELETE /v1${base}/:id/notes/:noteId`]: {
+    role: 'member',
+    params: (w) => ({ id: w.deal, noteId: w.dealNote }),
+  },
+  [`GET /v1${base}/:id/commission`]: { role: 'member', params: (w) => ({ id: w.deal }) },
+  [`PUT /v1${base}/:id/commission`]: {
+    role: 'admin',
+    params: (w) => ({ id: w.deal }),
+    body: () => ({ calculation: null }),
+  },
+  [`GET /v1${base}/:id/payments`]: { role: 'member', params: (w) => ({ id: w.deal }) },
+  [`PATCH /v1${base}/:id/payments/:paymentId`]: {
+    role: 'admin',
+    params: (w) => ({ id: w.deal, paymentId: w.payment }),
+    body: () => ({}),
+  },
 });
 
 const dealRoutes = (base: string): Record<string, Row> => ({
@@ -183,6 +221,8 @@ const ROUTES: Record<string, Row> = {
   'GET /v1/notifications/stream': { role: 'member' },
   'POST /v1/notifications/:id/read': { role: 'member', params: (w) => ({ id: w.notification }) },
   'POST /v1/notifications/read-all': { role: 'member' },
+  ...dealMoneyRoutes('/deals'),
+  ...dealMoneyRoutes('/lead-deals'),
 };
 
 // The routes anyone may call: outside the authenticated scope, limited per IP, role-less.
@@ -254,7 +294,25 @@ beforeAll(async () => {
     email: `inv-${uniq()}@example.test`,
     role: 'partnerships',
   });
+  const deal = await post('/v1/deals', { lead_id: lead.id });
+  // A payment on it (rows made directly: only the routes' roles are under test here).
+  const dealNote = await post(`/v1/deals/${deal.id}/notes`, { document: doc });
+  const [payment] = await db
+    .insert(dealPayments)
+    .values({
+      deal_id: deal.id,
+      company_id: me.id,
+      partnership_id: me.partners[0]!.partnership_id,
+      occurrence: 1,
+      payment_value: '10',
+      currency_code: 'USD',
+      payment_date: '2026-01-01',
+    })
+    .returning();
   world = {
+    deal: deal.id,
+    dealNote: dealNote.id,
+    payment: payment!.id,
     user: (await makeUser(db, me.id)).id,
     lead: lead.id,
     note: note.id,
@@ -273,7 +331,6 @@ beforeAll(async () => {
     campaign: me.campaigns[0]!.id,
     apiKey: keys.body.data[0].id,
     invitation: invitation.id,
-    deal: (await post('/v1/deals', { lead_id: lead.id })).id,
   };
   for (const [name, id] of Object.entries(world)) expect(id, name).toBeGreaterThan(0);
 });

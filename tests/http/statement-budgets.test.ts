@@ -56,6 +56,31 @@ const doc = (text: string) => ({
 });
 const patch = (path: string, body: unknown) => () => api().patch(path, { key: key(), body });
 
+/** A partnership deal in a payment stage of mine (rows made directly: POST /v1/deals is not measured here). */
+async function partnershipDeal() {
+  const db = ctx.t.database.db;
+  const stage = await makeDealStage(db, me.id, { pipeline: 'payment' });
+  const deal = await makeDeal(db, {
+    owner: { companyId: me.id },
+    partner: { companyId: partner.id },
+    partnershipId: me.partners[0]!.partnership_id,
+    dealValue: '1000',
+    paymentStageId: stage.id,
+  });
+  return { id: deal.id, stage: stage.id };
+}
+
+const commissionBody = (stage: number) => ({
+  calculation: {
+    entries: [
+      {
+        payment_stage_id: stage,
+        calculation: { type: 'recurring', option: 'percentage', value: '10', number_of_occurrences: 3 },
+      },
+    ],
+  },
+});
+
 async function lead(): Promise<number> {
   const res = await api().post('/v1/leads', { key: key(), body: campaignBody(me) });
   expect(res.status).toBe(201);
@@ -500,13 +525,15 @@ const ROWS: Row[] = [
   // ---- deals ----
   {
     name: 'POST /v1/deals (a campaign lead)',
-    budget: 3,
+    // auth, facts, write, and the deal read back for the response.
+    budget: 4,
     status: 201,
     prepare: async () => post('/v1/deals', { lead_id: await lead(), deal_value: '1250.50' }),
   },
   {
     name: 'POST /v1/deals (a partnership deal: both sides, tags, users, values, Idempotency-Key)',
-    budget: 4,
+    // + the reservation, and the read-back deal stored over the write's own `{id, uuid}`.
+    budget: 6,
     status: 201,
     prepare: async () => {
       const body = seedExampleBody(me, partner);
@@ -612,6 +639,113 @@ const ROWS: Row[] = [
       const id = await lead();
       const noteId = await note(id);
       return () => api().delete(`/v1/leads/${id}/notes/${noteId}`, { key: key() });
+    },
+  },
+  // ---- deal notes, commission and payments ----
+  {
+    name: 'POST /v1/deals/{id}/notes (a mention)',
+    budget: 3,
+    status: 201,
+    prepare: async () =>
+      post(`/v1/deals/${(await partnershipDeal()).id}/notes`, {
+        document: doc('Ask Parker'),
+        mentions: [me.users[1]!.id],
+      }),
+  },
+  {
+    name: 'PATCH /v1/deals/{id}/notes/{noteId}',
+    budget: 3,
+    status: 200,
+    prepare: async () => {
+      const { id } = await partnershipDeal();
+      const created = await api().post(`/v1/deals/${id}/notes`, { key: key(), body: { document: doc('x') } });
+      return patch(`/v1/deals/${id}/notes/${created.body.id}`, {
+        document: doc('y'),
+        mentions: [me.users[1]!.id],
+      });
+    },
+  },
+  {
+    name: 'DELETE /v1/deals/{id}/notes/{noteId}',
+    budget: 3,
+    status: 204,
+    prepare: async () => {
+      const { id } = await partnershipDeal();
+      const created = await api().post(`/v1/deals/${id}/notes`, { key: key(), body: { document: doc('x') } });
+      return () => api().delete(`/v1/deals/${id}/notes/${created.body.id}`, { key: key() });
+    },
+  },
+  {
+    name: 'GET /v1/deals/{id}/notes',
+    budget: 1,
+    status: 200,
+    prepare: async () => {
+      const { id } = await partnershipDeal();
+      await api().post(`/v1/deals/${id}/notes`, { key: key(), body: { document: doc('x') } });
+      return () => api().get(`/v1/deals/${id}/notes`, { key: key() });
+    },
+  },
+  {
+    name: 'GET /v1/deals/{id}/notes/{noteId}',
+    budget: 1,
+    status: 200,
+    prepare: async () => {
+      const { id } = await partnershipDeal();
+      const created = await api().post(`/v1/deals/${id}/notes`, { key: key(), body: { document: doc('x') } });
+      return () => api().get(`/v1/deals/${id}/notes/${created.body.id}`, { key: key() });
+    },
+  },
+  {
+    name: 'PUT /v1/deals/{id}/commission (payments due now)',
+    budget: 3,
+    status: 200,
+    prepare: async () => {
+      const { id, stage } = await partnershipDeal();
+      return () =>
+        api().request('PUT', `/v1/deals/${id}/commission`, { key: key(), body: commissionBody(stage) });
+    },
+  },
+  {
+    name: 'GET /v1/deals/{id}/commission',
+    budget: 1,
+    status: 200,
+    prepare: async () => {
+      const { id, stage } = await partnershipDeal();
+      await api().request('PUT', `/v1/deals/${id}/commission`, { key: key(), body: commissionBody(stage) });
+      return () => api().get(`/v1/deals/${id}/commission`, { key: key() });
+    },
+  },
+  {
+    name: 'GET /v1/deals/{id}/payments',
+    budget: 1,
+    status: 200,
+    prepare: async () => {
+      const { id, stage } = await partnershipDeal();
+      await api().request('PUT', `/v1/deals/${id}/commission`, { key: key(), body: commissionBody(stage) });
+      return () => api().get(`/v1/deals/${id}/payments`, { key: key() });
+    },
+  },
+  {
+    name: 'PATCH /v1/deals/{id}/payments/{paymentId} (complete)',
+    budget: 3,
+    status: 200,
+    prepare: async () => {
+      const { id, stage } = await partnershipDeal();
+      await api().request('PUT', `/v1/deals/${id}/commission`, { key: key(), body: commissionBody(stage) });
+      const [payment] = (await api().get(`/v1/deals/${id}/payments`, { key: key() })).body;
+      return patch(`/v1/deals/${id}/payments/${payment.id}`, { payment_completed: true });
+    },
+  },
+  {
+    name: 'POST /v1/tiers (a default commission: its payment stages checked)',
+    budget: 3,
+    status: 201,
+    prepare: async () => {
+      const stage = await makeDealStage(ctx.t.database.db, me.id, { pipeline: 'payment' });
+      return post('/v1/tiers', {
+        label: `Tier ${uniq()}`,
+        ...{ commission_calculation: commissionBody(stage.id).calculation },
+      });
     },
   },
   // ---- deal reads ----

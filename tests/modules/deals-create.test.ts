@@ -35,7 +35,16 @@ describe('POST /v1/deals', () => {
     const second = await makeDealStage(db(), me.id, { series: 2 });
     const first = await makeDealStage(db(), me.id, { series: 1 });
     const created = await createDeal(api(), me.keys.write, { lead_id: lead.id });
-    expect(Object.keys(created).sort()).toEqual(['id', 'uuid']);
+    // The response is the deal as GET /v1/deals/{id} reads it.
+    const read = await api().get(`/v1/deals/${created.id}`, { key: me.keys.read });
+    expect(read.status).toBe(200);
+    expect(created).toEqual(read.body);
+    expect(created).toMatchObject({
+      label: 'Acme Corp',
+      deal_value: '0.00',
+      currency_code: 'USD',
+      side: 'owner',
+    });
     expect(await dealRow(db(), created.id)).toMatchObject({
       uuid: created.uuid,
       company_id: me.id,
@@ -415,6 +424,8 @@ describe('POST /v1/deals: Idempotency-Key', () => {
     expect(first.status).toBe(201);
     expect(second.status).toBe(201);
     expect(second.text).toBe(first.text);
+    // The full deal is replayed (stored over the write's own `{id, uuid}`).
+    expect(JSON.parse(second.text)).toMatchObject({ id: first.body.id, side: 'owner', deal_value: '0.00' });
     expect(second.headers.get('idempotent-replayed')).toBe('true');
     expect(await countRows(db(), 'deals', sql`company_id = ${me.id}`)).toBe(1);
   });

@@ -165,6 +165,25 @@ describe('events through webhooks', () => {
       });
       await ok(api, 'PATCH', `/v1/deals/${deal.id}`, key, { expiration_date: '2026-12-31' });
       await ok(api, 'DELETE', `/v1/deals/${deal.id}`, key);
+      // A second deal: its notes, its commission set again, a payment completed (the lead's delete takes it).
+      const other = await ok(api, 'POST', '/v1/deals', key, {
+        lead_id: lead.id,
+        payment_stage_id: payStage.id,
+      });
+      const dealNote = await ok(api, 'POST', `/v1/deals/${other.id}/notes`, key, {
+        document: note('Signed'),
+      });
+      await ok(api, 'PATCH', `/v1/deals/${other.id}/notes/${dealNote.id}`, key, {
+        document: note('Countersigned'),
+      });
+      await ok(api, 'DELETE', `/v1/deals/${other.id}/notes/${dealNote.id}`, key);
+      await ok(api, 'PUT', `/v1/deals/${other.id}/commission`, key, {
+        calculation: { entries: [entry(payStage.id, 'percentage', '10')] },
+      });
+      const [payment] = await ok(api, 'GET', `/v1/deals/${other.id}/payments`, key);
+      await ok(api, 'PATCH', `/v1/deals/${other.id}/payments/${payment.id}`, key, {
+        payment_completed: true,
+      });
       await ok(api, 'DELETE', `/v1/leads/${lead.id}`, key);
       await ok(api, 'POST', `/v1/webhooks/${hook.id}/test`, key);
 

@@ -15,15 +15,16 @@ import { StageService } from './stages/stages.service.js';
 import { tagsRoutes } from './tags/tags.routes.js';
 import { createTagService } from './tags/tags.service.js';
 import { tiersRoutes } from './tiers/tiers.routes.js';
-import { createTierService } from './tiers/tiers.service.js';
+import { createTierService, type TierCommission } from './tiers/tiers.service.js';
 
 export { assertOwned, type OwnershipOptions, resolveOwnedUuid } from './ownership.js';
+export type { TierCommission } from './tiers/tiers.service.js';
 
 /** One service per catalogue, built once for the app. */
-export function createCatalogueServices(db: Db) {
+export function createCatalogueServices(db: Db, tierCommission: TierCommission) {
   return {
     tags: createTagService(db),
-    tiers: createTierService(db),
+    tiers: createTierService(db, tierCommission),
     categories: createCategoryService(db),
     partnerStages: new StageService(db, 'partner'),
     dealStages: new StageService(db, 'lead_deal'),

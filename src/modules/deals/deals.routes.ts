@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { knownCaller } from '../../core/auth-context.js';
 import { errorBody, idParam, writeErrors } from '../../core/schemas.js';
-import { CreateDealBody, CreatedDeal, DEAL_MESSAGES, UpdateDealBody, UpdatedDeal } from './deals.schemas.js';
+import type { DealReadService } from './deals.read-service.js';
+import { CreateDealBody, DEAL_MESSAGES, Deal, UpdateDealBody, UpdatedDeal } from './deals.schemas.js';
 import type { DealService } from './deals.service.js';
 
 // The deal commands. Journeybee documents both `/deals` (Gen B) and `/lead-deals` (Gen A): the
@@ -13,7 +15,10 @@ const forbidden = {
   403: errorBody.describe(`Write access required, or (the partner side) "${DEAL_MESSAGES.ownerOnly}"`),
 };
 
-export const dealsRoutes: FastifyPluginAsyncZod<{ deals: DealService }> = async (app, { deals }) => {
+export const dealsRoutes: FastifyPluginAsyncZod<{ deals: DealService; dealReads: DealReadService }> = async (
+  app,
+  { deals, dealReads },
+) => {
   for (const base of DEAL_PATHS) {
     const alias = base === '/lead-deals' ? ' (alias of /v1/deals)' : '';
     const noun = base === '/lead-deals' ? 'LeadDeal' : 'Deal';
@@ -31,16 +36,19 @@ export const dealsRoutes: FastifyPluginAsyncZod<{ deals: DealService }> = async 
             'the lead. A deal on a lead sent over or received through an accepted partnership (or naming one in',
             '`partnership_id`) is a partnership deal: the partner company sees it too (its own stage, tags, users',
             "and values, `partnerCustomFields`), and it starts with the commission of your partner's tier.",
-            'Starting at a payment stage that calculation names makes its payments. The response is `{id, uuid}`:',
-            '`GET /v1/deals/{id}` reads the deal. Amounts are exact decimals in whole currency units.',
+            'Starting at a payment stage that calculation names makes its payments. The response is the new deal',
+            '(`{id, uuid, …}`, as `GET /v1/deals/{id}` reads it). Amounts are exact decimals in whole currency units.',
           ].join(' '),
           body: CreateDealBody,
-          response: { 201: CreatedDeal, ...writeErrors },
+          response: { 201: Deal, ...writeErrors },
         },
       },
       async (req, reply) => {
+        // The write stores `{id, uuid}` as the Idempotency-Key response in its own statement (a
+        // retry after a crash between commit and reply gets those, never a second deal); the
+        // reply is the deal as read back, which onSend then stores in its place.
         const created = await deals.create(req.auth, req.body, { idempotency: req.idempotency });
-        return reply.code(201).send(created);
+        return reply.code(201).send(await dealReads.get(knownCaller(req.auth), created.id));
       },
     );
 

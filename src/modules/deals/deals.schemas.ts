@@ -183,7 +183,7 @@ export const CommissionCalculationInput = z
       .array(CommissionEntryInput, { error: 'must be an array of entries' })
       .max(20, { error: 'must have at most 20 entries' }),
   })
-  .meta({ id: 'CommissionCalculationInput' });
+  .meta({ id: 'CommissionCalculation' });
 
 export const PutCommissionBody = z
   .strictObject({
@@ -406,3 +406,6 @@ export type DealOut = z.infer<typeof Deal>;
 export type DealListItemOut = z.infer<typeof DealListItem>;
 export type CommissionInput = z.infer<typeof CommissionCalculationInput>;
 export type PaymentOut = z.infer<typeof Payment>;
+export type PutCommissionInput = z.infer<typeof PutCommissionBody>;
+export type UpdatePaymentInput = z.infer<typeof UpdatePaymentBody>;
+export type CommissionOut = z.infer<typeof Commission>;

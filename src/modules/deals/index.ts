@@ -3,3 +3,16 @@
 export { dealsDeletedWithLead } from './deals.delete.js';
 export { leadDealsJson } from './deals.reads.js';
 export { LeadDeal } from './deals.schemas.js';
+
+import { z } from 'zod';
+import type { TierCommission } from '../catalogues/index.js';
+import { tierCalculation } from './deals.commission.js';
+import { CommissionCalculationInput, type CommissionInput } from './deals.schemas.js';
+
+/** What the tiers catalogue needs for its default commission (see TierCommission). */
+export const tierCommission: TierCommission = {
+  // The same object but unnamed (inlined in the tier bodies): a named schema reached from two
+  // bodies gets an input and an output component in the document.
+  schema: z.strictObject({ entries: CommissionCalculationInput.shape.entries }),
+  check: (db, companyId, calculation) => tierCalculation(db, companyId, calculation as CommissionInput),
+};

@@ -129,6 +129,20 @@ const WebhookPartnership = z
   })
   .meta({ id: 'WebhookPartnership' });
 
+const WebhookDealNote = z
+  .object({
+    uuid,
+    created_at: timestamp,
+    updated_at: timestamp,
+    document: z.string().describe('The note as plain text'),
+    lead_deal_uuid: uuid.describe('The deal'),
+    user_uuid: uuid.nullable().describe('The author; null for a key without a user'),
+    user_email: emailAddress.nullable(),
+    user_first_name: z.string().nullable(),
+    user_last_name: z.string().nullable(),
+  })
+  .meta({ id: 'WebhookDealNote' });
+
 const money = z.string().describe('Exact, whole currency units, with the currency minor digits ("1250.50")');
 const dateText = z.iso.date().describe('YYYY-MM-DD');
 
@@ -268,12 +282,31 @@ const EVENTS = {
     data: z.object({ deal: WebhookDeal }),
     description: 'A deal you see was deleted by its owner: its last state.',
   },
+  'deals.notes_create': {
+    data: z.object({ note: WebhookDealNote }),
+    description: 'A note was added to your side of a deal.',
+  },
+  'deals.notes_update': {
+    data: z.object({ note: WebhookDealNote }),
+    description: 'A note on your side of a deal changed.',
+  },
+  'deals.notes_delete': {
+    data: z.object({ note: WebhookDealNote }),
+    description: 'A note on your side of a deal was deleted: its last state.',
+  },
   'payments.create': {
     data: z.object({
       payment: WebhookDealPayment,
       deal: z.object({ uuid, label: z.string() }),
     }),
     description: 'A deal you see entered a payment stage its commission names: a payment is due.',
+  },
+  'payments.update': {
+    data: z.object({
+      payment: WebhookDealPayment,
+      deal: z.object({ uuid, label: z.string() }),
+    }),
+    description: "A payment was approved, rejected, marked processing or completed by the deal's owner.",
   },
   [TEST_EVENT_TYPE]: {
     data: WebhookTest,

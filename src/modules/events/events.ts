@@ -20,7 +20,11 @@ export const EVENT_TYPES = [
   'deals.create',
   'deals.update',
   'deals.delete',
+  'deals.notes_create',
+  'deals.notes_update',
+  'deals.notes_delete',
   'payments.create',
+  'payments.update',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -32,6 +36,9 @@ export const NOTIFICATION_REASONS = [
   'partnership_accepted',
   'deal_created',
   'deal_stage_changed',
+  'deal_note_mention',
+  'payment_created',
+  'payment_completed',
 ] as const;
 export type NotificationReason = (typeof NOTIFICATION_REASONS)[number];
 

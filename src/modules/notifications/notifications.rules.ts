@@ -182,6 +182,71 @@ function dealPlan(event: RecordedEvent, reason: 'deal_created' | 'deal_stage_cha
   };
 }
 
+// ---- deals: a deal note's mentions, and the partner's side of a deal's payments ----
+
+/** A deal note's new mentions come in `meta.notifyUserIds` (its write knows which are new). */
+function dealNotePlan(event: RecordedEvent): Plan {
+  const note = asObject(event.payload.note);
+  const author =
+    [asString(note.user_first_name), asString(note.user_last_name)].filter(defined).join(' ') ||
+    asString(note.user_email);
+  return {
+    type: 'deal_note_mention',
+    named: nobody(),
+    explicit: false,
+    admins: 'never',
+    skipActor: true,
+    subject: undefined,
+    title: `${author ?? 'Someone'} mentioned you in a deal note`,
+    body: excerpt(asString(note.document)),
+    data: { deal_uuid: asString(note.lead_deal_uuid) ?? null, note_uuid: asString(note.uuid) ?? null },
+  };
+}
+
+/**
+ * The users of `companyId` assigned to the deal `dealUuid` when that company is the deal's
+ * partner side; undefined when it is not (the owner's side hears nothing of its own payments).
+ */
+async function partnerSideUsers(tx: Executor, companyId: number, dealUuid: string) {
+  const { rows } = await tx.execute<{ ids: number[] }>(sql`SELECT coalesce(array_agg(du.user_id)
+      FILTER (WHERE du.user_id IS NOT NULL), '{}') AS ids
+    FROM deals d JOIN deal_sides s ON s.deal_id = d.id AND s.company_id = ${companyId} AND s.role = 'partner'
+    LEFT JOIN deal_users du ON du.deal_id = d.id
+      AND du.user_id IN (SELECT u.id FROM users u WHERE u.company_id = ${companyId})
+    WHERE d.uuid = ${dealUuid} GROUP BY d.id`);
+  return rows[0]?.ids;
+}
+
+/** A payment made or completed: the partner's admins and its users on the deal. */
+async function paymentPlan(tx: Executor, event: RecordedEvent, reason: NotificationReason) {
+  const payment = asObject(event.payload.payment);
+  const deal = asObject(event.payload.deal);
+  const dealUuid = asString(payment.deal_uuid);
+  const users =
+    dealUuid && UUID.test(dealUuid) ? await partnerSideUsers(tx, event.companyId, dealUuid) : undefined;
+  if (!users) return undefined;
+  const amount = [asString(payment.payment_value), asString(asObject(payment.currency).code)]
+    .filter(defined)
+    .join(' ');
+  const label = asString(deal.label) ?? 'a deal';
+  return {
+    type: reason,
+    named: { ids: users, uuids: [] },
+    explicit: false,
+    admins: 'always',
+    skipActor: false,
+    subject: undefined,
+    title:
+      reason === 'payment_completed' ? `A payment on ${label} was completed` : `A payment is due on ${label}`,
+    body: amount || null,
+    data: {
+      deal_uuid: dealUuid ?? null,
+      payment_id: asId(payment.id) ?? null,
+      payment_uuid: asString(payment.uuid) ?? null,
+    },
+  } satisfies Plan;
+}
+
 /** The reason an event notifies by default (without `meta.reason`). */
 function defaultReason(event: RecordedEvent): NotificationReason | undefined {
   const defaults: Partial<Record<EventType, NotificationReason>> = {
@@ -189,6 +254,7 @@ function defaultReason(event: RecordedEvent): NotificationReason | undefined {
     'leads.update': 'lead_assigned',
     'leads.notes_create': 'note_mention',
     'leads.notes_update': 'note_mention',
+    'payments.create': 'payment_created',
   };
   return defaults[event.type];
 }
@@ -200,6 +266,9 @@ async function planFor(tx: Executor, event: RecordedEvent): Promise<Plan | undef
   if (reason === 'partnership_accepted') plan = acceptedPlan(event);
   else if (reason === 'note_mention') plan = await notePlan(tx, event);
   else if (reason === 'deal_created' || reason === 'deal_stage_changed') plan = dealPlan(event, reason);
+  else if (reason === 'deal_note_mention') plan = dealNotePlan(event);
+  else if (reason === 'payment_created' || reason === 'payment_completed')
+    plan = await paymentPlan(tx, event, reason);
   else plan = leadPlan(event, reason);
   const explicit = event.meta?.notifyUserIds;
   if (plan && explicit) plan = { ...plan, named: { ids: explicit, uuids: [] }, explicit: true };

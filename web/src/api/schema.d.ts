@@ -552,7 +552,7 @@ export interface paths {
         put?: never;
         /**
          * Create a deal
-         * @description A deal on a live lead of your company (`lead_id` or `lead_uuid`). Without `label` it is named after the lead. A deal on a lead sent over or received through an accepted partnership (or naming one in `partnership_id`) is a partnership deal: the partner company sees it too (its own stage, tags, users and values, `partnerCustomFields`), and it starts with the commission of your partner's tier. Starting at a payment stage that calculation names makes its payments. The response is `{id, uuid}`: `GET /v1/deals/{id}` reads the deal. Amounts are exact decimals in whole currency units.
+         * @description A deal on a live lead of your company (`lead_id` or `lead_uuid`). Without `label` it is named after the lead. A deal on a lead sent over or received through an accepted partnership (or naming one in `partnership_id`) is a partnership deal: the partner company sees it too (its own stage, tags, users and values, `partnerCustomFields`), and it starts with the commission of your partner's tier. Starting at a payment stage that calculation names makes its payments. The response is the new deal (`{id, uuid, …}`, as `GET /v1/deals/{id}` reads it). Amounts are exact decimals in whole currency units.
          */
         post: operations["createDeal"];
         delete?: never;
@@ -587,6 +587,119 @@ export interface paths {
          * @description Only the fields sent change. Each side changes its own `stage_id`/`stage_uuid`, `tags`/`tag_uuids`, `assignedUsers` (both replaced) and `customFields` (upserted); the label, value, currency, expiration date and payment stage are the owner's (the partner gets 403). A new value or currency recomputes the total commission; entering a payment stage the commission names makes its payments.
          */
         patch: operations["updateDeal"];
+        trace?: never;
+    };
+    "/v1/deals/{id}/commission": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a deal's commission
+         * @description The calculation (null: none), each entry's amount today in the deal's currency, and the total. Both companies of a partnership deal see it.
+         */
+        get: operations["getDealCommission"];
+        /**
+         * Set a deal's commission
+         * @description Entries per payment stage of your company: `fixed` (an amount in the deal's currency) or `percentage` (of `deal_value`), `oneOff` or `recurring`. Recomputes `total_commission_value`; when the deal already is in a payment stage an entry names, its payments are made now. The owner only (the partner gets 403); partnership deals only (409). Records `deals.update` (and `payments.create`).
+         */
+        put: operations["putDealCommission"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/deals/{id}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List your notes on a deal
+         * @description Newest first. Each company of a partnership deal sees only its own notes.
+         */
+        get: operations["listDealNotes"];
+        put?: never;
+        /**
+         * Add a note to a deal
+         * @description The note is written as the user the API key acts as, on your side of the deal. Records `deals.notes_create` (its payload carries the document as plain text); mentioned users are notified.
+         */
+        post: operations["createDealNote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/deals/{id}/notes/{noteId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a deal note */
+        get: operations["getDealNote"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a deal note
+         * @description Deletes the note for good. Records `deals.notes_delete` with its last state.
+         */
+        delete: operations["deleteDealNote"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a deal note
+         * @description Only the fields sent are changed; `attachments` and `mentions` replace their lists (new mentions are notified). Records `deals.notes_update`.
+         */
+        patch: operations["updateDealNote"];
+        trace?: never;
+    };
+    "/v1/deals/{id}/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a deal's payments
+         * @description A bare array (B3), by payment date then id. Both companies see them.
+         */
+        get: operations["listDealPayments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/deals/{id}/payments/{paymentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Approve, reject or complete a payment
+         * @description `approved` (true / false / null), `payment_processing`, `payment_completed: true` (which approves a payment not yet reviewed). A completed payment cannot be un-completed or rejected (409). The owner only. Records `payments.update`.
+         */
+        patch: operations["updateDealPayment"];
         trace?: never;
     };
     "/v1/invitations": {
@@ -648,7 +761,7 @@ export interface paths {
         put?: never;
         /**
          * Create a deal (alias of /v1/deals)
-         * @description A deal on a live lead of your company (`lead_id` or `lead_uuid`). Without `label` it is named after the lead. A deal on a lead sent over or received through an accepted partnership (or naming one in `partnership_id`) is a partnership deal: the partner company sees it too (its own stage, tags, users and values, `partnerCustomFields`), and it starts with the commission of your partner's tier. Starting at a payment stage that calculation names makes its payments. The response is `{id, uuid}`: `GET /v1/deals/{id}` reads the deal. Amounts are exact decimals in whole currency units.
+         * @description A deal on a live lead of your company (`lead_id` or `lead_uuid`). Without `label` it is named after the lead. A deal on a lead sent over or received through an accepted partnership (or naming one in `partnership_id`) is a partnership deal: the partner company sees it too (its own stage, tags, users and values, `partnerCustomFields`), and it starts with the commission of your partner's tier. Starting at a payment stage that calculation names makes its payments. The response is the new deal (`{id, uuid, …}`, as `GET /v1/deals/{id}` reads it). Amounts are exact decimals in whole currency units.
          */
         post: operations["createLeadDeal"];
         delete?: never;
@@ -683,6 +796,119 @@ export interface paths {
          * @description Only the fields sent change. Each side changes its own `stage_id`/`stage_uuid`, `tags`/`tag_uuids`, `assignedUsers` (both replaced) and `customFields` (upserted); the label, value, currency, expiration date and payment stage are the owner's (the partner gets 403). A new value or currency recomputes the total commission; entering a payment stage the commission names makes its payments.
          */
         patch: operations["updateLeadDeal"];
+        trace?: never;
+    };
+    "/v1/lead-deals/{id}/commission": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a deal's commission (alias of /v1/deals)
+         * @description The calculation (null: none), each entry's amount today in the deal's currency, and the total. Both companies of a partnership deal see it.
+         */
+        get: operations["getLeadDealCommission"];
+        /**
+         * Set a deal's commission (alias of /v1/deals)
+         * @description Entries per payment stage of your company: `fixed` (an amount in the deal's currency) or `percentage` (of `deal_value`), `oneOff` or `recurring`. Recomputes `total_commission_value`; when the deal already is in a payment stage an entry names, its payments are made now. The owner only (the partner gets 403); partnership deals only (409). Records `deals.update` (and `payments.create`).
+         */
+        put: operations["putLeadDealCommission"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/lead-deals/{id}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List your notes on a deal (alias of /v1/deals)
+         * @description Newest first. Each company of a partnership deal sees only its own notes.
+         */
+        get: operations["listLeadDealNotes"];
+        put?: never;
+        /**
+         * Add a note to a deal (alias of /v1/deals)
+         * @description The note is written as the user the API key acts as, on your side of the deal. Records `deals.notes_create` (its payload carries the document as plain text); mentioned users are notified.
+         */
+        post: operations["createLeadDealNote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/lead-deals/{id}/notes/{noteId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a deal note (alias of /v1/deals) */
+        get: operations["getLeadDealNote"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a deal note (alias of /v1/deals)
+         * @description Deletes the note for good. Records `deals.notes_delete` with its last state.
+         */
+        delete: operations["deleteLeadDealNote"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a deal note (alias of /v1/deals)
+         * @description Only the fields sent are changed; `attachments` and `mentions` replace their lists (new mentions are notified). Records `deals.notes_update`.
+         */
+        patch: operations["updateLeadDealNote"];
+        trace?: never;
+    };
+    "/v1/lead-deals/{id}/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a deal's payments (alias of /v1/deals)
+         * @description A bare array (B3), by payment date then id. Both companies see them.
+         */
+        get: operations["listLeadDealPayments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/lead-deals/{id}/payments/{paymentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Approve, reject or complete a payment (alias of /v1/deals)
+         * @description `approved` (true / false / null), `payment_processing`, `payment_completed: true` (which approves a payment not yet reviewed). A completed payment cannot be un-completed or rejected (409). The owner only. Records `payments.update`.
+         */
+        patch: operations["updateLeadDealPayment"];
         trace?: never;
     };
     "/v1/leads": {
@@ -1342,7 +1568,7 @@ export interface paths {
         put?: never;
         /**
          * Create a tier
-         * @description Labels are unique per company, case-insensitively (409).
+         * @description Labels are unique per company, case-insensitively (409). `commission_calculation` is the default commission new partnership deals of the tier copy.
          */
         post: operations["createTier"];
         delete?: never;
@@ -1607,6 +1833,66 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "deals.notes_create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * deals.notes_create
+         * @description A note was added to your side of a deal.
+         */
+        post: operations["dealsNotesCreateEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "deals.notes_delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * deals.notes_delete
+         * @description A note on your side of a deal was deleted: its last state.
+         */
+        post: operations["dealsNotesDeleteEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "deals.notes_update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * deals.notes_update
+         * @description A note on your side of a deal changed.
+         */
+        post: operations["dealsNotesUpdateEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "deals.update": {
         parameters: {
             query?: never;
@@ -1847,6 +2133,26 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "payments.update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * payments.update
+         * @description A payment was approved, rejected, marked processing or completed by the deal's owner.
+         */
+        post: operations["paymentsUpdateEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "users.create": {
         parameters: {
             query?: never;
@@ -2018,6 +2324,53 @@ export interface components {
             }[];
             error: string;
         };
+        Commission: {
+            calculation: {
+                entries: {
+                    /** @description amount_per_occurrence × occurrences */
+                    amount: string;
+                    /** @description What one payment of this entry is worth today */
+                    amount_per_occurrence: string;
+                    calculation: {
+                        number_of_occurrences: number;
+                        /** @enum {string} */
+                        option: "fixed" | "percentage";
+                        /** @enum {string} */
+                        type: "oneOff" | "recurring";
+                        value: string;
+                    };
+                    /** @example 789 */
+                    payment_stage_id: number;
+                    payment_stage_label: string | null;
+                    payment_stage_uuid: string | null;
+                }[];
+            } | null;
+            currency_code: string;
+            total_commission_value: string;
+        };
+        CommissionCalculation: {
+            entries: {
+                calculation: {
+                    /** @description Recurring entries: how many payments, a month apart (default 1) */
+                    number_of_occurrences?: number;
+                    /**
+                     * @description `fixed`: `value` is an amount; `percentage`: `value` % of `deal_value`
+                     * @enum {string}
+                     */
+                    option: "fixed" | "percentage";
+                    /**
+                     * @description `oneOff`: one payment; `recurring`: `number_of_occurrences`
+                     * @default oneOff
+                     * @enum {string}
+                     */
+                    type: "oneOff" | "recurring";
+                    /** @description An amount in the deal currency, or a percentage (0–100) for `percentage` */
+                    value: string | number;
+                };
+                /** @description The payment stage (of the deal owner) whose entry makes the payments */
+                payment_stage_id: number;
+            }[];
+        };
         Company: {
             country_id: number | null;
             /** Format: date-time */
@@ -2181,11 +2534,6 @@ export interface components {
             } | null;
             uuid: string;
         };
-        CreatedDeal: {
-            /** @example 789 */
-            id: number;
-            uuid: string;
-        };
         CreateDeal: {
             /** @description Active users of your company */
             assignedUsers?: (number | {
@@ -2247,6 +2595,39 @@ export interface components {
             tags?: (number | {
                 id: number;
             })[];
+        };
+        CreateDealNote: {
+            /** @description File attachment UUIDs, stored as sent */
+            attachments?: string[];
+            /**
+             * @description A ProseMirror / TipTap JSON document: `{"type": "doc", "content": [nodes]}`, each node `{type, content?, text?, marks?, attrs?}` (text only on `text` nodes), at most 32 levels deep and 64 KiB as JSON. Stored as sent.
+             * @example {
+             *       "type": "doc",
+             *       "content": [
+             *         {
+             *           "type": "paragraph",
+             *           "content": [
+             *             {
+             *               "type": "text",
+             *               "text": "Call back on Monday, "
+             *             },
+             *             {
+             *               "type": "mention",
+             *               "attrs": {
+             *                 "id": 12,
+             *                 "label": "Avery Admin"
+             *               }
+             *             }
+             *           ]
+             *         }
+             *       ]
+             *     }
+             */
+            document: {
+                [key: string]: unknown;
+            };
+            /** @description Ids of active users of your company mentioned in the note (repeats are kept once) */
+            mentions?: number[];
         };
         CreateDealStage: {
             /** @description Trimmed, 1 to 100 characters */
@@ -2582,6 +2963,33 @@ export interface components {
         CreateTier: {
             /** @default #6B7280 */
             background_color: string;
+            /** @description The default commission of new partnership deals of this tier: entries per payment stage of your company (as `PUT /v1/deals/{id}/commission` takes them); null for none */
+            commission_calculation?: {
+                entries: {
+                    calculation: {
+                        /** @description Recurring entries: how many payments, a month apart (default 1) */
+                        number_of_occurrences?: number;
+                        /**
+                         * @description `fixed`: `value` is an amount; `percentage`: `value` % of `deal_value`
+                         * @enum {string}
+                         */
+                        option: "fixed" | "percentage";
+                        /**
+                         * @description `oneOff`: one payment; `recurring`: `number_of_occurrences`
+                         * @default oneOff
+                         * @enum {string}
+                         */
+                        type: "oneOff" | "recurring";
+                        /**
+                         * @description An amount in the deal currency, or a percentage (0–100) for `percentage`
+                         * @example 1250.50
+                         */
+                        value: string;
+                    };
+                    /** @description The payment stage (of the deal owner) whose entry makes the payments */
+                    payment_stage_id: number;
+                }[];
+            } | null;
             /** @description Trimmed, 1 to 100 characters */
             label: string;
             /** @description The partnership type this entry is for; null for all */
@@ -2609,7 +3017,7 @@ export interface components {
             active?: boolean;
             description?: string | null;
             /** @description Event types to receive */
-            events: ("leads.create" | "leads.update" | "leads.delete" | "leads.notes_create" | "leads.notes_update" | "leads.notes_delete" | "partners.create" | "partners.update" | "partners.contact_create" | "partners.contact_update" | "users.create" | "deals.create" | "deals.update" | "deals.delete" | "payments.create")[];
+            events: ("leads.create" | "leads.update" | "leads.delete" | "leads.notes_create" | "leads.notes_update" | "leads.notes_delete" | "partners.create" | "partners.update" | "partners.contact_create" | "partners.contact_update" | "users.create" | "deals.create" | "deals.update" | "deals.delete" | "deals.notes_create" | "deals.notes_update" | "deals.notes_delete" | "payments.create" | "payments.update")[];
             /** @description http(s) URL that receives a POST per event; must resolve to a public address */
             url: string;
         };
@@ -2887,6 +3295,34 @@ export interface components {
             updated_at: string;
             uuid: string;
         };
+        DealNote: {
+            attachments: string[];
+            /** @description The same document under Journeybee's list name */
+            content: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            created_at: string;
+            /** @description The user who wrote the note; null for a key without a user */
+            created_by: {
+                first_name: string | null;
+                /** @example 789 */
+                id: number;
+                last_name: string | null;
+            } | null;
+            /** @example 789 */
+            deal_id: number;
+            /** @description A ProseMirror / TipTap JSON document: `{"type": "doc", "content": [nodes]}`, each node `{type, content?, text?, marks?, attrs?}` (text only on `text` nodes), at most 32 levels deep and 64 KiB as JSON. Stored as sent. */
+            document: {
+                [key: string]: unknown;
+            };
+            /** @example 789 */
+            id: number;
+            mentions: number[];
+            /** Format: date-time */
+            updated_at: string;
+            uuid: string;
+        };
         /** @description A deal was created: by your company, or by a partner on a lead of your partnership (then `side` is `partner`). */
         DealsCreateEvent: {
             data: {
@@ -2922,6 +3358,60 @@ export interface components {
             timestamp: string;
             /** @constant */
             type: "deals.delete";
+        };
+        /** @description A note was added to your side of a deal. */
+        DealsNotesCreateEvent: {
+            data: {
+                note: components["schemas"]["WebhookDealNote"];
+            };
+            /**
+             * Format: uuid
+             * @description The event id: the same in every delivery and retry of the event
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the event happened
+             */
+            timestamp: string;
+            /** @constant */
+            type: "deals.notes_create";
+        };
+        /** @description A note on your side of a deal was deleted: its last state. */
+        DealsNotesDeleteEvent: {
+            data: {
+                note: components["schemas"]["WebhookDealNote"];
+            };
+            /**
+             * Format: uuid
+             * @description The event id: the same in every delivery and retry of the event
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the event happened
+             */
+            timestamp: string;
+            /** @constant */
+            type: "deals.notes_delete";
+        };
+        /** @description A note on your side of a deal changed. */
+        DealsNotesUpdateEvent: {
+            data: {
+                note: components["schemas"]["WebhookDealNote"];
+            };
+            /**
+             * Format: uuid
+             * @description The event id: the same in every delivery and retry of the event
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the event happened
+             */
+            timestamp: string;
+            /** @constant */
+            type: "deals.notes_update";
         };
         DealStage: {
             /** @example 789 */
@@ -3408,7 +3898,7 @@ export interface components {
             id: number;
             read_at: string | null;
             title: string;
-            /** @description One of: lead_received, lead_assigned, note_mention, partnership_accepted, deal_created, deal_stage_changed, webhook_disabled (more may come) */
+            /** @description One of: lead_received, lead_assigned, note_mention, partnership_accepted, deal_created, deal_stage_changed, deal_note_mention, payment_created, payment_completed, webhook_disabled (more may come) */
             type: string;
             /**
              * Format: date-time
@@ -3739,6 +4229,36 @@ export interface components {
              */
             email: string;
         };
+        Payment: {
+            approved: boolean | null;
+            /** Format: date-time */
+            created_at: string;
+            currency: {
+                code: string;
+                label: string;
+                uuid: string;
+            };
+            /** @example 789 */
+            deal_id: number;
+            deal_uuid: string;
+            /** @example 789 */
+            id: number;
+            occurrence: number;
+            payment_category: ("commission" | "spiff") | null;
+            payment_completed: boolean;
+            payment_completed_date: string | null;
+            /** @description YYYY-MM-DD */
+            payment_date: string;
+            payment_processing: boolean;
+            payment_processing_date: string | null;
+            payment_stage_id: number | null;
+            payment_stage_label: string | null;
+            payment_value: string;
+            recipient_type: ("partnership" | "user" | "contact") | null;
+            /** Format: date-time */
+            updated_at: string;
+            uuid: string;
+        };
         /** @description A deal you see entered a payment stage its commission names: a payment is due. */
         PaymentsCreateEvent: {
             data: {
@@ -3777,6 +4297,33 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             uuid: string;
+        };
+        /** @description A payment was approved, rejected, marked processing or completed by the deal's owner. */
+        PaymentsUpdateEvent: {
+            data: {
+                deal: {
+                    label: string;
+                    /** Format: uuid */
+                    uuid: string;
+                };
+                payment: components["schemas"]["WebhookDealPayment"];
+            };
+            /**
+             * Format: uuid
+             * @description The event id: the same in every delivery and retry of the event
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the event happened
+             */
+            timestamp: string;
+            /** @constant */
+            type: "payments.update";
+        };
+        PutCommission: {
+            /** @description null removes the commission */
+            calculation: components["schemas"]["CommissionCalculation"] | null;
         };
         Session: {
             company: components["schemas"]["Company"];
@@ -3831,6 +4378,21 @@ export interface components {
         };
         Tier: {
             background_color: string;
+            /** @description The commission new partnership deals of this tier start with; null: none */
+            commission_calculation: {
+                entries: {
+                    calculation: {
+                        number_of_occurrences: number;
+                        /** @enum {string} */
+                        option: "fixed" | "percentage";
+                        /** @enum {string} */
+                        type: "oneOff" | "recurring";
+                        value: string;
+                    };
+                    /** @example 789 */
+                    payment_stage_id: number;
+                }[];
+            } | null;
             /** @example 789 */
             company_id: number;
             /** Format: date-time */
@@ -3914,6 +4476,12 @@ export interface components {
             updated_at: string;
             uuid: string;
         };
+        UpdatedDealNote: {
+            /** @example 789 */
+            id: number;
+            /** Format: date-time */
+            updated_at: string;
+        };
         UpdateDeal: {
             /** @description Replaces your assigned users */
             assignedUsers?: (number | {
@@ -3952,6 +4520,39 @@ export interface components {
             tags?: (number | {
                 id: number;
             })[];
+        };
+        UpdateDealNote: {
+            /** @description File attachment UUIDs, stored as sent */
+            attachments?: string[];
+            /**
+             * @description A ProseMirror / TipTap JSON document: `{"type": "doc", "content": [nodes]}`, each node `{type, content?, text?, marks?, attrs?}` (text only on `text` nodes), at most 32 levels deep and 64 KiB as JSON. Stored as sent.
+             * @example {
+             *       "type": "doc",
+             *       "content": [
+             *         {
+             *           "type": "paragraph",
+             *           "content": [
+             *             {
+             *               "type": "text",
+             *               "text": "Call back on Monday, "
+             *             },
+             *             {
+             *               "type": "mention",
+             *               "attrs": {
+             *                 "id": 12,
+             *                 "label": "Avery Admin"
+             *               }
+             *             }
+             *           ]
+             *         }
+             *       ]
+             *     }
+             */
+            document?: {
+                [key: string]: unknown;
+            };
+            /** @description Ids of active users of your company mentioned in the note (repeats are kept once) */
+            mentions?: number[];
         };
         UpdateDealStage: {
             /** @description Trimmed, 1 to 100 characters */
@@ -4066,6 +4667,11 @@ export interface components {
             /** @description By default after the last stage of the pipeline */
             series?: number;
         };
+        UpdatePayment: {
+            approved?: boolean | null;
+            payment_completed?: boolean;
+            payment_processing?: boolean;
+        };
         UpdatePaymentStage: {
             /** @description Trimmed, 1 to 100 characters */
             label?: string;
@@ -4099,6 +4705,33 @@ export interface components {
         };
         UpdateTier: {
             background_color?: string;
+            /** @description The default commission of new partnership deals of this tier: entries per payment stage of your company (as `PUT /v1/deals/{id}/commission` takes them); null for none */
+            commission_calculation?: {
+                entries: {
+                    calculation: {
+                        /** @description Recurring entries: how many payments, a month apart (default 1) */
+                        number_of_occurrences?: number;
+                        /**
+                         * @description `fixed`: `value` is an amount; `percentage`: `value` % of `deal_value`
+                         * @enum {string}
+                         */
+                        option: "fixed" | "percentage";
+                        /**
+                         * @description `oneOff`: one payment; `recurring`: `number_of_occurrences`
+                         * @default oneOff
+                         * @enum {string}
+                         */
+                        type: "oneOff" | "recurring";
+                        /**
+                         * @description An amount in the deal currency, or a percentage (0–100) for `percentage`
+                         * @example 1250.50
+                         */
+                        value: string;
+                    };
+                    /** @description The payment stage (of the deal owner) whose entry makes the payments */
+                    payment_stage_id: number;
+                }[];
+            } | null;
             /** @description Trimmed, 1 to 100 characters */
             label?: string;
             /** @description The partnership type this entry is for; null for all */
@@ -4127,7 +4760,7 @@ export interface components {
             active?: boolean;
             description?: string | null;
             /** @description Event types to receive */
-            events?: ("leads.create" | "leads.update" | "leads.delete" | "leads.notes_create" | "leads.notes_update" | "leads.notes_delete" | "partners.create" | "partners.update" | "partners.contact_create" | "partners.contact_update" | "users.create" | "deals.create" | "deals.update" | "deals.delete" | "payments.create")[];
+            events?: ("leads.create" | "leads.update" | "leads.delete" | "leads.notes_create" | "leads.notes_update" | "leads.notes_delete" | "partners.create" | "partners.update" | "partners.contact_create" | "partners.contact_update" | "users.create" | "deals.create" | "deals.update" | "deals.delete" | "deals.notes_create" | "deals.notes_update" | "deals.notes_delete" | "payments.create" | "payments.update")[];
             /** @description http(s) URL that receives a POST per event; must resolve to a public address */
             url?: string;
         };
@@ -4267,6 +4900,26 @@ export interface components {
             total_commission_value: string;
             /** Format: date-time */
             updated_at: string;
+            /** Format: uuid */
+            uuid: string;
+        };
+        WebhookDealNote: {
+            /** Format: date-time */
+            created_at: string;
+            /** @description The note as plain text */
+            document: string;
+            /**
+             * Format: uuid
+             * @description The deal
+             */
+            lead_deal_uuid: string;
+            /** Format: date-time */
+            updated_at: string;
+            user_email: string | null;
+            user_first_name: string | null;
+            user_last_name: string | null;
+            /** @description The author; null for a key without a user */
+            user_uuid: string | null;
             /** Format: uuid */
             uuid: string;
         };
@@ -7882,7 +8535,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CreatedDeal"];
+                    "application/json": components["schemas"]["Deal"];
                 };
             };
             /** @description Invalid request */
@@ -8116,6 +8769,666 @@ export interface operations {
             };
             /** @description Deal not found or not accessible */
             404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getDealCommission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Commission"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description No such deal that your company sees (or it was deleted) */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    putDealCommission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutCommission"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Commission"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required, or admin role required (the caller acts as a partnerships user) */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such deal that your company sees (or it was deleted) */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The deal has no partnership */
+            409: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listDealNotes: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Items per page, 1 to 50 */
+                pageSize?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["DealNote"][];
+                        meta: {
+                            /** @description ceil(record-count / pageSize) */
+                            "page-count": number;
+                            /** @description Exact number of matching records */
+                            "record-count": number;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description No such deal that your company sees (or it was deleted), or no such note of yours on it */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createDealNote: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: a request with the same key and the same body within 24 hours returns the first response (with `Idempotent-Replayed: true`) without doing the work again. Keys are scoped to your API key. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDealNote"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DealNote"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required */
+            403: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such deal that your company sees (or it was deleted), or no such note of yours on it */
+            404: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another request, or a request with it is still being processed */
+            409: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getDealNote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                noteId: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DealNote"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description No such deal that your company sees (or it was deleted), or no such note of yours on it */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteDealNote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                noteId: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such deal that your company sees (or it was deleted), or no such note of yours on it */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateDealNote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                noteId: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateDealNote"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdatedDealNote"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such deal that your company sees (or it was deleted), or no such note of yours on it */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listDealPayments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"][];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description No such deal that your company sees (or it was deleted) */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateDealPayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                paymentId: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdatePayment"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required, or admin role required (the caller acts as a partnerships user) */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such deal that your company sees, or no such payment on it */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The transition is not allowed (a completed payment is final) */
+            409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
@@ -8479,7 +9792,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CreatedDeal"];
+                    "application/json": components["schemas"]["Deal"];
                 };
             };
             /** @description Invalid request */
@@ -8713,6 +10026,666 @@ export interface operations {
             };
             /** @description Deal not found or not accessible */
             404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getLeadDealCommission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Commission"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description No such deal that your company sees (or it was deleted) */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    putLeadDealCommission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutCommission"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Commission"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required, or admin role required (the caller acts as a partnerships user) */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such deal that your company sees (or it was deleted) */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The deal has no partnership */
+            409: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listLeadDealNotes: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Items per page, 1 to 50 */
+                pageSize?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["DealNote"][];
+                        meta: {
+                            /** @description ceil(record-count / pageSize) */
+                            "page-count": number;
+                            /** @description Exact number of matching records */
+                            "record-count": number;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description No such deal that your company sees (or it was deleted), or no such note of yours on it */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createLeadDealNote: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: a request with the same key and the same body within 24 hours returns the first response (with `Idempotent-Replayed: true`) without doing the work again. Keys are scoped to your API key. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDealNote"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DealNote"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required */
+            403: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such deal that your company sees (or it was deleted), or no such note of yours on it */
+            404: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The Idempotency-Key was used with another request, or a request with it is still being processed */
+            409: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getLeadDealNote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                noteId: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DealNote"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description No such deal that your company sees (or it was deleted), or no such note of yours on it */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteLeadDealNote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                noteId: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such deal that your company sees (or it was deleted), or no such note of yours on it */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateLeadDealNote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                noteId: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateDealNote"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdatedDealNote"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such deal that your company sees (or it was deleted), or no such note of yours on it */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listLeadDealPayments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"][];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description No such deal that your company sees (or it was deleted) */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateLeadDealPayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                id: number | string;
+                /** @description The object's `id` (a positive integer, written canonically) or its `uuid` */
+                paymentId: number | string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdatePayment"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required, or admin role required (the caller acts as a partnerships user) */
+            403: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such deal that your company sees, or no such payment on it */
+            404: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The transition is not allowed (a completed payment is final) */
+            409: {
                 headers: {
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
@@ -14484,6 +16457,135 @@ export interface operations {
             };
         };
     };
+    dealsNotesCreateEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery id: the same on every retry, so receivers can drop duplicates */
+                "webhook-id": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` with your secret; two, space-separated, for 24 h after a rotation */
+                "webhook-signature": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DealsNotesCreateEvent"];
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx status within the timeout (10 s by default) acknowledges it */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered (as with a 5xx, a redirect or no answer in time): retried with exponential backoff; after 20 deliveries in a row fail (by default), the endpoint is disabled */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered: retried, as for a 4xx */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    dealsNotesDeleteEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery id: the same on every retry, so receivers can drop duplicates */
+                "webhook-id": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` with your secret; two, space-separated, for 24 h after a rotation */
+                "webhook-signature": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DealsNotesDeleteEvent"];
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx status within the timeout (10 s by default) acknowledges it */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered (as with a 5xx, a redirect or no answer in time): retried with exponential backoff; after 20 deliveries in a row fail (by default), the endpoint is disabled */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered: retried, as for a 4xx */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    dealsNotesUpdateEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery id: the same on every retry, so receivers can drop duplicates */
+                "webhook-id": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` with your secret; two, space-separated, for 24 h after a rotation */
+                "webhook-signature": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DealsNotesUpdateEvent"];
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx status within the timeout (10 s by default) acknowledges it */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered (as with a 5xx, a redirect or no answer in time): retried with exponential backoff; after 20 deliveries in a row fail (by default), the endpoint is disabled */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered: retried, as for a 4xx */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     dealsUpdateEvent: {
         parameters: {
             query?: never;
@@ -14974,6 +17076,49 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["PaymentsCreateEvent"];
+            };
+        };
+        responses: {
+            /** @description Delivered: any 2xx status within the timeout (10 s by default) acknowledges it */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered (as with a 5xx, a redirect or no answer in time): retried with exponential backoff; after 20 deliveries in a row fail (by default), the endpoint is disabled */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered: retried, as for a 4xx */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    paymentsUpdateEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery id: the same on every retry, so receivers can drop duplicates */
+                "webhook-id": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` with your secret; two, space-separated, for 24 h after a rotation */
+                "webhook-signature": string;
+                /** @description Unix seconds when this attempt was signed */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentsUpdateEvent"];
             };
         };
         responses: {

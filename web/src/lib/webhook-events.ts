@@ -15,5 +15,9 @@ export const WEBHOOK_EVENTS = [
   'deals.create',
   'deals.update',
   'deals.delete',
+  'deals.notes_create',
+  'deals.notes_update',
+  'deals.notes_delete',
   'payments.create',
+  'payments.update',
 ] as const;

@@ -34,7 +34,7 @@ const documentDescription =
   `${MAX_NODE_DEPTH} levels deep and ${MAX_BYTES / 1024} KiB as JSON. Stored as sent.`;
 
 /** The document as a body field: shape and bounds checked, each problem named by its path. */
-const NoteDocumentInput = z
+export const NoteDocumentInput = z
   .record(z.string(), z.unknown(), {
     error: orRequired('must be a ProseMirror document object {"type": "doc", "content": [...]}'),
   })
@@ -46,9 +46,9 @@ const NoteDocumentInput = z
   .check(storableJson)
   .meta({ description: documentDescription, examples: [documentExample] });
 
-const NoteDocument = z.record(z.string(), z.unknown()).meta({ description: documentDescription });
+export const NoteDocument = z.record(z.string(), z.unknown()).meta({ description: documentDescription });
 
-const noteFields = {
+export const noteFields = {
   attachments: z
     .array(z.uuid({ error: 'must be a file attachment UUID' }).check(storableText))
     .max(MAX_ATTACHMENTS, { error: `must list at most ${MAX_ATTACHMENTS} attachments` })
