@@ -6,7 +6,8 @@
 // SQL as bench/leads.mjs loads (generate_series, batches, two connections), timed.
 
 import { countCheck, liveLeads, loadLeads, problem, skipped } from './leads.mjs';
-import { cli, measure, request, seconds } from './lib.mjs';
+import { cli, measure, only, request, seconds } from './lib.mjs';
+import { REPORT_PARTNERS, reportScenario } from './report.mjs';
 
 export const BIG_LEADS = Number(process.env.BENCH_BIG_LEADS ?? 1_000_000);
 const BIG_CONNECTIONS = Number(process.env.BENCH_BIG_CONNECTIONS ?? 1);
@@ -23,8 +24,9 @@ const TARGET = { p99: 20 };
  * loading (at `msPerLead`, the rate of this run's first load, plus a fifth) and measuring would
  * end past `deadlineAt`: the run then still ends in time, with everything else measured.
  */
-export async function bigScenarios({ base, env, dbUrl, log, msPerLead, deadlineAt }) {
+export async function bigScenarios({ base, env, dbUrl, log, msPerLead, deadlineAt, floor }) {
   const title = `${BIG_LEADS.toLocaleString('en-US')} leads in one company`;
+  if (!only('big') && !only('report')) return { results: [], loadMs: 0 };
   if (!BIG_LEADS) return { results: [skipped(title, 'BENCH_BIG_LEADS=0')], loadMs: 0 };
   const loadEstimate = msPerLead * BIG_LEADS * 1.2;
   const needed = loadEstimate + 3 * (seconds + 2) * 1000 + 30_000;
@@ -69,7 +71,7 @@ export async function bigScenarios({ base, env, dbUrl, log, msPerLead, deadlineA
     [`GET /v1/leads?page=${DEEP_PAGE}, ${at}`, `${list}&page=${DEEP_PAGE}`, {}],
   ];
   const results = [];
-  for (const [title, path, filter] of scenarios) {
+  for (const [title, path, filter] of only('big') ? scenarios : []) {
     const probe = await request(base + path, { headers });
     const why = problem(probe, 200);
     if (why) {
@@ -81,5 +83,19 @@ export async function bigScenarios({ base, env, dbUrl, log, msPerLead, deadlineA
     const opts = { url: base + path, headers, connections: BIG_CONNECTIONS };
     results.push({ ...(await measure(title, opts)), target: TARGET, check });
   }
+  if (only('report'))
+    results.push(
+      ...(await reportScenario({
+        base,
+        headers,
+        dbUrl,
+        floor,
+        log,
+        companyId: company.id,
+        leads: BIG_LEADS,
+        partners: REPORT_PARTNERS,
+        connections: BIG_CONNECTIONS,
+      })),
+    );
   return { results, loadMs };
 }

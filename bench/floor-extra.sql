@@ -34,3 +34,28 @@ CREATE TABLE partners (
   created_at   timestamptz DEFAULT now()
 );
 CREATE INDEX partners_company_id_index ON partners (company_id);
+
+-- The partner report's floor: the same rows as the API's big company (bench/report.mjs) in bare
+-- tables, each indexed by partner and time as the API's are.
+DROP TABLE IF EXISTS report_partners, report_leads, report_deals, report_payments;
+CREATE TABLE report_partners (id integer PRIMARY KEY, name varchar(255) NOT NULL);
+CREATE TABLE report_leads (
+  id          integer PRIMARY KEY,
+  partner_id  integer NOT NULL,
+  sent        boolean NOT NULL,
+  created_at  timestamptz NOT NULL
+);
+CREATE TABLE report_deals (
+  id          integer PRIMARY KEY,
+  partner_id  integer NOT NULL,
+  won         boolean NOT NULL,
+  value       numeric(19, 4) NOT NULL,
+  created_at  timestamptz NOT NULL
+);
+CREATE TABLE report_payments (
+  id           integer PRIMARY KEY,
+  partner_id   integer NOT NULL,
+  value        numeric(19, 4) NOT NULL,
+  completed_at timestamptz,
+  created_at   timestamptz NOT NULL
+);

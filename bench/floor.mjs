@@ -130,11 +130,53 @@ export async function startFloor(dbUrl, rows) {
         },
       );
     },
+    /**
+     * GET /report with the report tables holding what bench/report.mjs loads for the API: `leads`
+     * leads over `partners` partners (one in five received), a deal per ten, a payment per won one.
+     */
+    report: async ({ leads, partners }) => {
+      const c = await pgClient(dbUrl, 900_000);
+      try {
+        await c.query('SET synchronous_commit = off');
+        await c.query('TRUNCATE report_partners, report_leads, report_deals, report_payments');
+        await c.query(
+          `INSERT INTO report_partners SELECT g, 'Report Partner ' || lpad(g::text, 3, '0')
+             FROM generate_series(1, $1::int) g`,
+          [partners],
+        );
+        await c.query(
+          `INSERT INTO report_leads SELECT g, 1 + g % $2, g % 5 <> 0, now() - make_interval(secs => $1 - g)
+             FROM generate_series(1, $1::int) g`,
+          [leads, partners],
+        );
+        await c.query(
+          `INSERT INTO report_deals SELECT g, 1 + (g / 10) % $2, g % 30 = 0, (g % 1000) * 10.25, now() - make_interval(secs => $1 - g)
+             FROM generate_series(10, $1::int, 10) g`,
+          [leads, partners],
+        );
+        await c.query(
+          `INSERT INTO report_payments
+           SELECT id, partner_id, round(value / 10, 2), CASE WHEN id % 60 = 0 THEN created_at + interval '1 hour' END,
+                  created_at FROM report_deals WHERE won`,
+        );
+        await c.query('CREATE INDEX ON report_leads (partner_id, created_at, sent)');
+        await c.query('CREATE INDEX ON report_deals (partner_id, created_at)');
+        await c.query('CREATE INDEX ON report_payments (partner_id, created_at)');
+        for (const t of ['report_partners', 'report_leads', 'report_deals', 'report_payments'])
+          await c.query(`VACUUM ANALYZE ${t}`);
+      } finally {
+        await c.end();
+      }
+      return floorRun('GET /report', `floor GET /report (${partners} partners, ${k(leads)} leads)`, {
+        url: `${extra}/report`,
+        connections: Number(process.env.BENCH_BIG_CONNECTIONS ?? 1),
+      });
+    },
     stop: async () => {
       for (const s of servers) await stop(s);
     },
   };
-  for (const name of ['list', 'search', 'byId', 'create', 'partnerCreate', 'partnerList']) {
+  for (const name of ['list', 'search', 'byId', 'create', 'partnerCreate', 'partnerList', 'report']) {
     const measure = floor[name];
     floor[name] = async (...args) => {
       measured[name] = await measure(...args);

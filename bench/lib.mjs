@@ -11,6 +11,15 @@ import pg from 'pg';
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 export const connections = 10;
+/**
+ * BENCH_ONLY=deals,report runs only those groups of scenarios (and what they need loaded):
+ * leads, users, partners, deals, webhooks, big (the lead lists at 1 M), report. Unset: all.
+ */
+export const GROUPS = ['leads', 'users', 'partners', 'deals', 'webhooks', 'big', 'report'];
+const onlyGroups = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',').map((g) => g.trim()) : GROUPS;
+for (const g of onlyGroups)
+  if (!GROUPS.includes(g)) throw new Error(`BENCH_ONLY: no group "${g}" (${GROUPS.join(', ')})`);
+export const only = (group) => onlyGroups.includes(group);
 /** Every child this script started and has not seen exit. */
 export const children = new Set();
 

@@ -11,12 +11,14 @@
 // "embedded" is Journeybee's own embedded PostgreSQL in a temporary data folder (the floor in a
 // database of its own on the same server; removed, its server stopped). BENCH_BACKENDS=external
 // limits the run to one. The whole run is bounded by BENCH_DEADLINE_SECONDS (default 900); past
-// it, as on Ctrl-C, everything is stopped and removed.
+// it, as on Ctrl-C, everything is stopped and removed. BENCH_ONLY=deals,report runs only those
+// groups of scenarios (leads, users, partners, deals, webhooks, big, report; bench/lib.mjs).
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { BIG_LEADS, bigScenarios } from './big.mjs';
+import { dealScenarios } from './deals.mjs';
 import { startFloor } from './floor.mjs';
 import { LEADS, leadScenarios, prepareLeads } from './leads.mjs';
 import {
@@ -25,6 +27,7 @@ import {
   connections,
   freePort,
   measure,
+  only,
   postgresRssMb,
   query,
   request,
@@ -156,40 +159,46 @@ async function apiScenarios(backend, results, dbUrl, floorDbUrl) {
       const floor = await startFloor(floorDb, demo.rows);
       log(`the API's leads table and the floor's hold ${demo.rows.toLocaleString('en-US')} rows each`);
       try {
-        keep(await leadScenarios({ base, dbUrl: apiDb, demo, floor }));
-        const usersUrl = `${base}/v1/users?page=1&pageSize=10`;
-        const { body } = await request(usersUrl, { headers });
-        const users = await measure('GET /v1/users?page=1&pageSize=10', { url: usersUrl, headers });
-        keep([
-          { ...users, floor: floor.measured.list, check: `record-count ${body.meta?.['record-count']}` },
-        ]);
-        keep(await partnerScenarios({ base, demo, floor }));
+        if (only('leads')) keep(await leadScenarios({ base, dbUrl: apiDb, demo, floor }));
+        if (only('users')) {
+          const usersUrl = `${base}/v1/users?page=1&pageSize=10`;
+          const { body } = await request(usersUrl, { headers });
+          const users = await measure('GET /v1/users?page=1&pageSize=10', { url: usersUrl, headers });
+          const usersFloor = floor.measured.list ?? (await floor.list());
+          if (!floor.measured.list) keep([usersFloor]);
+          keep([{ ...users, floor: usersFloor, check: `record-count ${body.meta?.['record-count']}` }]);
+        }
+        if (only('partners')) keep(await partnerScenarios({ base, demo, floor }));
+        if (only('deals')) keep(await dealScenarios({ base, demo, floor }));
+        // Event-to-delivery latency and delivery throughput: 1,000 lead creates to a local receiver.
+        if (only('webhooks')) {
+          const campaign = await fetch(`${base}/v1/campaigns`, {
+            method: 'POST',
+            headers: { ...headers, 'content-type': 'application/json' },
+            body: JSON.stringify({ title: 'Webhook bench' }),
+          }).then((r) => r.json());
+          webhooks = await benchWebhooks({
+            baseUrl: base,
+            writeKey: key,
+            campaignId: campaign.id,
+            dbUrl: apiDb,
+            log,
+          });
+        }
+        const big = await bigScenarios({
+          base,
+          env,
+          dbUrl: apiDb,
+          log,
+          msPerLead: demo.msPerLead,
+          deadlineAt: started + deadlineSeconds * 1000,
+          floor,
+        });
+        keep(big.results);
+        bigLoadMs = big.loadMs;
       } finally {
         await floor.stop();
       }
-      // Event-to-delivery latency and delivery throughput: 1,000 lead creates to a local receiver.
-      const campaign = await fetch(`${base}/v1/campaigns`, {
-        method: 'POST',
-        headers: { ...headers, 'content-type': 'application/json' },
-        body: JSON.stringify({ title: 'Webhook bench' }),
-      }).then((r) => r.json());
-      webhooks = await benchWebhooks({
-        baseUrl: base,
-        writeKey: key,
-        campaignId: campaign.id,
-        dbUrl: apiDb,
-        log,
-      });
-      const big = await bigScenarios({
-        base,
-        env,
-        dbUrl: apiDb,
-        log,
-        msPerLead: demo.msPerLead,
-        deadlineAt: started + deadlineSeconds * 1000,
-      });
-      keep(big.results);
-      bigLoadMs = big.loadMs;
     });
     rss.stop();
     await sleep(2000);
@@ -280,7 +289,7 @@ async function benchBackend(backend) {
   } else {
     api = await apiScenarios(backend, summary.results, undefined);
   }
-  console.log(formatWebhookResult(api.webhooks));
+  if (api.webhooks) console.log(formatWebhookResult(api.webhooks));
   const { idleBefore, peak, idleAfter, pgRss } = api.memory;
   const memory =
     `server RSS idle ${fmt(idleBefore, 1)} MB at start, peak ${fmt(peak.mb, 1)} MB under load` +

@@ -100,6 +100,7 @@ const TAGS: [string, string][] = [
     'Deal commission and payments',
     "A partnership deal's commission (per payment stage) and the payments it makes: read by both companies, set and approved by the owner's admins.",
   ],
+  ['Reports', 'Per-partner numbers over a date range: leads, deals, won value, commission, conversion.'],
   ['Tags', 'Labels for leads, deals, partners and cards (catalogue).'],
   ['Custom fields', 'Extra fields on leads, deals and partners, with their types and options (catalogue).'],
   ['Tiers', 'Partner tiers (catalogue).'],

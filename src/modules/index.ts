@@ -36,6 +36,7 @@ import { contactsRoutes } from './partners/contacts/contacts.routes.js';
 import { ContactService } from './partners/contacts/contacts.service.js';
 import { partnersRoutes } from './partners/partners.routes.js';
 import { PartnerService } from './partners/partners.service.js';
+import { ReportService, reportsRoutes } from './reports/index.js';
 import { usersRoutes } from './users/users.routes.js';
 import { UserService } from './users/users.service.js';
 import { webhooksRoutes } from './webhooks/webhooks.routes.js';
@@ -104,6 +105,7 @@ export function createModules(deps: ModuleDeps) {
       routes(dealReadsRoutes, { dealReads }),
       routes(dealNotesRoutes, { dealNotes: new DealNoteService(db) }),
       routes(dealMoneyRoutes, { money: new DealMoneyService(db) }),
+      routes(reportsRoutes, { reports: new ReportService(db) }),
       routes(webhooksRoutes, {
         webhooks: new WebhookService(db, secrets, config.webhookAllowPrivateNetworks),
       }),

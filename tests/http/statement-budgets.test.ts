@@ -483,6 +483,15 @@ const ROWS: Row[] = [
     prepare: async () => () => api().get('/v1/leads?search=example&status=new', { key: key() }),
   },
   {
+    name: 'GET /v1/reports/partners (sorted, filtered)',
+    budget: 1,
+    status: 200,
+    prepare: async () => () =>
+      api().get('/v1/reports/partners?from=2020-01-01&sort=-conversion_rate&partner_type=referral', {
+        key: key(),
+      }),
+  },
+  {
     name: 'PATCH /v1/leads/{id}',
     budget: 3,
     status: 200,

@@ -14,6 +14,7 @@ import { NewLead } from './pages/NewLead';
 import { NotFound } from './pages/NotFound';
 import { Notifications } from './pages/Notifications';
 import { Partners } from './pages/Partners';
+import { Reports } from './pages/Reports';
 import { ResetPassword } from './pages/ResetPassword';
 import { SignUp } from './pages/SignUp';
 import { Settings } from './pages/settings/Settings';
@@ -81,6 +82,7 @@ function Routes() {
           <Route path="/deals" component={Deals} />
           <Route path="/deals/:id" component={DealDetail} />
           <Route path="/partners" component={Partners} />
+          <Route path="/reports" component={Reports} />
           <Route path="/notifications" component={Notifications} />
           <Route path="/settings" component={Settings} />
           <Route path="/settings/:tab" component={Settings} />

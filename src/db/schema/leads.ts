@@ -143,6 +143,13 @@ export const partnershipLeads = pgTable(
   (t) => [
     index('partnership_leads_sender_idx').on(t.sender_lead_id),
     index('partnership_leads_receiver_idx').on(t.receiver_lead_id),
+    // The partner report: a partnership's leads in a date range, counted by sender without
+    // visiting the table (an index-only scan).
+    index('partnership_leads_partnership_created_idx').on(
+      t.partnership_id,
+      t.created_at,
+      t.sent_by_company_id,
+    ),
   ],
 );
 

@@ -1331,6 +1331,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/partners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Partner report
+         * @description Per partner (every company partnership of yours, with or without activity): partnership leads sent and received, deals, won deals, won and pipeline value, commission owed and paid, and the conversion rate, over `from`..`to` (UTC days, both included; default the last 30 days, at most 3660), all from your side. Money columns sum the deals and payments in `currency` only. `meta.totals` sums every matching partner, not only the page.
+         */
+        get: operations["reportPartners"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/stages/lead-deal-stages": {
         parameters: {
             query?: never;
@@ -3995,6 +4015,106 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             uuid: string;
+        };
+        PartnerReport: {
+            data: components["schemas"]["PartnerReportRow"][];
+            meta: {
+                /** @description The currency the money columns are in */
+                currency: string;
+                /** @description First day of the range (UTC, inclusive) */
+                from: string;
+                /** @description ceil(record-count / pageSize) */
+                "page-count": number;
+                /** @description Exact number of matching records */
+                "record-count": number;
+                /** @description Last day of the range (UTC, inclusive) */
+                to: string;
+                /** @description The measures summed over every matching partner, not only this page */
+                totals: components["schemas"]["PartnerReportTotals"];
+            };
+        };
+        PartnerReportRow: {
+            /**
+             * @description Σ commission payments of the partnership's deals created in the range, neither completed nor rejected
+             * @example 1250.50
+             */
+            commission_owed: string;
+            /**
+             * @description Σ commission payments of the partnership's deals completed in the range
+             * @example 1250.50
+             */
+            commission_paid: string;
+            /** @description won_deals / (leads_sent + leads_received), rounded to 4 decimals; 0 without leads */
+            conversion_rate: number;
+            /** @description Live deals of the partnership you have a side of, created in the range (any currency) */
+            deals: number;
+            /** @description Partnership leads your company received over it, created in the range */
+            leads_received: number;
+            /** @description Partnership leads your company sent over the partnership, created in the range */
+            leads_sent: number;
+            partner: {
+                /**
+                 * @description Your company partnership id (as `GET /v1/partners`)
+                 * @example 789
+                 */
+                id: number;
+                /** @description The partner company's name */
+                name: string;
+                /** @enum {string} */
+                partner_type: "referral" | "reseller";
+                /** @enum {string} */
+                status: "pending" | "accepted" | "declined" | "inactive";
+                uuid: string;
+            };
+            /**
+             * @description The partnership both companies share
+             * @example 789
+             */
+            partnership_id: number;
+            /**
+             * @description Σ value of the open deals (your stage `discovery`, `negotiation` or none) in the report currency
+             * @example 1250.50
+             */
+            pipeline_value: string;
+            /** @description Of those, the deals in a `closed_won` stage on your side */
+            won_deals: number;
+            /**
+             * @description Σ value of the won deals in the report currency
+             * @example 1250.50
+             */
+            won_value: string;
+        };
+        PartnerReportTotals: {
+            /**
+             * @description Σ commission payments of the partnership's deals created in the range, neither completed nor rejected
+             * @example 1250.50
+             */
+            commission_owed: string;
+            /**
+             * @description Σ commission payments of the partnership's deals completed in the range
+             * @example 1250.50
+             */
+            commission_paid: string;
+            /** @description won_deals / (leads_sent + leads_received), rounded to 4 decimals; 0 without leads */
+            conversion_rate: number;
+            /** @description Live deals of the partnership you have a side of, created in the range (any currency) */
+            deals: number;
+            /** @description Partnership leads your company received over it, created in the range */
+            leads_received: number;
+            /** @description Partnership leads your company sent over the partnership, created in the range */
+            leads_sent: number;
+            /**
+             * @description Σ value of the open deals (your stage `discovery`, `negotiation` or none) in the report currency
+             * @example 1250.50
+             */
+            pipeline_value: string;
+            /** @description Of those, the deals in a `closed_won` stage on your side */
+            won_deals: number;
+            /**
+             * @description Σ value of the won deals in the report currency
+             * @example 1250.50
+             */
+            won_value: string;
         };
         /** @description A contact was added to one of your partners. */
         PartnersContactCreateEvent: {
@@ -13064,6 +13184,63 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    reportPartners: {
+        parameters: {
+            query?: {
+                /** @description ISO 4217 code the money columns are in (default: your company's `default_currency`) */
+                currency?: string;
+                /** @description First day of the range (UTC, inclusive); default 29 days before `to` */
+                from?: string;
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Items per page, 1 to 50 */
+                pageSize?: number;
+                /** @description Only partnerships of this type */
+                partner_type?: "referral" | "reseller";
+                /** @description Matches the partner company's name */
+                search?: string;
+                /** @description `partner_name`, `leads_sent`, `leads_received`, `deals`, `won_deals`, `won_value`, `pipeline_value`, `commission_owed`, `commission_paid`, `conversion_rate`; `-` prefix for descending; ties by partner name, then id */
+                sort?: "partner_name" | "leads_sent" | "leads_received" | "deals" | "won_deals" | "won_value" | "pipeline_value" | "commission_owed" | "commission_paid" | "conversion_rate" | "-partner_name" | "-leads_sent" | "-leads_received" | "-deals" | "-won_deals" | "-won_value" | "-pipeline_value" | "-commission_owed" | "-commission_paid" | "-conversion_rate";
+                /** @description Last day of the range (UTC, inclusive); default today */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerReport"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };

@@ -9,6 +9,7 @@ const NAV = [
   { href: '/leads', label: 'Leads' },
   { href: '/deals', label: 'Deals' },
   { href: '/partners', label: 'Partners' },
+  { href: '/reports', label: 'Reports' },
   { href: '/settings', label: 'Settings' },
 ];
 

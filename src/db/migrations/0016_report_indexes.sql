@@ -1,0 +1,1 @@
+CREATE INDEX "partnership_leads_partnership_created_idx" ON "partnership_leads" USING btree ("partnership_id","created_at","sent_by_company_id");
