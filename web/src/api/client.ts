@@ -1,5 +1,5 @@
 import createClient, { type Middleware } from 'openapi-fetch';
-import type { components, paths } from './schema-provisional';
+import type { components, paths } from './schema';
 
 export type Schemas = components['schemas'];
 export type Session = Schemas['Session'];
