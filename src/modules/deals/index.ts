@@ -1,6 +1,7 @@
 // The public face of this module: what other modules may import.
 
 export { dealsDeletedWithLead } from './deals.delete.js';
+export { moneyText } from './deals.money.js';
 export { leadDealsJson } from './deals.reads.js';
 export { LeadDeal } from './deals.schemas.js';
 

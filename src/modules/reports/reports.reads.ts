@@ -6,7 +6,7 @@ import { StatementCache } from '../../db/prepared.js';
 import type { PartnerType } from '../../db/schema/index.js';
 import { likePattern } from '../../lib/sql.js';
 import { type CallerRead, readAsCaller } from '../api-keys/index.js';
-import { moneyText } from '../deals/deals.money.js';
+import { moneyText } from '../deals/index.js';
 import type { PartnerReportRowOut, PartnerReportTotalsOut, ReportSort } from './reports.schemas.js';
 
 // The partner report: ONE statement with its caller (readAsCaller). Per company partnership of

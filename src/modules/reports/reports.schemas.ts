@@ -3,7 +3,7 @@ import { pageMetaSchema, paginationQuery } from '../../core/pagination.js';
 import { objectId, storableText, wholeNumber } from '../../core/schemas.js';
 import { PARTNER_TYPES, PARTNERSHIP_STATUSES } from '../../db/schema/index.js';
 import { oneOf } from '../catalogues/index.js';
-import { currencyCode } from '../companies/companies.schemas.js';
+import { currencyCode } from '../companies/index.js';
 import { text } from '../partners/index.js';
 
 // The partner report (`GET /v1/reports/partners`): per company partnership of the caller, what
