@@ -88,6 +88,7 @@ describe('text values over HTTP', () => {
         '/v1/leads',
         '/v1/partners',
         '/v1/partnerships',
+        '/v1/reports/partners',
         '/v1/users',
       ].sort(),
     );
