@@ -20,13 +20,13 @@ import { dealsRoutes } from './deals/deals.routes.js';
 import { DealService } from './deals/deals.service.js';
 import { tierCommission } from './deals/index.js';
 import { dealNotesRoutes } from './deals/notes/deal-notes.routes.js';
-import { DealNoteService } from './deals/notes/deal-notes.service.js';
+import { dealNoteService } from './deals/notes/deal-notes.subject.js';
 import { WEBHOOK_EVENTS } from './events/events.schemas.js';
 import { leadsRoutes } from './leads/leads.routes.js';
 import { CREATE_LEAD_EXAMPLE, CREATED_LEAD_EXAMPLE } from './leads/leads.schemas.js';
 import { LeadService } from './leads/leads.service.js';
 import { leadNotesRoutes } from './leads/notes/lead-notes.routes.js';
-import { LeadNoteService } from './leads/notes/lead-notes.service.js';
+import { leadNoteService } from './leads/notes/lead-notes.subject.js';
 import { meRoutes } from './me/me.routes.js';
 import { MeService } from './me/me.service.js';
 import { NotificationHub } from './notifications/notifications.hub.js';
@@ -100,10 +100,10 @@ export function createModules(deps: ModuleDeps) {
         sessions: people.sessions,
       }),
       routes(leadsRoutes, { leads: new LeadService(db) }),
-      routes(leadNotesRoutes, { leadNotes: new LeadNoteService(db) }),
+      routes(leadNotesRoutes, { notes: leadNoteService(db) }),
       routes(dealsRoutes, { deals: new DealService(db), dealReads }),
       routes(dealReadsRoutes, { dealReads }),
-      routes(dealNotesRoutes, { dealNotes: new DealNoteService(db) }),
+      routes(dealNotesRoutes, { notes: dealNoteService(db) }),
       routes(dealMoneyRoutes, { money: new DealMoneyService(db) }),
       routes(reportsRoutes, { reports: new ReportService(db) }),
       routes(webhooksRoutes, {

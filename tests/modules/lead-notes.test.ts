@@ -3,7 +3,7 @@ import { and, asc, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { events, leadNotes } from '../../src/db/schema/index.js';
 import { notesForLead } from '../../src/modules/leads/notes/lead-notes.repository.js';
-import { documentToText, type ProseMirrorNode } from '../../src/modules/leads/notes/note-document.js';
+import { documentToText, type ProseMirrorNode } from '../../src/modules/notes/index.js';
 import { createTestDatabase, startTestApp, type TestApp } from '../helpers/app.js';
 import { makeApiKey, makeTenant, makeUser } from '../helpers/factories.js';
 import { deleteLead, makeLead } from '../helpers/lead-factories.js';

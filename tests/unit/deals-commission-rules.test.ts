@@ -8,7 +8,9 @@ import {
 } from '../../src/modules/deals/deals.commission.js';
 import { type PaymentFacts, rules as paymentRules } from '../../src/modules/deals/deals.payments.js';
 import { CommissionCalculationInput } from '../../src/modules/deals/deals.schemas.js';
-import { rules as noteUpdateRules } from '../../src/modules/deals/notes/deal-notes.update.js';
+import { dealNoteRules } from '../../src/modules/deals/notes/deal-notes.subject.js';
+
+const noteUpdateRules = dealNoteRules.update.rules;
 
 // The pure rules of the commission, payment and deal-note commands: no database.
 

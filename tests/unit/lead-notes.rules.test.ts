@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/core/errors.js';
-import type { NoteAuthor } from '../../src/modules/leads/notes/lead-notes.command.js';
-import * as create from '../../src/modules/leads/notes/lead-notes.create.js';
-import * as remove from '../../src/modules/leads/notes/lead-notes.delete.js';
-import * as update from '../../src/modules/leads/notes/lead-notes.update.js';
+import { leadNoteRules } from '../../src/modules/leads/notes/lead-notes.subject.js';
+import type * as notes from '../../src/modules/notes/index.js';
+import type { NoteAuthor } from '../../src/modules/notes/index.js';
+
+const { create, update, remove } = leadNoteRules;
 
 // The note commands' rules, without a database: facts in, a plan or the API's error out.
 
@@ -32,7 +33,7 @@ function refusal(run: () => unknown): ApiError {
 }
 
 describe('lead note create rules', () => {
-  const facts: create.CreateFacts = { leadUuid: 'lead-uuid', author, activeMentions: [8, 9] };
+  const facts: notes.CreateFacts<'lead'> = { leadUuid: 'lead-uuid', author, activeMentions: [8, 9] };
 
   it('plans the note and its event: mentions once each, the document as plain text', () => {
     const plan = create.rules(facts, actor, 42, { document: doc('Call back'), mentions: [9, 8, 9] });
@@ -88,7 +89,7 @@ describe('lead note create rules', () => {
 });
 
 describe('lead note update rules', () => {
-  const facts: update.UpdateFacts = { leadUuid: 'lead-uuid', note: stored, activeMentions: [8] };
+  const facts: notes.UpdateFacts<'lead'> = { leadUuid: 'lead-uuid', note: stored, activeMentions: [8] };
 
   it('changes only what was sent; the event carries the new document', () => {
     const plan = update.rules(facts, actor, 42, { document: doc('After'), mentions: [8, 8] });
@@ -128,7 +129,7 @@ describe('lead note update rules', () => {
 });
 
 describe('lead note delete rules', () => {
-  const facts: remove.DeleteFacts = { leadUuid: 'lead-uuid', note: stored };
+  const facts: notes.DeleteFacts<'lead'> = { leadUuid: 'lead-uuid', note: stored };
 
   it('records the note as it was', () => {
     expect(remove.rules(facts, actor, 42)).toEqual({

@@ -4,7 +4,7 @@
 // at most MAX_NODE_DEPTH levels of nodes and MAX_BYTES of JSON. The walk stops descending at
 // the depth bound, so a hostile 1 MiB body of nested objects cannot exhaust the stack.
 
-import { nestsDeeper } from '../../../lib/json.js';
+import { nestsDeeper } from '../../lib/json.js';
 
 export const MAX_BYTES = 64 * 1024;
 export const MAX_NODE_DEPTH = 32;
