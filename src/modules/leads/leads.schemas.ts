@@ -24,7 +24,7 @@ import { oneOf } from '../catalogues/index.js';
 import { CustomFieldValue, CustomFieldValuesInput } from '../custom-field-values/index.js';
 import { LeadDeal } from '../deals/index.js';
 import { emailField, enumCsv, flag, idCsv, TagRefList, text } from '../partners/index.js';
-import { LeadNote } from './notes/lead-notes.subject.js';
+import { LeadNote } from './notes/lead-notes.schemas.js';
 
 // The Create Lead body is the seed's (003), spelled as it spells it: `company_name` next to
 // `associationType`. Structure is checked here; whether ids are the caller's (partnership,

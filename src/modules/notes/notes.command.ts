@@ -105,8 +105,10 @@ export function noteEvent(
  * event): the payload is the rules' part completed with the row's uuid and times.
  */
 export function noteOutbox(subject: NoteSubject, event: NoteEvent, note: SQL): SQL {
-  const updatedAt = subject.payloadUpdatedAt ? sql`,
-        'updated_at', ${isoText(sql`n.updated_at`)}` : sql``;
+  const updatedAt = subject.payloadUpdatedAt
+    ? sql`,
+        'updated_at', ${isoText(sql`n.updated_at`)}`
+    : sql``;
   return outboxInsert(sql`SELECT ${event.companyId}::int, ${event.type}::text,
       jsonb_build_object('note', ${JSON.stringify(event.payload)}::jsonb || jsonb_build_object(
         'uuid', n.uuid,

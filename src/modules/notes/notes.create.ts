@@ -14,7 +14,14 @@ import {
   noteResponse,
 } from './notes.command.js';
 import type { CreateNoteInput, NoteOut } from './notes.schemas.js';
-import { type IdKey, idKey, type NoteSubject, type ParentId, type ParentUuid, uuidKey } from './notes.subject.js';
+import {
+  type IdKey,
+  idKey,
+  type NoteSubject,
+  type ParentId,
+  type ParentUuid,
+  uuidKey,
+} from './notes.subject.js';
 
 // POST /v1/<parents>/{id}/notes: facts → rules → write, one statement each.
 

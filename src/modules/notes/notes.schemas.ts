@@ -1,13 +1,6 @@
 import { z } from 'zod';
 import { paginationQuery } from '../../core/pagination.js';
-import {
-  bodyId,
-  isoDateTime,
-  objectId,
-  orRequired,
-  storableJson,
-  storableText,
-} from '../../core/schemas.js';
+import { bodyId, isoDateTime, objectId, orRequired, storableJson, storableText } from '../../core/schemas.js';
 import { documentProblems, MAX_BYTES, MAX_NODE_DEPTH } from './note-document.js';
 
 const MAX_ATTACHMENTS = 50;
@@ -67,7 +60,7 @@ export const UpdateLeadNoteBody = z
   .strictObject({ document: NoteDocumentInput.optional(), ...noteFields })
   .meta({ id: 'UpdateLeadNote' });
 
-export const LeadNote = z
+export const LeadNote = z;
 /** How one subject's note schemas are named and described in the document. */
 export interface NoteSchemaNames<C extends string> {
   /** The component ids: `{ create: 'CreateLeadNote', update: 'UpdateLeadNote', note: 'LeadNote', updated: 'UpdatedLeadNote' }`. */
@@ -111,9 +104,7 @@ export function noteSchemas<C extends string>(names: NoteSchemaNames<C>) {
     })
     .meta({ id: names.ids.note });
   return {
-    CreateBody: z
-      .strictObject({ document: NoteDocumentInput, ...noteFields })
-      .meta({ id: names.ids.create }),
+    CreateBody: z.strictObject({ document: NoteDocumentInput, ...noteFields }).meta({ id: names.ids.create }),
     UpdateBody: z
       .strictObject({ document: NoteDocumentInput.optional(), ...noteFields })
       .meta({ id: names.ids.update }),

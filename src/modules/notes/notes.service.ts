@@ -18,7 +18,13 @@ export class NoteService<K extends string = string, C extends string = string> {
 
   /** The parent's notes: one statement, the API key's verification included (see readAsCaller). */
   async list(caller: RequestCaller, parentId: number, page: Page) {
-    const { found, visible, rows, total } = await listNotes(this.subject, this.db, caller.source, parentId, page);
+    const { found, visible, rows, total } = await listNotes(
+      this.subject,
+      this.db,
+      caller.source,
+      parentId,
+      page,
+    );
     await caller.accept(found);
     if (!visible) throw this.subject.parentNotFound();
     return { data: rows, meta: pageMeta(total, page.pageSize) };
@@ -39,7 +45,12 @@ export class NoteService<K extends string = string, C extends string = string> {
   }
 
   /** Changes the fields sent; a body with none changes nothing and records no event. */
-  async update(actor: Actor, parentId: number, noteId: number, input: UpdateNoteInput): Promise<UpdatedNoteOut> {
+  async update(
+    actor: Actor,
+    parentId: number,
+    noteId: number,
+    input: UpdateNoteInput,
+  ): Promise<UpdatedNoteOut> {
     const facts = await update.facts(this.subject, this.db, actor, parentId, noteId, input);
     const plan = update.rules(this.subject, facts, actor, parentId, input);
     return update.write(this.subject, this.db, plan);
@@ -67,7 +78,8 @@ export function noteRules<K extends string>(subject: NoteSubject<K>) {
         update.rules(subject, f, actor, parentId, input),
     },
     remove: {
-      rules: (f: remove.DeleteFacts<K>, actor: Actor, parentId: number) => remove.rules(subject, f, actor, parentId),
+      rules: (f: remove.DeleteFacts<K>, actor: Actor, parentId: number) =>
+        remove.rules(subject, f, actor, parentId),
     },
   };
 }

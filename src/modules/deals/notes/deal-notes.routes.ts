@@ -1,5 +1,5 @@
 import { type NotePath, noteRoutes } from '../../notes/index.js';
-import { DealNoteParams, DealParams, dealNoteSchemas } from './deal-notes.subject.js';
+import { DealNoteParams, DealParams, dealNoteSchemas } from './deal-notes.schemas.js';
 
 // Served at /deals and at Journeybee's /lead-deals (A18), with operationIds of their own.
 const dealPath = (base: string, noun: string, alias: string): NotePath => ({
@@ -35,5 +35,8 @@ export const dealNotesRoutes = noteRoutes({
   notFound: 'No such deal that your company sees (or it was deleted), or no such note of yours on it',
   schemas: dealNoteSchemas,
   params: { parent: DealParams, note: DealNoteParams },
-  paths: [dealPath('/deals', 'DealNote', ''), dealPath('/lead-deals', 'LeadDealNote', ' (alias of /v1/deals)')],
+  paths: [
+    dealPath('/deals', 'DealNote', ''),
+    dealPath('/lead-deals', 'LeadDealNote', ' (alias of /v1/deals)'),
+  ],
 });

@@ -1,8 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { ApiError } from '../../../core/errors.js';
-import { idParam, idParams } from '../../../core/schemas.js';
 import type { Db } from '../../../db/database.js';
-import { NoteService, type NoteSubject, noteRules, noteSchemas } from '../../notes/index.js';
+import { NoteService, type NoteSubject, noteRules } from '../../notes/index.js';
 import { DEAL_MESSAGES } from '../deals.schemas.js';
 
 // Notes on a deal (A18), a subject of the note engine (src/modules/notes). A deal note belongs
@@ -29,16 +28,6 @@ export const dealNoteSubject: NoteSubject<'deal', 'deal_id'> = {
   readsAuthorContact: false,
   pageGuarded: true,
 };
-
-export const dealNoteSchemas = noteSchemas({
-  ids: { create: 'CreateDealNote', update: 'UpdateDealNote', note: 'DealNote', updated: 'UpdatedDealNote' },
-  parentField: 'deal_id',
-  contentDescription: "The same document under Journeybee's list name",
-  createdByDescription: 'The user who wrote the note; null for a key without a user',
-});
-
-export const DealParams = idParam('deals');
-export const DealNoteParams = idParams({ id: 'deals', noteId: 'deal_notes' });
 
 /** Notes on a deal: each company reads and writes its own notes on a deal it sees. */
 export const dealNoteService = (db: Db) => new NoteService(db, dealNoteSubject);

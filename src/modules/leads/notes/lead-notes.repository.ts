@@ -3,7 +3,7 @@ import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Executor } from '../../../db/database.js';
 import { StatementCache } from '../../../db/prepared.js';
 import { leadNotes, users } from '../../../db/schema/index.js';
-import type { LeadNoteOut } from './lead-notes.subject.js';
+import type { LeadNoteOut } from './lead-notes.schemas.js';
 
 // Notes are always read through their lead and company: a note id of another lead, or of a
 // lead of another company, matches nothing.

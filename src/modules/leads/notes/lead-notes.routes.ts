@@ -1,5 +1,5 @@
 import { noteRoutes } from '../../notes/index.js';
-import { LeadParams, leadNoteSchemas, NoteParams } from './lead-notes.subject.js';
+import { LeadParams, leadNoteSchemas, NoteParams } from './lead-notes.schemas.js';
 
 export const leadNotesRoutes = noteRoutes({
   tags: ['Lead notes'],

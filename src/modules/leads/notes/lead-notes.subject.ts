@@ -1,8 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { ApiError } from '../../../core/errors.js';
-import { idParam, idParams } from '../../../core/schemas.js';
 import type { Db } from '../../../db/database.js';
-import { type NoteOut, NoteService, type NoteSubject, noteRules, noteSchemas } from '../../notes/index.js';
+import { NoteService, type NoteSubject, noteRules } from '../../notes/index.js';
 import { LEAD_MESSAGES } from '../leads.schemas.js';
 
 // Notes on a lead, a subject of the note engine (src/modules/notes): a live lead of the
@@ -31,19 +30,6 @@ export const leadNoteSubject: NoteSubject<'lead', 'lead_id'> = {
   readsAuthorContact: true,
   pageGuarded: false,
 };
-
-export const leadNoteSchemas = noteSchemas({
-  ids: { create: 'CreateLeadNote', update: 'UpdateLeadNote', note: 'LeadNote', updated: 'UpdatedLeadNote' },
-  parentField: 'lead_id',
-  contentDescription: "The same document under Journeybee's list name (A15)",
-  createdByDescription: 'The user whose API key wrote the note; null for a key without a user',
-});
-
-export const LeadNote = leadNoteSchemas.Note;
-export type LeadNoteOut = NoteOut<'lead_id'>;
-
-export const LeadParams = idParam('leads');
-export const NoteParams = idParams({ id: 'leads', noteId: 'lead_notes' });
 
 /** Notes on a lead: every read and write goes through a live lead of the caller's company. */
 export const leadNoteService = (db: Db) => new NoteService(db, leadNoteSubject);
