@@ -69,22 +69,28 @@ export class Metrics {
     'journeybee_backlog_query_up',
     '1 when the backlog below was read at this scrape, 0 when the database did not answer in time',
   );
+  /** Rendered only when the backlog was read at this scrape: no sample rather than a stale one. */
+  private readonly backlogRegistry = new Registry();
   private readonly backlog = {
     deliveriesPending: this.gauge(
       'journeybee_webhook_deliveries_pending',
       'Webhook deliveries still to be sent',
+      this.backlogRegistry,
     ),
     oldestDeliverySeconds: this.gauge(
       'journeybee_webhook_delivery_oldest_pending_age_seconds',
       'Age of the oldest pending webhook delivery (0 when none is pending)',
+      this.backlogRegistry,
     ),
     eventsUnrelayed: this.gauge(
       'journeybee_outbox_unrelayed_events',
       'Committed events not yet turned into deliveries and notifications (outbox lag)',
+      this.backlogRegistry,
     ),
     oldestEventSeconds: this.gauge(
       'journeybee_outbox_oldest_unrelayed_age_seconds',
       'Age of the oldest unrelayed event (0 when the outbox is empty)',
+      this.backlogRegistry,
     ),
   } satisfies Record<keyof Backlog, Gauge>;
 
@@ -93,8 +99,8 @@ export class Metrics {
     for (const kind of KINDS) this.refusals.labels(kind).inc(0);
   }
 
-  private gauge(name: string, help: string): Gauge {
-    return new Gauge({ name, help, registers: [this.registry] });
+  private gauge(name: string, help: string, registry = this.registry): Gauge {
+    return new Gauge({ name, help, registers: [registry] });
   }
 
   /** The hooks that measure every request; added on the root instance, before any route. */
@@ -125,17 +131,17 @@ export class Metrics {
     this.pool.waiting.set(pool.waitingCount);
     this.pool.max.set(pool.options.max ?? 10);
     this.sseClients.set(sources.sseClients());
+    let backlog = '';
     try {
-      const backlog = await readBacklog(pool, BACKLOG_TIMEOUT_MS);
-      for (const [name, gauge] of Object.entries(this.backlog)) gauge.set(backlog[name as keyof Backlog]);
+      const read = await readBacklog(pool, BACKLOG_TIMEOUT_MS);
+      for (const [name, gauge] of Object.entries(this.backlog)) gauge.set(read[name as keyof Backlog]);
       this.backlogUp.set(1);
+      backlog = await this.backlogRegistry.metrics();
     } catch (err) {
       sources.logger.warn({ err: { message: (err as Error).message } }, 'metrics: backlog not read');
-      // No sample rather than a stale one.
-      for (const gauge of Object.values(this.backlog)) gauge.reset();
       this.backlogUp.set(0);
     }
-    return (await processMetrics().metrics()) + (await this.registry.metrics());
+    return (await processMetrics().metrics()) + (await this.registry.metrics()) + backlog;
   }
 
   get contentType(): string {

@@ -225,6 +225,20 @@ describe('metrics: the series move with the traffic', () => {
     );
   });
 
+  it('still answers, at once, when the database cannot be reached: the backlog is left out', async () => {
+    const app = await startTestApp('postgres://postgres@127.0.0.1:1/nothing');
+    try {
+      const started = performance.now();
+      const { samples } = await scrape(app.api, undefined);
+      expect(performance.now() - started).toBeLessThan(2_000);
+      expect(value(samples, 'journeybee_backlog_query_up')).toBe(0);
+      expect(samples.filter((x) => /^journeybee_(outbox|webhook)_/.test(x.name))).toEqual([]);
+      expect(value(samples, 'journeybee_db_pool_connections_max')).toBe(10);
+    } finally {
+      await app.close();
+    }
+  });
+
   it("includes prom-client's process metrics", async () => {
     const { samples } = await scrape();
     const names = new Set(samples.map((s) => s.name));
