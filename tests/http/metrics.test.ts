@@ -160,6 +160,20 @@ describe('metrics: the series move with the traffic', () => {
     }
   });
 
+  it('counts the lockout after failed log-ins as kind login', async () => {
+    const login = (email: string) =>
+      ctx.t.api.post('/v1/auth/login', { body: { email, password: 'not the password 1' } });
+    const email = `nobody-${uniq()}@example.test`;
+    const before = await scrape();
+    for (let i = 0; i < 10; i++) expect((await login(email)).status, `attempt ${i + 1}`).toBe(401);
+    expect((await login(email)).status).toBe(429);
+    const after = await scrape();
+    const kind = (x: { samples: Sample[] }) =>
+      value(x.samples, 'journeybee_rate_limit_refusals_total', { kind: 'login' });
+    expect(kind(after) - kind(before)).toBe(1);
+    expect(after.text).not.toContain(email);
+  });
+
   it('reports the database pool, and open notification streams', async () => {
     const { readKey } = await makeTenant(ctx.t.database.db);
     const { samples } = await scrape();
