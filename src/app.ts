@@ -14,6 +14,7 @@ import { authenticate, callerVerified, ROUTE_ROLES, verifyCallerFirst } from './
 import { registerErrorHandler } from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
 import { idempotencyHooks } from './http/idempotency.js';
+import { Metrics, metricsRoutes } from './http/metrics.js';
 import { swaggerOptions } from './http/openapi.js';
 import { resolvePathUuids } from './http/path-ids.js';
 import { BODY_LIMIT, registerRequestBodies } from './http/request-body.js';
@@ -90,6 +91,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
+  // First of all hooks: every request is measured, whatever refuses it.
+  const metrics = new Metrics();
+  metrics.instrument(app);
 
   const routeTable = new RouteTable();
   app.decorate('routeTable', routeTable);
@@ -158,6 +162,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onClose', () => modules.stop());
 
   await app.register(healthRoutes, { database });
+  await app.register(metricsRoutes, {
+    metrics,
+    token: config.metricsToken,
+    pool: database.pool,
+    sseClients: modules.sseClients,
+    logger: app.log,
+  });
 
   for (const prefix of API_PREFIXES) {
     // The document is public (no key) and, like /docs and the health probes, never rate limited:

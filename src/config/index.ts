@@ -88,6 +88,13 @@ const EnvSchema = z.object({
     emptyToUndefined,
     z.coerce.number().int().positive().default(600),
   ),
+  METRICS_TOKEN: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' })
+      .optional(),
+  ),
 });
 
 // Where people reach the server by default: its listen address (a wildcard is not an address).
@@ -130,6 +137,8 @@ export interface Config {
   smtpUrl: string | undefined;
   smtpFrom: string;
   rateLimitSessionPerMinute: number;
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`; unset, it is open. */
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -171,6 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: e.SMTP_URL,
     smtpFrom: e.SMTP_FROM ?? `Journeybee <no-reply@${new URL(publicUrl).hostname.replace(/^\[|\]$/g, '')}>`,
     rateLimitSessionPerMinute: e.RATE_LIMIT_SESSION_PER_MINUTE,
+    metricsToken: e.METRICS_TOKEN,
   };
 }
 

@@ -12,7 +12,11 @@ import { ApiError, MESSAGES } from './errors.js';
 // requests), counted by rate-limiter-flexible: atomically in Redis when REDIS_URL is set, so
 // several server processes share one budget; in process memory otherwise.
 
+/** Which budget refused a request (a bounded label of the refusal counter in /metrics). */
+export type RateLimitKind = 'key' | 'ip' | 'session' | 'login';
+
 export interface RateLimitOutcome {
+  kind: RateLimitKind;
   allowed: boolean;
   limit: number;
   remaining: number;
@@ -33,6 +37,7 @@ export class Limiter {
   constructor(
     private readonly limiter: RateLimiterAbstract,
     readonly limit: number,
+    readonly kind: RateLimitKind,
   ) {}
 
   async consume(key: string): Promise<RateLimitOutcome> {
@@ -56,6 +61,7 @@ export class Limiter {
 
   private outcome(allowed: boolean, res: RateLimiterRes): RateLimitOutcome {
     return {
+      kind: this.kind,
       allowed,
       limit: this.limit,
       remaining: Math.max(0, res.remainingPoints),
@@ -117,14 +123,15 @@ export function createRateLimiters(opts: {
       insuranceLimiter: memory,
     });
   };
-  const make = (name: string, points: number) => new Limiter(store(name, points, 60), points);
+  const make = (name: string, points: number, kind: RateLimitKind) =>
+    new Limiter(store(name, points, 60), points, kind);
   // One point more than the limit: the limit-th failure is still counted, then the key is blocked.
   const failures = (name: string, points: number) =>
     new FailureLimiter(store(name, points + 1, LOGIN_WINDOW_SECONDS), points);
   return {
-    perKey: make('key', opts.perKeyPerMinute),
-    perIp: make('ip', opts.perIpPerMinute),
-    perUser: make('user', opts.perUserPerMinute),
+    perKey: make('key', opts.perKeyPerMinute, 'key'),
+    perIp: make('ip', opts.perIpPerMinute, 'ip'),
+    perUser: make('user', opts.perUserPerMinute, 'session'),
     loginPerAccount: failures('login-account', opts.loginFailuresPerAccount),
     loginPerIp: failures('login-ip', opts.loginFailuresPerIp),
   };
@@ -138,8 +145,19 @@ export function rateLimitHeaders(o: RateLimitOutcome): Record<string, string> {
   };
 }
 
-export function rateLimitedError(o: RateLimitOutcome): ApiError {
-  return new ApiError('rate_limited', MESSAGES.rateLimited(o.limit), undefined, {
+/** Every 429 is one of these: the metrics count refusals by the budget that made them. */
+export class RateLimitedError extends ApiError {
+  constructor(
+    readonly kind: RateLimitKind,
+    message: string,
+    headers: Record<string, string>,
+  ) {
+    super('rate_limited', message, undefined, headers);
+  }
+}
+
+export function rateLimitedError(o: RateLimitOutcome): RateLimitedError {
+  return new RateLimitedError(o.kind, MESSAGES.rateLimited(o.limit), {
     ...rateLimitHeaders(o),
     'Retry-After': String(o.resetSeconds),
   });

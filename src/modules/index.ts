@@ -121,6 +121,8 @@ export function createModules(deps: ModuleDeps) {
         { path: '/v1/leads', method: 'post', request: CREATE_LEAD_EXAMPLE, created: CREATED_LEAD_EXAMPLE },
       ],
     } as const,
+    /** Notification streams open on this process (GET /metrics). */
+    sseClients: () => hub.openStreams,
     /** The app's lifecycle, for what keeps connections or streams open. */
     start: () => hub.start(),
     closeStreams: () => hub.closeStreams(),

@@ -105,6 +105,7 @@ describe('errors: wrong method on a known path → 405 JSON with Allow', () => {
     ['POST', '/api/v1/users/1', ['GET', 'HEAD', 'PATCH', 'DELETE']],
     ['POST', '/healthz', ['GET', 'HEAD']],
     ['DELETE', '/readyz', ['GET', 'HEAD']],
+    ['POST', '/metrics', ['GET', 'HEAD']],
     ['POST', '/v1/openapi.json', ['GET', 'HEAD']],
     ['PUT', '/v1/users/', ['GET', 'HEAD', 'POST']],
   ])('%s %s', async (method, path, allowed) => {

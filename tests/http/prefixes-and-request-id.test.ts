@@ -137,6 +137,7 @@ describe('request ids', () => {
       ['HEAD', () => t.api.request('HEAD', '/v1/users', { key: readKey })],
       ['healthz', () => t.api.get('/healthz')],
       ['readyz', () => t.api.get('/readyz')],
+      ['metrics', () => t.api.get('/metrics')],
       ['openapi', () => t.api.get('/v1/openapi.json')],
       ['docs', () => t.api.get('/docs')],
     ];

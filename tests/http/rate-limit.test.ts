@@ -171,8 +171,8 @@ describe('rate limit: per client IP for unauthenticated and failed requests', ()
       expect(ok.status).toBe(200);
       expect(rateHeaders(ok)).toMatchObject({ limit: '100', remaining: '99' });
 
-      // Load balancers can still probe.
-      for (const path of ['/healthz', '/readyz']) {
+      // Load balancers can still probe, and Prometheus scrape.
+      for (const path of ['/healthz', '/readyz', '/metrics']) {
         const res = await app.api.get(path);
         expect(res.status, path).toBe(200);
       }
@@ -225,12 +225,12 @@ describe('rate limit: per client IP for unauthenticated and failed requests', ()
     });
   });
 
-  it('never limits /healthz and /readyz, and does not put rate-limit headers on them', async () => {
+  it('never limits /healthz, /readyz and /metrics, and does not put rate-limit headers on them', async () => {
     await withApp({ RATE_LIMIT_IP_PER_MINUTE: '1' }, async (app) => {
       expect((await app.api.get('/v1/users')).status).toBe(401);
       expect429(await app.api.get('/v1/users'), 1);
       const probes = await Promise.all(
-        Array.from({ length: 150 }, (_, i) => app.api.get(i % 2 ? '/healthz' : '/readyz')),
+        Array.from({ length: 150 }, (_, i) => app.api.get(['/healthz', '/readyz', '/metrics'][i % 3]!)),
       );
       for (const res of probes) {
         expect(res.status).toBe(200);

@@ -1,6 +1,6 @@
 import type { AuthContext } from '../../core/auth-context.js';
 import { ApiError, notFound } from '../../core/errors.js';
-import type { RateLimiters } from '../../core/rate-limit.js';
+import { RateLimitedError, type RateLimiters } from '../../core/rate-limit.js';
 import type { Db, Tx } from '../../db/database.js';
 import { companies } from '../../db/schema/index.js';
 import { hashToken, looksLikeToken, newToken } from '../../lib/tokens.js';
@@ -38,10 +38,9 @@ export type LoginResult =
 
 function tooManyAttempts(seconds: number): ApiError {
   const minutes = Math.ceil(seconds / 60);
-  return new ApiError(
-    'rate_limited',
+  return new RateLimitedError(
+    'login',
     `Too many failed log-in attempts: try again in ${minutes} minute${minutes === 1 ? '' : 's'}`,
-    undefined,
     { 'Retry-After': String(seconds) },
   );
 }
