@@ -58,8 +58,8 @@ INSERT INTO webhook_endpoints (id, company_id, url, description, events, secret_
   (1, 1, 'https://hooks.example.test/old', 'old hook', '{lead.created}', 'v1:not-a-real-secret');
 INSERT INTO events (id, company_id, type, payload, api_key_id, actor_user_id, relayed_at) OVERRIDING SYSTEM VALUE VALUES
   (1, 1, 'lead.created', '{"id":1}', 1, 1, now());
-INSERT INTO webhook_deliveries (id, company_id, endpoint_id, event_id, event_type, status, attempts) OVERRIDING SYSTEM VALUE VALUES
-  (1, 1, 1, 1, 'lead.created', 'delivered', 1);
+INSERT INTO webhook_deliveries (id, company_id, endpoint_id, event_id, event_type, status, attempts, last_status_code, delivered_at) OVERRIDING SYSTEM VALUE VALUES
+  (1, 1, 1, 1, 'lead.created', 'succeeded', 1, 200, now());
 INSERT INTO notifications (company_id, user_id, type, title, body, event_id) VALUES
   (1, 1, 'lead.created', 'A new lead', 'Lee Lead', 1);
 INSERT INTO idempotency_keys (api_key_id, key, request_hash, response_status, response_body) VALUES
@@ -182,7 +182,7 @@ describe('upgrading a database from release 15c49f2', () => {
     expect(hooks.data[0]).toMatchObject({ url: 'https://hooks.example.test/old', description: 'old hook' });
     const deliveries = await get(`/v1/webhooks/${hooks.data[0].id}/deliveries`);
     expect(deliveries.data).toHaveLength(1);
-    expect(deliveries.data[0]).toMatchObject({ event_type: 'lead.created', status: 'delivered' });
+    expect(deliveries.data[0]).toMatchObject({ event_type: 'lead.created', status: 'succeeded' });
 
     const notifications = await get('/v1/notifications');
     expect(JSON.stringify(notifications)).toContain('A new lead');
