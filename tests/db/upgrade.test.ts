@@ -99,6 +99,20 @@ describe('upgrading a database from release 15c49f2', () => {
   // The test's own connection: a client, ended (socket closed) before the database is dropped.
   let pool: pg.Client;
   let t: TestApp;
+  // Each old row's uuid by id, read before the upgrade: the API must answer with the same ones.
+  const old = {
+    companies: {},
+    users: {},
+    partnerships: {},
+    company_partnerships: {},
+    contacts: {},
+    leads: {},
+    lead_notes: {},
+    custom_fields: {},
+    tags: {},
+    webhook_endpoints: {},
+    webhook_deliveries: {},
+  } as Record<string, Record<number, string>>;
   const api = () => t.api;
   const get = async (path: string) => {
     const res = await api().get(path, { key: KEY });
@@ -113,6 +127,10 @@ describe('upgrading a database from release 15c49f2', () => {
     // The release's start-up: drizzle's migrator over its own folder.
     await migrate(drizzle(pool), { migrationsFolder: RELEASE });
     await pool.query(FILL);
+    for (const table of Object.keys(old) as (keyof typeof old)[]) {
+      const { rows } = await pool.query<{ id: number; uuid: string }>(`SELECT id, uuid FROM ${table}`);
+      for (const r of rows) old[table][r.id] = r.uuid;
+    }
   });
   afterAll(async () => {
     await t?.close();
@@ -122,6 +140,7 @@ describe('upgrading a database from release 15c49f2', () => {
 
   it('the fixture is the release: 14 migrations recorded', async () => {
     expect(await applied(pool)).toHaveLength(RELEASE_MIGRATIONS);
+    expect(Object.values(old).every((byId) => Object.keys(byId).length > 0)).toBe(true);
   });
 
   it('two processes starting at once on the old database migrate it once (advisory lock)', async () => {
@@ -138,54 +157,146 @@ describe('upgrading a database from release 15c49f2', () => {
   });
 
   it('starting again applies nothing', async () => {
-    const before = await pool.query('SELECT id, hash, created_at FROM drizzle.__drizzle_migrations ORDER BY id');
+    const before = await pool.query(
+      'SELECT id, hash, created_at FROM drizzle.__drizzle_migrations ORDER BY id',
+    );
     const again = new pg.Pool({ connectionString: db.url, max: 1 });
     await runMigrations(again).finally(() => again.end());
-    const after = await pool.query('SELECT id, hash, created_at FROM drizzle.__drizzle_migrations ORDER BY id');
+    const after = await pool.query(
+      'SELECT id, hash, created_at FROM drizzle.__drizzle_migrations ORDER BY id',
+    );
     expect(after.rows).toEqual(before.rows);
   });
 
   it('today’s app reads every old row back', async () => {
-    t = await startTestApp(db.url, { LOG_LEVEL: process.env.UPG_LOG ?? 'silent' }, { relay: false });
+    t = await startTestApp(db.url, {}, { relay: false });
     const me = await get('/v1/me');
-    expect(JSON.stringify(me)).toContain('ada@acme-old.test');
+    expect(me.user).toMatchObject({ id: 1, uuid: old.users[1], email: 'ada@acme-old.test', role: 'admin' });
+    expect(me.company).toMatchObject({
+      id: 1,
+      uuid: old.companies[1],
+      name: 'Acme Old',
+      default_currency: 'EUR',
+    });
+    expect(me.authentication.api_key).toMatchObject({ id: 1, name: 'old key', permission: 'write' });
 
-    const users = await get('/v1/users');
-    expect(users.data.map((u: any) => u.email).sort()).toEqual(['ada@acme-old.test', 'bo@acme-old.test']);
+    expect((await get('/v1/users')).data).toMatchObject([
+      {
+        id: 1,
+        uuid: old.users[1],
+        email: 'ada@acme-old.test',
+        first_name: 'Ada',
+        last_name: 'Admin',
+        role: 'admin',
+      },
+      {
+        id: 2,
+        uuid: old.users[2],
+        email: 'bo@acme-old.test',
+        first_name: 'Bo',
+        last_name: 'Seller',
+        role: 'partnerships',
+      },
+    ]);
 
-    const partners = await get('/v1/partners');
-    expect(JSON.stringify(partners)).toContain('Partner Old');
+    expect((await get('/v1/partners')).data).toMatchObject([
+      {
+        id: 1,
+        uuid: old.company_partnerships[1],
+        partnership: { id: 1, uuid: old.partnerships[1], status: 'accepted', partner_type: 'referral' },
+        partner: { id: 2, uuid: old.companies[2], name: 'Partner Old', email_domain: 'partner-old.test' },
+        assigned_users: [{ id: 2, email: 'bo@acme-old.test' }],
+      },
+    ]);
 
-    const contacts = await get('/v1/contacts');
-    expect(contacts.data).toHaveLength(1);
-    expect(contacts.data[0]).toMatchObject({ email: 'dee@partner-old.test', first_name: 'Dee', last_name: 'Contact' });
+    expect((await get('/v1/contacts')).data).toMatchObject([
+      {
+        id: 1,
+        uuid: old.contacts[1],
+        email: 'dee@partner-old.test',
+        first_name: 'Dee',
+        last_name: 'Contact',
+        position: 'CTO',
+        company_name: 'Partner Old',
+        partnership_id: 1,
+      },
+    ]);
 
     const leads = await get('/v1/leads');
-    expect(leads.data.map((l: any) => l.email).sort()).toEqual(['lee@lead.test', 'oz@other.test']);
+    expect(leads.data.map((l: any) => [l.id, l.uuid, l.email]).sort()).toEqual([
+      [1, old.leads[1], 'lee@lead.test'],
+      [2, old.leads[2], 'oz@other.test'],
+    ]);
+    const note = {
+      id: 1,
+      uuid: old.lead_notes[1],
+      lead_id: 1,
+      document: {
+        type: 'doc',
+        content: [{ type: 'paragraph', content: [{ type: 'text', text: 'called them' }] }],
+      },
+      created_by: { id: 1, first_name: 'Ada', last_name: 'Admin' },
+    };
     const lead = await get('/v1/leads/1');
-    expect(lead).toMatchObject({ id: 1, email: 'lee@lead.test', company_name: 'Lead Co', status: 'new' });
-    expect(JSON.stringify(lead.tags)).toContain('hot');
+    expect(lead).toMatchObject({
+      id: 1,
+      uuid: old.leads[1],
+      company_name: 'Lead Co',
+      email: 'lee@lead.test',
+      first_name: 'Lee',
+      last_name: 'Lead',
+      source: 'manual',
+      status: 'new',
+      association_type: 'referral',
+      tags: [{ id: 1, label: 'hot' }],
+      assigned_users: [{ id: 2, email: 'bo@acme-old.test' }],
+      partnership_leads: [
+        { id: 1, partnership_id: 1, sent_by_company_id: 1, received_by_company_id: 2, direction: 'sent' },
+      ],
+      attributions: [{ id: 1, series: 1 }],
+      notes: [note],
+      lead_deals: [],
+    });
     expect(lead.custom_fields).toEqual([
       { id: 1, label: 'Size', type: 'select', value: { select: 1 }, custom_field_value_id: 1 },
       { id: 2, label: 'Notes', type: 'text', value: { text: 'big one' }, custom_field_value_id: 2 },
     ]);
-    expect(lead.lead_deals).toEqual([]);
+    expect((await get('/v1/leads/2')).lead_deals).toEqual([]);
+    expect((await get('/v1/leads/1/notes')).data).toMatchObject([note]);
 
-    const notes = await get('/v1/leads/1/notes');
-    expect(JSON.stringify(notes)).toContain('called them');
+    expect((await get('/v1/custom-fields')).data).toMatchObject([
+      {
+        id: 1,
+        uuid: old.custom_fields[1],
+        label: 'Size',
+        options: [
+          { id: 1, label: 'Large' },
+          { id: 2, label: 'Small' },
+        ],
+      },
+      { id: 2, uuid: old.custom_fields[2], label: 'Notes', type: 'text' },
+    ]);
+    expect((await get('/v1/tags')).data).toMatchObject([
+      { id: 1, uuid: old.tags[1], label: 'hot', association: 'lead' },
+    ]);
 
-    const fields = await get('/v1/custom-fields');
-    expect(JSON.stringify(fields)).toContain('Small');
+    expect((await get('/v1/webhooks')).data).toMatchObject([
+      {
+        id: 1,
+        uuid: old.webhook_endpoints[1],
+        url: 'https://hooks.example.test/old',
+        description: 'old hook',
+        events: ['lead.created'],
+        active: true,
+      },
+    ]);
+    expect((await get('/v1/webhooks/1/deliveries')).data).toMatchObject([
+      { id: 1, uuid: old.webhook_deliveries[1], event_type: 'lead.created', status: 'succeeded' },
+    ]);
 
-    const hooks = await get('/v1/webhooks');
-    expect(hooks.data).toHaveLength(1);
-    expect(hooks.data[0]).toMatchObject({ url: 'https://hooks.example.test/old', description: 'old hook' });
-    const deliveries = await get(`/v1/webhooks/${hooks.data[0].id}/deliveries`);
-    expect(deliveries.data).toHaveLength(1);
-    expect(deliveries.data[0]).toMatchObject({ event_type: 'lead.created', status: 'succeeded' });
-
-    const notifications = await get('/v1/notifications');
-    expect(JSON.stringify(notifications)).toContain('A new lead');
+    expect((await get('/v1/notifications')).data).toMatchObject([
+      { type: 'lead.created', title: 'A new lead', body: 'Lee Lead', user_id: 1, read_at: null },
+    ]);
   });
 
   it('the new features work on the old data: a deal on an old lead', async () => {
