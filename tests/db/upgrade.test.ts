@@ -89,6 +89,20 @@ async function freshDatabase() {
   };
 }
 
+const UUID_TABLES = [
+  'companies',
+  'users',
+  'partnerships',
+  'company_partnerships',
+  'contacts',
+  'leads',
+  'lead_notes',
+  'custom_fields',
+  'tags',
+  'webhook_endpoints',
+  'webhook_deliveries',
+] as const;
+
 const applied = async (pool: pg.Client) =>
   (await pool.query<{ hash: string }>('SELECT hash FROM drizzle.__drizzle_migrations ORDER BY id')).rows.map(
     (r) => r.hash,
@@ -100,19 +114,10 @@ describe('upgrading a database from release 15c49f2', () => {
   let pool: pg.Client;
   let t: TestApp;
   // Each old row's uuid by id, read before the upgrade: the API must answer with the same ones.
-  const old = {
-    companies: {},
-    users: {},
-    partnerships: {},
-    company_partnerships: {},
-    contacts: {},
-    leads: {},
-    lead_notes: {},
-    custom_fields: {},
-    tags: {},
-    webhook_endpoints: {},
-    webhook_deliveries: {},
-  } as Record<string, Record<number, string>>;
+  const old = Object.fromEntries(UUID_TABLES.map((t) => [t, {}])) as Record<
+    (typeof UUID_TABLES)[number],
+    Record<number, string>
+  >;
   const api = () => t.api;
   const get = async (path: string) => {
     const res = await api().get(path, { key: KEY });
@@ -127,7 +132,7 @@ describe('upgrading a database from release 15c49f2', () => {
     // The release's start-up: drizzle's migrator over its own folder.
     await migrate(drizzle(pool), { migrationsFolder: RELEASE });
     await pool.query(FILL);
-    for (const table of Object.keys(old) as (keyof typeof old)[]) {
+    for (const table of UUID_TABLES) {
       const { rows } = await pool.query<{ id: number; uuid: string }>(`SELECT id, uuid FROM ${table}`);
       for (const r of rows) old[table][r.id] = r.uuid;
     }
