@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runMigrations } from '../../src/db/migrate.js';
 import { committedMigrationCount } from '../../src/db/migrations-count.js';
+import { hashToken, newToken } from '../../src/lib/tokens.js';
 import { generateApiKey, hashApiKey } from '../../src/modules/api-keys/api-keys.crypto.js';
 import { startTestApp, type TestApp, uniq } from '../helpers/app.js';
 import { databaseUrl } from '../helpers/global-setup.js';
@@ -17,6 +18,7 @@ const RELEASE = fileURLToPath(new URL('../fixtures/release-15c49f2', import.meta
 const RELEASE_MIGRATIONS = 14;
 
 const KEY = generateApiKey();
+const SESSION = newToken();
 
 // Written against the release's schema, fixed ids so the reads can name them.
 const FILL = `
@@ -65,7 +67,7 @@ INSERT INTO notifications (company_id, user_id, type, title, body, event_id) VAL
 INSERT INTO idempotency_keys (api_key_id, key, request_hash, response_status, response_body) VALUES
   (1, 'old-idem', 'abc', 201, '{}');
 INSERT INTO sessions (token_hash, user_id, company_id, csrf_secret, expires_at) VALUES
-  ('${hashApiKey('old-session')}', 1, 1, 'csrf', now() + interval '1 day');
+  ('${hashToken(SESSION)}', 1, 1, 'csrf', now() + interval '1 day');
 INSERT INTO invitations (company_id, kind, email, role, invited_by_user_id, token_hash, expires_at) VALUES
   (1, 'user', 'new@acme-old.test', 'partnerships', 1, '${hashApiKey('old-invite')}', now() + interval '1 day');
 SELECT setval(pg_get_serial_sequence(t, 'id'), 100) FROM unnest(ARRAY['companies','users','partnerships',
@@ -302,6 +304,15 @@ describe('upgrading a database from release 15c49f2', () => {
     expect((await get('/v1/notifications')).data).toMatchObject([
       { type: 'lead.created', title: 'A new lead', body: 'Lee Lead', user_id: 1, read_at: null },
     ]);
+  });
+
+  it('a console session the release opened still signs its user in', async () => {
+    const res = await api().get('/v1/me', { headers: { cookie: `jb_session=${SESSION}` } });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toMatchObject({
+      user: { id: 1, email: 'ada@acme-old.test' },
+      authentication: { type: 'session' },
+    });
   });
 
   it('the new features work on the old data: a deal on an old lead', async () => {
