@@ -6,6 +6,7 @@ import type { Config } from './config/index.js';
 import { type Database, openDatabase } from './db/database.js';
 import { runMigrations } from './db/migrate.js';
 import { purgeExpiredIdempotencyKeys } from './http/idempotency.js';
+import { chooseLogFormat, logDestination } from './lib/logger.js';
 import { SecretBox } from './lib/secret-box.js';
 import { WebhookWorker } from './modules/webhooks/webhooks.worker.js';
 
@@ -24,7 +25,8 @@ export async function connectRedis(url: string): Promise<Redis> {
 }
 
 export async function startServer(config: Config): Promise<RunningServer> {
-  const logger = pino(loggerOptions(config));
+  const format = chooseLogFormat(config.logFormat, process.stdout.isTTY);
+  const logger = pino(loggerOptions(config), await logDestination(format, 1));
   let database: Database | undefined;
   let redis: Redis | undefined;
   try {

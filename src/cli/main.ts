@@ -6,6 +6,7 @@ import { ApiError } from '../core/errors.js';
 import { type Database, openDatabase } from '../db/database.js';
 import { isDatabaseUnavailable, pgErrorCode } from '../db/errors.js';
 import { runMigrations } from '../db/migrate.js';
+import { chooseLogFormat, logDestination } from '../lib/logger.js';
 import { ApiKeyService } from '../modules/api-keys/api-keys.service.js';
 import { CompanyService } from '../modules/companies/companies.service.js';
 import { CreateUserBody } from '../modules/users/users.schemas.js';
@@ -37,17 +38,22 @@ const isoDate = (value: string) => {
   return d;
 };
 
-function cliLogger(config: Config) {
+async function cliLogger(config: Config) {
   // Diagnostics on stderr, so stdout carries only the command's output.
-  return pino({ level: config.logLevel === 'info' ? 'warn' : config.logLevel }, pino.destination(2));
+  const format = chooseLogFormat(config.logFormat, process.stderr.isTTY);
+  return pino(
+    { level: config.logLevel === 'info' ? 'warn' : config.logLevel },
+    await logDestination(format, 2),
+  );
 }
 
-async function withDatabase<T>(fn: (database: Database) => Promise<T>): Promise<T> {
+async function withDatabase<T>(fn: (database: Database, logger: pino.Logger) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const database = await openDatabase(config, cliLogger(config));
+  const logger = await cliLogger(config);
+  const database = await openDatabase(config, logger);
   try {
     await runMigrations(database.pool);
-    return await fn(database);
+    return await fn(database, logger);
   } finally {
     await database.close();
   }
@@ -68,9 +74,10 @@ const program = new Command()
 program
   .command('serve')
   .description('Start the API server (embedded PostgreSQL unless DATABASE_URL is set)')
-  .option('--json', 'logs are JSON lines (pino) on stdout either way')
-  .action(async () => {
+  .option('--json', 'logs are JSON lines (pino) on stdout even on a terminal (as LOG_FORMAT=json)')
+  .action(async (opts: { json?: boolean }) => {
     const config = loadConfig();
+    if (opts.json) config.logFormat = 'json';
     // Loaded here only: the HTTP stack would add a third to every other command's start-up.
     const { startServer } = await import('../server.js');
     const server = await startServer(config);
@@ -202,7 +209,7 @@ program
   .option('--json', 'machine-readable output')
   .action(async (opts: { json?: boolean }) => {
     const { seedDemo } = await import('./seed.js');
-    const result = await withDatabase((d) => seedDemo(d.db, cliLogger(loadConfig())));
+    const result = await withDatabase((d, log) => seedDemo(d.db, log));
     const human = result.companies
       .map(
         (c) =>
@@ -240,8 +247,8 @@ keys
       expiresAt?: Date;
       json?: boolean;
     }) => {
-      const created = await withDatabase((d) =>
-        new ApiKeyService(d.db, cliLogger(loadConfig())).create({
+      const created = await withDatabase((d, log) =>
+        new ApiKeyService(d.db, log).create({
           companyId: opts.company,
           permission: opts.permission,
           name: opts.name,
@@ -269,9 +276,7 @@ keys
   .requiredOption('--company <id>', 'company id', positiveInt('--company'))
   .option('--json', 'machine-readable output')
   .action(async (opts: { company: number; json?: boolean }) => {
-    const rows = await withDatabase((d) =>
-      new ApiKeyService(d.db, cliLogger(loadConfig())).list(opts.company),
-    );
+    const rows = await withDatabase((d, log) => new ApiKeyService(d.db, log).list(opts.company));
     const data = rows.map((k) => ({
       id: k.id,
       uuid: k.uuid,
@@ -304,7 +309,7 @@ keys
   .argument('<id>', 'key id', positiveInt('id'))
   .option('--json', 'machine-readable output')
   .action(async (id: number, opts: { json?: boolean }) => {
-    const row = await withDatabase((d) => new ApiKeyService(d.db, cliLogger(loadConfig())).revoke(id));
+    const row = await withDatabase((d, log) => new ApiKeyService(d.db, log).revoke(id));
     print(
       Boolean(opts.json),
       { id: row.id, revoked_at: row.revoked_at?.toISOString() ?? null },

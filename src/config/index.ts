@@ -34,68 +34,147 @@ const retrySchedule = z
     message: 'at most 50 attempts, each at most 7 days after the previous one',
   });
 
+// Each variable's description is the text of the configuration reference in docs/operations.md
+// (`npm run docs:config` writes it from this schema; a test keeps the two equal).
 const EnvSchema = z.object({
-  DATABASE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^postgres(ql)?$/ }).optional()),
-  JOURNEYBEE_DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
-  REDIS_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^rediss?$/ }).optional()),
-  REDIS_KEY_PREFIX: z.preprocess(emptyToUndefined, z.string().default('journeybee:')),
-  PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(3000)),
-  HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
-  RATE_LIMIT_PER_MINUTE: z.preprocess(emptyToUndefined, z.coerce.number().int().positive().default(100)),
-  RATE_LIMIT_IP_PER_MINUTE: z.preprocess(emptyToUndefined, z.coerce.number().int().positive().default(100)),
-  TRUST_PROXY: z.preprocess(emptyToUndefined, bool.default(false)),
-  LOG_LEVEL: z.preprocess(
-    emptyToUndefined,
-    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  ),
-  DATABASE_POOL_SIZE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(200).default(10)),
-  WEBHOOK_ALLOW_PRIVATE_NETWORKS: z.preprocess(emptyToUndefined, bool.default(false)),
-  JOURNEYBEE_SECRET_KEY: z.preprocess(emptyToUndefined, secretKey.optional()),
-  WEBHOOK_TIMEOUT_MS: z.preprocess(
-    emptyToUndefined,
-    z.coerce.number().int().min(100).max(60_000).default(10_000),
-  ),
-  WEBHOOK_RETRY_SCHEDULE: z.preprocess(emptyToUndefined, retrySchedule.prefault(DEFAULT_RETRY_SCHEDULE)),
-  WEBHOOK_DISABLE_AFTER_FAILURES: z.preprocess(
-    emptyToUndefined,
-    z.coerce.number().int().min(1).max(10_000).default(20),
-  ),
-  WEBHOOK_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(256).default(16)),
-  WEBHOOK_POLL_INTERVAL_MS: z.preprocess(
-    emptyToUndefined,
-    z.coerce.number().int().min(50).max(600_000).default(1_000),
-  ),
-  SHUTDOWN_TIMEOUT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().positive().default(10_000)),
-  // Seconds between the comment lines that keep an idle notification stream (SSE) open.
-  SSE_HEARTBEAT_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().min(0.05).max(300).default(15)),
-  JOURNEYBEE_SIGNUP: z.preprocess(
-    emptyToUndefined,
-    z.enum(['open', 'invite'], { message: "must be 'open' or 'invite'" }).default('open'),
-  ),
-  PUBLIC_URL: z.preprocess(
-    emptyToUndefined,
-    z
-      .url({ protocol: /^https?$/, message: 'must be an http(s) URL such as https://journeybee.example.com' })
-      .refine((u) => !/[?#]/.test(u), { message: 'must not have a query or fragment' })
-      .optional(),
-  ),
-  SMTP_URL: z.preprocess(
-    emptyToUndefined,
-    z.url({ protocol: /^smtps?$/, message: 'must be an smtp:// or smtps:// URL' }).optional(),
-  ),
-  SMTP_FROM: z.preprocess(emptyToUndefined, z.string().min(3).optional()),
-  RATE_LIMIT_SESSION_PER_MINUTE: z.preprocess(
-    emptyToUndefined,
-    z.coerce.number().int().positive().default(600),
-  ),
-  METRICS_TOKEN: z.preprocess(
-    emptyToUndefined,
-    z
-      .string()
-      .regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' })
-      .optional(),
-  ),
+  DATABASE_URL: z
+    .preprocess(emptyToUndefined, z.url({ protocol: /^postgres(ql)?$/ }).optional())
+    .describe(
+      'PostgreSQL connection string (`postgres://` or `postgresql://`). Unset: the embedded PostgreSQL in `JOURNEYBEE_DATA_DIR`.',
+    ),
+  JOURNEYBEE_DATA_DIR: z
+    .preprocess(emptyToUndefined, z.string().default('./data'))
+    .describe('Folder of the embedded database and of the generated `secret.key`; must be a directory.'),
+  REDIS_URL: z
+    .preprocess(emptyToUndefined, z.url({ protocol: /^rediss?$/ }).optional())
+    .describe(
+      'Redis (`redis://` or `rediss://`) holding the rate-limit counters, shared by every server process. Unset: counters in each process (limits then apply per process).',
+    ),
+  REDIS_KEY_PREFIX: z
+    .preprocess(emptyToUndefined, z.string().default('journeybee:'))
+    .describe("Prefix of Journeybee's Redis keys, so several deployments can share one Redis."),
+  PORT: z
+    .preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(3000))
+    .describe('TCP port the server listens on (0: any free port).'),
+  HOST: z
+    .preprocess(emptyToUndefined, z.string().default('127.0.0.1'))
+    .describe('Address the server listens on (`0.0.0.0` or `::` for every interface).'),
+  RATE_LIMIT_PER_MINUTE: z
+    .preprocess(emptyToUndefined, z.coerce.number().int().positive().default(100))
+    .describe('Requests per minute per API key.'),
+  RATE_LIMIT_IP_PER_MINUTE: z
+    .preprocess(emptyToUndefined, z.coerce.number().int().positive().default(100))
+    .describe('Unauthenticated or failed requests per minute per client IP.'),
+  TRUST_PROXY: z
+    .preprocess(emptyToUndefined, bool.default(false))
+    .describe(
+      '`true` behind a reverse proxy: the client IP (rate limits, logs) comes from `X-Forwarded-For`. Never set it when clients reach the server directly.',
+    ),
+  LOG_LEVEL: z
+    .preprocess(
+      emptyToUndefined,
+      z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    )
+    .describe(
+      'pino level: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`. Commands other than `serve` log `info` as `warn`.',
+    ),
+  LOG_FORMAT: z
+    .preprocess(
+      emptyToUndefined,
+      z.enum(['auto', 'pretty', 'json'], { message: "must be 'auto', 'pretty' or 'json'" }).default('auto'),
+    )
+    .describe(
+      '`auto`: pretty lines (pino-pretty) when the log goes to a terminal, JSON lines otherwise; `pretty` or `json` force one. Redaction is the same in both.',
+    ),
+  DATABASE_POOL_SIZE: z
+    .preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(200).default(10))
+    .describe('PostgreSQL connections per server process (1 to 200).'),
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: z
+    .preprocess(emptyToUndefined, bool.default(false))
+    .describe('Let webhook endpoints point at loopback and private addresses (development only).'),
+  JOURNEYBEE_SECRET_KEY: z
+    .preprocess(emptyToUndefined, secretKey.optional())
+    .describe(
+      '32-byte key, base64 or hex, encrypting webhook signing secrets at rest; the same on every process and host. Unset: generated once into `<JOURNEYBEE_DATA_DIR>/secret.key`.',
+    ),
+  WEBHOOK_TIMEOUT_MS: z
+    .preprocess(emptyToUndefined, z.coerce.number().int().min(100).max(60_000).default(10_000))
+    .describe('How long one webhook delivery attempt may take, in ms (100 to 60000).'),
+  WEBHOOK_RETRY_SCHEDULE: z
+    .preprocess(emptyToUndefined, retrySchedule.prefault(DEFAULT_RETRY_SCHEDULE))
+    .describe(
+      'Seconds to wait before each delivery attempt, comma-separated, starting with 0; its length is the number of attempts (at most 50, each at most 7 days).',
+    ),
+  WEBHOOK_DISABLE_AFTER_FAILURES: z
+    .preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(10_000).default(20))
+    .describe('Failed deliveries in a row (retries exhausted) that disable an endpoint.'),
+  WEBHOOK_CONCURRENCY: z
+    .preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(256).default(16))
+    .describe('Webhook sends in flight at once per server process.'),
+  WEBHOOK_POLL_INTERVAL_MS: z
+    .preprocess(emptyToUndefined, z.coerce.number().int().min(50).max(600_000).default(1_000))
+    .describe('How often, in ms, the delivery worker looks for due deliveries besides LISTEN/NOTIFY.'),
+  SHUTDOWN_TIMEOUT_MS: z
+    .preprocess(emptyToUndefined, z.coerce.number().int().positive().default(10_000))
+    .describe(
+      'How long, in ms, SIGTERM waits for in-flight requests and deliveries before the process exits anyway.',
+    ),
+  SSE_HEARTBEAT_SECONDS: z
+    .preprocess(emptyToUndefined, z.coerce.number().min(0.05).max(300).default(15))
+    .describe(
+      'Seconds between the comment lines that keep an idle notification stream (SSE) open through proxies.',
+    ),
+  JOURNEYBEE_SIGNUP: z
+    .preprocess(
+      emptyToUndefined,
+      z.enum(['open', 'invite'], { message: "must be 'open' or 'invite'" }).default('open'),
+    )
+    .describe(
+      '`open`: anyone may sign up; `invite`: accounts come only from invitations and the command line.',
+    ),
+  PUBLIC_URL: z
+    .preprocess(
+      emptyToUndefined,
+      z
+        .url({
+          protocol: /^https?$/,
+          message: 'must be an http(s) URL such as https://journeybee.example.com',
+        })
+        .refine((u) => !/[?#]/.test(u), { message: 'must not have a query or fragment' })
+        .optional(),
+    )
+    .describe(
+      'The address people reach the server at: invitation and reset links, the CSRF origin, `Secure` cookies when https. Unset: `http://HOST:PORT` (`127.0.0.1` for a wildcard host).',
+    ),
+  SMTP_URL: z
+    .preprocess(
+      emptyToUndefined,
+      z.url({ protocol: /^smtps?$/, message: 'must be an smtp:// or smtps:// URL' }).optional(),
+    )
+    .describe(
+      '`smtp://user:pass@host:587` or `smtps://…`: invitations and reset links are e-mailed. Unset: links are shown once to the inviter.',
+    ),
+  SMTP_FROM: z
+    .preprocess(emptyToUndefined, z.string().min(3).optional())
+    .describe("Sender of those e-mails. Unset: `Journeybee <no-reply@…>` on PUBLIC_URL's host."),
+  RATE_LIMIT_SESSION_PER_MINUTE: z
+    .preprocess(emptyToUndefined, z.coerce.number().int().positive().default(600))
+    .describe('Requests per minute per user, for console sessions.'),
+  METRICS_TOKEN: z
+    .preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' })
+        .optional(),
+    )
+    .describe(
+      'When set, `GET /metrics` requires `Authorization: Bearer <token>` (printable ASCII, no spaces). Unset: `/metrics` is open.',
+    ),
 });
+
+/** The environment variables Journeybee reads, as parsed: the source of the configuration reference. */
+export const ENV_SCHEMA = EnvSchema;
 
 // Where people reach the server by default: its listen address (a wildcard is not an address).
 function defaultPublicUrl(host: string, port: number): string {
@@ -114,6 +193,8 @@ export interface Config {
   rateLimitIpPerMinute: number;
   trustProxy: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `auto`: pretty on a terminal, JSON otherwise. */
+  logFormat: 'auto' | 'pretty' | 'json';
   databasePoolSize: number;
   webhookAllowPrivateNetworks: boolean;
   /** Encrypts webhook signing secrets at rest; unset: generated once into `<dataDir>/secret.key`. */
@@ -165,6 +246,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitIpPerMinute: e.RATE_LIMIT_IP_PER_MINUTE,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     webhookAllowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
     secretKey: e.JOURNEYBEE_SECRET_KEY,
