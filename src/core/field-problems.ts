@@ -45,3 +45,24 @@ export class FieldProblems {
     if (this.issues.length > 0) throw this.toError(message);
   }
 }
+
+/**
+ * Ids a body names that must be among `found` (the caller's tags, users, partnerships…, as the
+ * facts read them): each one that is not is a problem at `at(i)`, so another company's id
+ * reads exactly like a missing one.
+ */
+export interface IdCheck {
+  found: readonly number[];
+  ids: readonly (number | undefined)[] | undefined;
+  at: (index: number) => readonly PropertyKey[];
+  what: string;
+}
+
+export function idProblems(problems: FieldProblems, ...checks: IdCheck[]): void {
+  for (const { found, ids = [], at, what } of checks) {
+    const known = new Set(found);
+    ids.forEach((id, i) => {
+      if (id !== undefined && !known.has(id)) problems.add(at(i), `${what} ${id}`);
+    });
+  }
+}

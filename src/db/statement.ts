@@ -23,3 +23,13 @@ export async function queryRows<R>(db: Db, statement: SQL): Promise<R[]> {
  */
 export const isoText = (timestamp: SQL): SQL =>
   sql`to_char(${timestamp} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** `(SELECT array of the ids among `ids` that are rows of `table` matching `where`)`: int[]. */
+export function foundIds(table: SQL, where: SQL, ids: readonly number[]): SQL<number[]> {
+  if (ids.length === 0) return sql`'{}'::int[]`;
+  return sql`(SELECT coalesce(array_agg(id), '{}') FROM ${table}
+    WHERE ${where} AND id = ANY(${sql.param([...ids])}::int[]))`;
+}
+
+/** `unnest(ids)` as a relation, for `FROM lead l, ${unnestIds(ids)} t(id)`. */
+export const unnestIds = (ids: readonly number[]) => sql`unnest(${sql.param([...ids])}::int[])`;

@@ -1,7 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { AuthContext } from '../../core/auth-context.js';
 import { ApiError } from '../../core/errors.js';
-import type { FieldProblems } from '../../core/field-problems.js';
+import { type FieldProblems, idProblems } from '../../core/field-problems.js';
 import type { EventType } from '../events/index.js';
 import {
   type DealPayloadSources,
@@ -11,6 +11,10 @@ import {
   paymentJson,
 } from './deals.payload.js';
 import { DEAL_MESSAGES } from './deals.schemas.js';
+
+// Shared by the lead and deal commands: one definition each, in core/ and db/.
+export { type IdCheck, idProblems } from '../../core/field-problems.js';
+export { foundIds, unnestIds } from '../../db/statement.js';
 
 // What the deal commands (deals.create.ts, deals.update.ts, deals.delete.ts) share: the caller,
 // the checks of their rules, the SQL pieces of their facts and writes.
@@ -22,13 +26,6 @@ export const dealNotFound = () => new ApiError('not_found', DEAL_MESSAGES.notFou
 export const ownerOnly = () => new ApiError('forbidden', DEAL_MESSAGES.ownerOnly);
 
 // ---- facts ----
-
-/** `(SELECT array of the ids among `ids` that are rows of `table` matching `where`)`: int[]. */
-export function foundIds(table: SQL, where: SQL, ids: readonly number[]): SQL<number[]> {
-  if (ids.length === 0) return sql`'{}'::int[]`;
-  return sql`(SELECT coalesce(array_agg(id), '{}') FROM ${table}
-    WHERE ${where} AND id = ANY(${sql.param([...ids])}::int[]))`;
-}
 
 /** `[{id, uuid}]` of the rows of `table` matching `where` whose uuid is among `uuids`: json. */
 export function foundUuids(table: SQL, where: SQL, uuids: readonly string[]): SQL {
@@ -69,23 +66,6 @@ export const currencyFact = (where: SQL) =>
   sql`(SELECT json_build_object('code', code, 'uuid', uuid, 'minor_digits', minor_digits) FROM currencies WHERE ${where})`;
 
 // ---- rules ----
-
-export interface IdCheck {
-  found: readonly number[];
-  ids: readonly (number | undefined)[] | undefined;
-  at: (index: number) => Path;
-  what: string;
-}
-
-/** Ids a body names that must be among `found`; another company's id reads like a missing one. */
-export function idProblems(problems: FieldProblems, ...checks: IdCheck[]): void {
-  for (const { found, ids = [], at, what } of checks) {
-    const known = new Set(found);
-    ids.forEach((id, i) => {
-      if (id !== undefined && !known.has(id)) problems.add(at(i), `${what} ${id}`);
-    });
-  }
-}
 
 /** The ids of `byId` and `byUuid` (each checked against what the facts found), once each, in order. */
 export function tagIdsOf(
@@ -175,9 +155,6 @@ export function moneyProblem(
 }
 
 // ---- write ----
-
-/** `unnest(ids)`, for `FROM deal d, ${unnestIds(ids)} t(id)`. */
-export const unnestIds = (ids: readonly number[]) => sql`unnest(${sql.param([...ids])}::int[])`;
 
 /** No rows, for a payload list the deal does not have. */
 export const NO_PAYMENTS = sql`(SELECT ${PAYMENT_COLUMNS} FROM deal_payments WHERE false)`;

@@ -8,45 +8,20 @@ import type { EventType } from '../events/index.js';
 import { leadPayloadJson, leadRowsFrom, type PayloadSources } from './leads.payload.js';
 import { LEAD_MESSAGES } from './leads.schemas.js';
 
+// Shared by the lead and deal commands: one definition each, in core/ and db/.
+export { type IdCheck, idProblems } from '../../core/field-problems.js';
+export { foundIds, unnestIds } from '../../db/statement.js';
+
 // What the lead commands (leads.create.ts, leads.update.ts, leads.delete.ts) share: the
 // caller, the id checks of their rules, the SQL pieces of their facts and writes.
 
 export type Caller = Pick<AuthContext, 'companyId' | 'userId' | 'keyId'>;
-type Path = readonly PropertyKey[];
 
 export const leadNotFound = () => new ApiError('not_found', LEAD_MESSAGES.notFound);
 
 // ---- facts ----
 
-/** `(SELECT array of the ids among `ids` that are rows of `table` matching `where`)`: int[]. */
-export function foundIds(table: SQL, where: SQL, ids: readonly number[]): SQL<number[]> {
-  if (ids.length === 0) return sql`'{}'::int[]`;
-  return sql`(SELECT coalesce(array_agg(id), '{}') FROM ${table}
-    WHERE ${where} AND id = ANY(${sql.param([...ids])}::int[]))`;
-}
-
 // ---- rules ----
-
-/**
- * Ids a body names that must be among `found` (the caller's tags, users, partnerships…, as the
- * facts read them): each one that is not is a problem at `at(i)`, so another company's id
- * reads exactly like a missing one.
- */
-export interface IdCheck {
-  found: readonly number[];
-  ids: readonly (number | undefined)[] | undefined;
-  at: (index: number) => Path;
-  what: string;
-}
-
-export function idProblems(problems: FieldProblems, ...checks: IdCheck[]): void {
-  for (const { found, ids = [], at, what } of checks) {
-    const known = new Set(found);
-    ids.forEach((id, i) => {
-      if (id !== undefined && !known.has(id)) problems.add(at(i), `${what} ${id}`);
-    });
-  }
-}
 
 export function noPartnership(problems: FieldProblems, type: PartnerType, id: number): void {
   problems.add(
@@ -71,9 +46,6 @@ export async function duplicateChecked<T>(write: Promise<T>): Promise<T> {
     throw err;
   }
 }
-
-/** `unnest(ids)`, for `FROM lead l, ${unnestIds(ids)} t(id)`. */
-export const unnestIds = (ids: readonly number[]) => sql`unnest(${sql.param([...ids])}::int[])`;
 
 /** Empty payload sources, for what a lead does not have (a new lead's users, a copy's tags…). */
 export const NO_ROWS = {
