@@ -3,6 +3,7 @@ import { useLocation } from 'preact-iso';
 import { api, ok } from '../../api/client';
 import { Pill, TagChip } from '../../components/Badges';
 import { SelectField, TextField } from '../../components/Field';
+import { AssignmentFilter, assignmentQuery, TagFilter } from '../../components/Filters';
 import { Empty, Loading, Page, TableScroll } from '../../components/Page';
 import { Pagination } from '../../components/Pagination';
 import {
@@ -65,9 +66,7 @@ export function Deals() {
     ...(query.view ? { view: query.view as View } : {}),
     ...(query.phases ? { phases: query.phases } : {}),
     ...(query.tags ? { tags: query.tags } : {}),
-    ...(assignment === 'me' ? { users: String(user.id) } : {}),
-    ...(assignment === 'assigned' ? { assigned: '1' } : {}),
-    ...(assignment === 'unassigned' ? { unassigned: '1' } : {}),
+    ...assignmentQuery(assignment, user.id),
   };
   const deals = useLoad(
     () =>
@@ -189,28 +188,12 @@ export function Deals() {
                 </option>
               ))}
             </SelectField>
-            <SelectField
-              label="Tag"
+            <TagFilter
+              tags={tags.data?.data}
               value={query.tags ?? ''}
-              onChange={(e) => setQuery({ tags: e.currentTarget.value })}
-            >
-              <option value="">Any tag</option>
-              {tags.data?.data.map((t) => (
-                <option key={t.id} value={String(t.id)}>
-                  {t.label}
-                </option>
-              ))}
-            </SelectField>
-            <SelectField
-              label="Assigned"
-              value={assignment}
-              onChange={(e) => setQuery({ assignment: e.currentTarget.value })}
-            >
-              <option value="">Anyone</option>
-              <option value="me">Assigned to me</option>
-              <option value="assigned">Assigned to someone</option>
-              <option value="unassigned">Unassigned</option>
-            </SelectField>
+              onChange={(tags) => setQuery({ tags })}
+            />
+            <AssignmentFilter value={assignment} onChange={(assignment) => setQuery({ assignment })} />
             {!board && (
               <SelectField
                 label="Sort"
