@@ -309,11 +309,12 @@ describe('retries', () => {
             .where(eq(webhookDeliveries.endpoint_id, webhook.id));
           return rows.length === 5 && rows.every((r) => r.attempts >= 2);
         },
-        5_000,
+        // Hang guards, not speed checks: a busy CI machine once needed more than 5 s here.
+        15_000,
         'refused attempts',
       );
       await receiver.up();
-      await receiver.waitForCount(5, 5_000);
+      await receiver.waitForCount(5, 15_000);
       await sleep(300);
       const got = receiver.received.map((r) => verify(webhook.secret, r).data.user.email);
       expect(got.sort()).toEqual([...emails].sort());
