@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
 import { DESKTOP, useBrowser, watchedPage } from './helpers/browser.js';
-import { createKeyInConsole, fetchInPage, newPerson, openSettingsTab, signUp } from './helpers/console.js';
+import {
+  createKeyInConsole,
+  fetchInPage,
+  newPerson,
+  openSettingsTab,
+  signUp,
+  tabTo,
+} from './helpers/console.js';
 
 // The seed's promise, in a browser: "visit your Journeybee account settings and click on the
 // API Keys tab. You can create multiple keys and revoke them at any time."
@@ -75,7 +82,7 @@ describe('console: API keys, from sign-up to revocation', () => {
     await openSettingsTab(page, 'API Keys');
 
     const createButton = page.getByRole('button', { name: 'Create key' });
-    await createButton.focus();
+    await tabTo(page, createButton);
     await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog', { name: 'Create key' });
     await dialog.waitFor();
@@ -93,18 +100,38 @@ describe('console: API keys, from sign-up to revocation', () => {
       inside.push(await dialog.evaluate((d) => d.contains((globalThis as any).document.activeElement)));
     }
     expect(inside.every(Boolean)).toBe(true);
-    await dialog.getByLabel('Name').focus();
+    await tabTo(page, dialog.getByLabel('Name'));
     await page.keyboard.type('Keyboard key');
     await page.keyboard.press('Enter');
-    await page
-      .getByRole('dialog', { name: 'Your new API key' })
-      .getByRole('button', { name: 'Copy' })
-      .waitFor();
+    const shown = page.getByRole('dialog', { name: 'Your new API key' });
+    await shown.getByRole('button', { name: 'Copy' }).waitFor();
+    const key = await shown.getByRole('textbox').inputValue();
+    expect((await ctx.t.api.get('/v1/me', { key })).status).toBe(200);
     await page.keyboard.press('Escape');
-    await page.getByRole('row').filter({ hasText: 'Keyboard key' }).waitFor();
-    expect(
-      await page.getByRole('row').filter({ hasText: 'Keyboard key' }).getByRole('cell').nth(2).textContent(),
-    ).toBe('Read');
+    await shown.waitFor({ state: 'detached' });
+    const row = page.getByRole('row').filter({ hasText: 'Keyboard key' });
+    await row.waitFor();
+    expect(await row.getByRole('cell').nth(2).textContent()).toBe('Read');
+
+    // Revoke: Tab to the row's button, Enter; in the confirmation, Tab to Revoke, Space.
+    await tabTo(page, row.getByRole('button', { name: 'Revoke Keyboard key' }));
+    await page.keyboard.press('Enter');
+    const confirm = page.getByRole('dialog', { name: 'Revoke this key?' });
+    await confirm.waitFor();
+    // Escape is a way out: nothing is revoked.
+    await page.keyboard.press('Escape');
+    await confirm.waitFor({ state: 'detached' });
+    expect((await ctx.t.api.get('/v1/me', { key })).status).toBe(200);
+    await tabTo(page, row.getByRole('button', { name: 'Revoke Keyboard key' }));
+    await page.keyboard.press('Enter');
+    await confirm.waitFor();
+    await tabTo(page, confirm.getByRole('button', { name: 'Revoke', exact: true }));
+    await page.keyboard.press('Space');
+    await confirm.waitFor({ state: 'detached' });
+    await expect.poll(() => row.getByRole('cell').nth(7).textContent()).toBe('Revoked');
+    const refused = await ctx.t.api.get('/v1/me', { key });
+    expect(refused.status).toBe(401);
+    expect(refused.body).toMatchObject({ error: 'Invalid API key' });
     await context.close();
   });
 

@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { uniq } from '../../helpers/app.js';
 
@@ -110,4 +110,23 @@ export function onServer(
   const url = new URL(link);
   expect(url.pathname).toMatch(new RegExp(`^/${kind}/[A-Za-z0-9_-]{20,}$`));
   return baseUrl + url.pathname;
+}
+
+/**
+ * Presses Tab (Shift+Tab with `back`) until `target` has the focus, as a keyboard user reaches a
+ * control; fails if it takes more than `max` presses.
+ */
+export async function tabTo(
+  page: Page,
+  target: Locator,
+  opts: { back?: boolean; max?: number } = {},
+): Promise<void> {
+  await target.waitFor();
+  const key = opts.back ? 'Shift+Tab' : 'Tab';
+  const max = opts.max ?? 60;
+  for (let presses = 0; presses <= max; presses++) {
+    if (await target.evaluate((el) => el === (globalThis as any).document.activeElement)) return;
+    await page.keyboard.press(key);
+  }
+  throw new Error(`${max} presses of ${key} never reached ${String(target)}`);
 }
