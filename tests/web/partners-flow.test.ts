@@ -73,12 +73,47 @@ describe('console: a partnership, end to end', () => {
     await a.page.getByRole('group', { name: 'Partner users' }).getByRole('checkbox').first().check();
     await a.page.getByLabel('Company name').fill(leadCompany);
     await a.page.getByLabel('Email', { exact: true }).fill(`buyer@${leadCompany.split(' ')[1]}.example`);
+    // Bob's page notes (its own clock: the same machine's as Alice's) when the bell first shows it.
+    await b.page.evaluate(() => {
+      const g = globalThis as any;
+      g.__bellShownAt = undefined;
+      const seen = () => {
+        const bell = g.document.querySelector('[data-testid="bell"]');
+        if (g.__bellShownAt === undefined && bell?.getAttribute('aria-label') === 'Notifications, 1 unread')
+          g.__bellShownAt = Date.now();
+      };
+      new g.MutationObserver(seen).observe(g.document.body, {
+        subtree: true,
+        childList: true,
+        attributes: true,
+        attributeFilter: ['aria-label'],
+      });
+    });
+    const sentLead = a.page.waitForResponse(
+      (r) => new URL(r.url()).pathname === '/v1/leads' && r.request().method() === 'POST',
+    );
     await a.page.getByRole('button', { name: 'Create lead' }).click();
+    const created = await sentLead;
+    expect(created.status()).toBe(201);
+    await created.finished();
+    // When Alice's browser had the 201's first byte (wall clock, ms since the epoch); were the
+    // timing missing, now is later than that, which only makes the measure below shorter.
+    const timing = created.request().timing();
+    const answeredAt = timing.responseStart >= 0 ? timing.startTime + timing.responseStart : Date.now();
     await a.page.getByRole('heading', { level: 1, name: leadCompany, exact: true }).waitFor();
     await a.page.getByText(`Sent to ${partnerName}`).waitFor();
 
     // Bob's bell shows it without a reload (the SSE stream), and the lead is his company's.
     await expect.poll(() => bellLabel(b.page), { timeout: 10_000 }).toBe('Notifications, 1 unread');
+    // The contract is "within a second" of the 201. The bound is 3 s, not 1 s: on a loaded CI machine
+    // (other test files, two browsers, the database on the same cores) a timer or an event loop can
+    // lag a few hundred ms for reasons that are not the product's. A broken live path (no SSE event,
+    // a poll, a reconnect) takes far longer than 3 s, and the poll above would show it anyway.
+    const bellShownAt = (await b.page.evaluate(() => (globalThis as any).__bellShownAt)) as number;
+    expect(bellShownAt, 'the bell never showed 1 unread').toEqual(expect.any(Number));
+    const lagMs = Math.round(bellShownAt - answeredAt);
+    console.log(`console: the partner's bell showed the lead ${lagMs} ms after the 201`);
+    expect(lagMs).toBeLessThan(3_000);
     await b.page.getByTestId('bell').click();
     const item = b.page.getByTestId('notification-list').getByRole('listitem').first();
     await item.waitFor();
