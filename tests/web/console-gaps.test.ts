@@ -1,6 +1,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { uniq, useTestApp } from '../helpers/app.js';
+import { childEnv, killChildren, ServerProcess, waitFor } from '../helpers/process.js';
 import { signUp as signUpByApi } from '../helpers/sessions.js';
 import { DESKTOP, useBrowser, watchedPage } from './helpers/browser.js';
 import {
@@ -20,6 +21,7 @@ import {
 
 const ctx = useTestApp();
 const chrome = useBrowser();
+afterAll(killChildren);
 
 /** A context whose waits fail with their own message before the test's 30 s run out. */
 async function newContext(): Promise<BrowserContext> {
@@ -345,5 +347,61 @@ describe('console: controls no other browser test drives', () => {
     expect(lead.notes.map((n: any) => n.document.content[0].content[0].text)).toEqual([note]);
     expectClean(w);
     await w.context.close();
+  });
+});
+
+describe('invitation links without SMTP: shown once, never logged', () => {
+  it("the built server's output never holds a teammate's or a partner's link, opened and used", async () => {
+    // `journeybee serve` itself, on this file's database, at its most talkative level: everything
+    // it writes to stdout and stderr is captured.
+    const server = await ServerProcess.start(childEnv(ctx.dbUrl, { LOG_LEVEL: 'trace' }));
+    try {
+      const admin = await signUpByApi(server.url, { company_name: `Quiet ${uniq()}` });
+      const teammate = await admin.browser.post('/v1/invitations', {
+        body: { email: `bo@quiet-${uniq()}.example`, role: 'partnerships' },
+      });
+      expect(teammate.status, JSON.stringify(teammate.body)).toBe(201);
+      const partner = await admin.browser.post('/v1/partners', {
+        body: {
+          name: `Contoso ${uniq()}`,
+          partnerType: 'referral',
+          emails: [{ email: `jo@contoso-${uniq()}.example`, firstName: 'Jo' }],
+        },
+      });
+      expect(partner.status, JSON.stringify(partner.body)).toBe(201);
+      const links = [teammate.body.invite_url as string, partner.body.invitations[0].invite_url as string];
+      const tokens = links.map((link) => new URL(onServer(link, server.url)).pathname.split('/').pop()!);
+
+      // Each link opened in Chromium (the page, then its API call); the partner's one is used.
+      const context = await newContext();
+      const page = await context.newPage();
+      for (const link of links) {
+        await page.goto(onServer(link, server.url));
+        await page.getByRole('heading', { level: 1, name: /^Join / }).waitFor();
+      }
+      await page.getByLabel('Password').fill(`Honeycomb-${uniq()}-Lattice`);
+      await page.getByRole('button', { name: /^Join / }).click();
+      await page.getByRole('heading', { level: 1, name: 'Partners', exact: true }).waitFor();
+      await context.close();
+
+      // The requests were logged (as :token), so the check below is not of an empty log.
+      await waitFor(
+        () => server.stdout.includes('/v1/auth/invitations/:token/accept'),
+        10_000,
+        'the accept request in the log',
+      );
+      const output = server.stdout + server.stderr;
+      expect(output).toContain('"path":"/invite/:token"');
+      expect(output).toContain('"path":"/v1/auth/invitations/:token"');
+      for (const [i, token] of tokens.entries()) {
+        expect(output, `invitation ${i}`).not.toContain(token);
+        expect(output, `invitation ${i}`).not.toContain(links[i]);
+      }
+      for (const line of server.logLines())
+        expect(JSON.stringify(line)).not.toMatch(/\/invite\/[A-Za-z0-9_-]{20,}/);
+    } finally {
+      server.kill('SIGTERM');
+      await server.waitForExit(15_000);
+    }
   });
 });

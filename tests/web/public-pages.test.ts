@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { BUDGET_BYTES, firstPageSize } from '../../web/scripts/first-page-size.js';
-import { createTestDatabase, useTestApp } from '../helpers/app.js';
+import { createTestDatabase, uniq, useTestApp } from '../helpers/app.js';
 import { childEnv, ServerProcess } from '../helpers/process.js';
+import { signUp as signUpByApi } from '../helpers/sessions.js';
 import {
   DESKTOP,
   expectNoHorizontalScroll,
@@ -11,6 +12,7 @@ import {
   useBrowser,
   watchedPage,
 } from './helpers/browser.js';
+import { onServer } from './helpers/console.js';
 
 // The pages anyone can open, in a real Chromium: they render from the built bundle under the
 // page's strict CSP, have an accessible name on every control, work with the keyboard alone,
@@ -151,6 +153,47 @@ describe('console: public pages in Chromium', () => {
     await page.goto(ctx.t.api.baseUrl + path);
     await page.getByRole('heading', { name: heading }).waitFor();
     expect(await seriousAxeViolations(page)).toEqual([]);
+    await context.close();
+  });
+});
+
+describe('console: the invitation page with a valid link', () => {
+  it.each([
+    'teammate',
+    'partner',
+  ] as const)("a %s's invitation: axe-core finds no serious or critical violation, with and without field messages", async (kind) => {
+    const base = ctx.t.api.baseUrl;
+    const admin = await signUpByApi(base, { company_name: `Inviting ${uniq()}` });
+    const res =
+      kind === 'teammate'
+        ? await admin.browser.post('/v1/invitations', {
+            body: { email: `bo@inviting-${uniq()}.example`, role: 'partnerships' },
+          })
+        : await admin.browser.post('/v1/partners', {
+            body: {
+              name: `Contoso ${uniq()}`,
+              partnerType: 'referral',
+              emails: [{ email: `jo@contoso-${uniq()}.example` }],
+            },
+          });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const link: string = kind === 'teammate' ? res.body.invite_url : res.body.invitations[0].invite_url;
+
+    const context = await chrome.browser.newContext({ viewport: DESKTOP });
+    const { page, problems, cspViolations } = await watchedPage(context);
+    await page.goto(onServer(link, base));
+    await page.getByRole('heading', { level: 1, name: /^Join / }).waitFor();
+    await page.getByLabel('Password').waitFor();
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    // A refused password: the page with the API's message under the field passes too.
+    await page.getByLabel('Password').fill('password123');
+    await page.getByRole('button', { name: /^Join / }).click();
+    await expect.poll(() => page.getByLabel('Password').getAttribute('aria-invalid')).toBe('true');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await page.setViewportSize(PHONE);
+    await expectNoHorizontalScroll(page);
+    expect(problems).toEqual([]);
+    expect(cspViolations).toEqual([]);
     await context.close();
   });
 });
