@@ -22,7 +22,7 @@ import {
 } from './helpers/console.js';
 
 // Every main page of a company with real data (a partner, tags, custom fields, leads, notes,
-// a webhook, a notification): axe-core finds no serious or critical violation, nothing scrolls
+// deals, a webhook, a notification): axe-core finds no serious or critical violation, nothing scrolls
 // sideways at 375 px, no script error, no CSP violation. `npm run web:screenshots` runs this
 // file with JB_SCREENSHOTS=1 and writes docs/screenshots/*.png.
 
@@ -100,6 +100,7 @@ beforeAll(async () => {
     ['Adventure Works', 'Sven', 'Berg', 'converted'],
     ['Wide World Importers', 'Ana', 'Silva', 'new'],
   ] as const;
+  const leadIds: number[] = [];
   for (const [i, [company, first, last, status]] of people.entries()) {
     const made = await post('/v1/leads', {
       associationType: i < 3 ? 'referral' : 'campaigns',
@@ -113,8 +114,28 @@ beforeAll(async () => {
       status,
       tags: i % 2 === 0 ? [tags[0].id] : [tags[1].id],
     });
-    if (i === 0) leadId = made.id;
+    leadIds.push(made.id);
   }
+  leadId = leadIds[0]!;
+  // Deals on the partner's leads (one won): Partners and Reports have numbers to show.
+  const discovery = await post('/v1/stages/lead-deal-stages', {
+    label: 'Discovery',
+    phase: 'discovery',
+    series: 1,
+  });
+  const won = await post('/v1/stages/lead-deal-stages', { label: 'Won', phase: 'closed_won', series: 2 });
+  await post('/v1/deals', {
+    lead_id: leadIds[0],
+    label: 'Fabrikam rollout',
+    deal_value: '4200',
+    stage_id: won.id,
+  });
+  await post('/v1/deals', {
+    lead_id: leadIds[1],
+    label: 'Tailspin pilot',
+    deal_value: '1500',
+    stage_id: discovery.id,
+  });
   await post(`/v1/leads/${leadId}/notes`, {
     document: {
       type: 'doc',
@@ -150,11 +171,31 @@ beforeAll(async () => {
   await post(`/v1/webhooks/${webhookId}/test`, {});
 });
 
-const PAGES = [
+/** The Reports chart has painted (Chart.js loads on the page, then draws the bars). */
+async function chartDrawn(p: Page): Promise<void> {
+  const chart = p.getByRole('img', { name: /^Bar chart of won value/ });
+  await chart.waitFor();
+  await expect
+    .poll(() =>
+      chart.evaluate((element) => {
+        const canvas = element as any; // a DOM canvas (compiled without DOM types)
+        const context2d = canvas.getContext('2d');
+        if (!context2d || canvas.width === 0) return 0;
+        const pixels = context2d.getImageData(0, 0, canvas.width, canvas.height).data;
+        let painted = 0;
+        for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) painted++;
+        return painted;
+      }),
+    )
+    .toBeGreaterThan(1000);
+}
+
+const PAGES: { name: string; path: () => string; heading: string; ready?: (p: Page) => Promise<void> }[] = [
   { name: 'leads', path: () => '/leads', heading: 'Leads' },
   { name: 'lead', path: () => `/leads/${leadId}`, heading: 'Fabrikam' },
   { name: 'new-lead', path: () => '/leads/new', heading: 'New lead' },
   { name: 'partners', path: () => '/partners', heading: 'Partners' },
+  { name: 'reports', path: () => '/reports', heading: 'Reports', ready: chartDrawn },
   { name: 'notifications', path: () => '/notifications', heading: 'Notifications' },
   { name: 'settings-company', path: () => '/settings/company', heading: 'Settings' },
   { name: 'settings-team', path: () => '/settings/team', heading: 'Settings' },
@@ -164,11 +205,12 @@ const PAGES = [
   { name: 'settings-profile', path: () => '/settings/profile', heading: 'Settings' },
 ];
 
-async function open(path: string, heading: string) {
+async function open(path: string, heading: string, ready?: (p: Page) => Promise<void>) {
   await page.goto(ctx.t.api.baseUrl + path);
   await page.getByRole('heading', { level: 1, name: heading, exact: true }).waitFor();
   // Settle: every list on the page has loaded.
   await expect.poll(() => page.locator('output.loading').count()).toBe(0);
+  await ready?.(page);
 }
 
 describe('console: the main pages', () => {
@@ -176,9 +218,10 @@ describe('console: the main pages', () => {
     name,
     path,
     heading,
+    ready,
   }) => {
     await page.setViewportSize(DESKTOP);
-    await open(path(), heading);
+    await open(path(), heading, ready);
     expect(await seriousAxeViolations(page)).toEqual([]);
     if (SHOTS) {
       await mkdir(SHOTS, { recursive: true });
@@ -186,13 +229,35 @@ describe('console: the main pages', () => {
     }
   });
 
-  it.each(PAGES)('$name: readable on a 375 px wide phone', async ({ name, path, heading }) => {
+  it.each(PAGES)('$name: readable on a 375 px wide phone', async ({ name, path, heading, ready }) => {
     await page.setViewportSize(PHONE);
-    await open(path(), heading);
+    await open(path(), heading, ready);
     await expectNoHorizontalScroll(page);
     if (SHOTS && ['leads', 'lead', 'settings-api-keys'].includes(name)) {
       await page.screenshot({ path: `${SHOTS}/${name}-phone.png`, fullPage: true });
     }
+  });
+
+  it.each([
+    { name: 'signup', path: '/signup', heading: 'Sign up' },
+    { name: 'login', path: '/login', heading: 'Log in' },
+  ])('$name, signed out: axe-core finds no serious or critical violation', async ({
+    name,
+    path,
+    heading,
+  }) => {
+    const context = await chrome.browser.newContext({ viewport: DESKTOP });
+    const signedOut = await watchedPage(context);
+    await signedOut.page.goto(ctx.t.api.baseUrl + path);
+    await signedOut.page.getByRole('heading', { level: 1, name: heading, exact: true }).waitFor();
+    expect(await seriousAxeViolations(signedOut.page)).toEqual([]);
+    if (SHOTS) {
+      await mkdir(SHOTS, { recursive: true });
+      await signedOut.page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+    }
+    expect(signedOut.problems).toEqual([]);
+    expect(signedOut.cspViolations).toEqual([]);
+    await context.close();
   });
 
   it('the Create key dialog and the key shown once', async () => {
