@@ -139,6 +139,7 @@ async function soakOn(backend) {
       // On external, the data folder holds nothing but what a server writes there.
       apiEnv: (port) => ({ ...apiEnv(port, dbUrl, dataDir), JOURNEYBEE_DATA_DIR: dataDir }),
       dataDir: dbUrl ? undefined : dataDir,
+      database: db,
       log,
     });
   });

@@ -19,7 +19,7 @@
 // bad signatures are counted too.
 //
 //   soak:  SOAK_SECONDS (600) against one process; the server's RSS (VmRSS) sampled every
-//          SOAK_SAMPLE_SECONDS (10), printed with the req/s of each window. RSS is "flat" when
+//          SOAK_SAMPLE_SECONDS (10; a tenth of shorter soaks than 100 s), printed with the req/s of each window. RSS is "flat" when
 //          the mean of the last minute is within 10 % of the mean of the first minute after a
 //          60 s warm-up (for runs shorter than 5 min: warm-up = a fifth of the run, windows =
 //          the smaller of 60 s and half of the rest).
@@ -31,7 +31,7 @@
 // The results go to bench/results/soak-<time>.json (SOAK_OUT overrides). Numbers from a shared
 // machine are noisy: the client, the servers and PostgreSQL share its cores.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -51,7 +51,8 @@ export const SOAK_SECONDS = num('SOAK_SECONDS', 600);
 export const SCALE_SECONDS = num('SOAK_SCALE_SECONDS', 60);
 const CONNECTIONS = num('SOAK_CONNECTIONS', 10);
 const SSE_CLIENTS = num('SOAK_SSE_CLIENTS', 20);
-const SAMPLE_SECONDS = num('SOAK_SAMPLE_SECONDS', 10);
+/** Every 10 s; a tenth of the soak when it is shorter than 100 s (a smoke run). */
+const SAMPLE_SECONDS = num('SOAK_SAMPLE_SECONDS', Math.min(10, SOAK_SECONDS / 10));
 const DRAIN_SECONDS = num('SOAK_DRAIN_SECONDS', 120);
 /** Untimed traffic before each scale phase's measured seconds. */
 const SCALE_WARMUP_SECONDS = num('SOAK_SCALE_WARMUP_SECONDS', 10);
@@ -185,6 +186,83 @@ function openStream(base, key, userId) {
       if (!stream.close) req.destroy(new Error(`GET ${url.pathname}: no answer in 10 s`));
     });
   });
+}
+
+/** CPU seconds a process has used (user + system; Linux's 100 ticks a second). */
+async function cpuSeconds(pid) {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The machine's CPU ticks, busy and all, from /proc/stat. */
+async function machineTicks() {
+  const [, ...ticks] = (await readFile('/proc/stat', 'utf8')).split('\n')[0].trim().split(/\s+/).map(Number);
+  const idle = ticks[3] + ticks[4];
+  const all = ticks.slice(0, 8).reduce((s, x) => s + x, 0);
+  return { busy: all - idle, all };
+}
+
+/** CPU seconds of each pid of `pids`, 0 for one gone. */
+const cpuOf = (pids) => Promise.all(pids.map((pid) => cpuSeconds(pid).catch(() => 0)));
+
+/**
+ * Where the CPU went while `work` ran: each server process, PostgreSQL (`postgresPids()`: the
+ * embedded server's processes, or the backends of our database on the external one), this script
+ * (the load generator, the receiver and the streams), and the whole machine (busy share of all
+ * its cores). In cores: 1.0 is one core busy for the whole time.
+ */
+async function cpuDuring(pids, postgresPids, work) {
+  const pgBefore = new Map();
+  const pg0 = await postgresPids();
+  for (const [i, x] of (await cpuOf(pg0)).entries()) pgBefore.set(pg0[i], x);
+  const before = { servers: await cpuOf(pids), client: process.cpuUsage(), machine: await machineTicks() };
+  const t0 = Date.now();
+  const result = await work();
+  const seconds = (Date.now() - t0) / 1000;
+  const servers = (await cpuOf(pids)).map((x, i) => x - before.servers[i]);
+  const client = process.cpuUsage(before.client);
+  const machine = await machineTicks();
+  const pg1 = await postgresPids();
+  const postgres = (await cpuOf(pg1)).reduce((sum, x, i) => sum + x - (pgBefore.get(pg1[i]) ?? 0), 0);
+  const cores = os.cpus().length;
+  return {
+    result,
+    cpu: {
+      seconds,
+      cores,
+      servers: servers.map((x) => x / seconds),
+      postgres: postgres / seconds,
+      client: (client.user + client.system) / 1e6 / seconds,
+      machine: ((machine.busy - before.machine.busy) / (machine.all - before.machine.all)) * cores,
+    },
+  };
+}
+
+/** The pids of the embedded PostgreSQL of `dataDir` (postmaster and children). */
+async function embeddedPids(dataDir) {
+  const pidFile = await readFile(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').catch(() => null);
+  if (!pidFile) return [];
+  const postmaster = Number(pidFile.split('\n')[0]);
+  const pids = [postmaster];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/** The pids of the backends serving `database` on this machine's PostgreSQL ("postgres: user db …"). */
+async function backendPids(database) {
+  const pids = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmd = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    // "postgres: 15/main: postgres jb_soak_… 127.0.0.1(41922) idle" (the cluster name is optional).
+    if (/^postgres: (?:\S+: )?\S+ (\S+) /.exec(cmd)?.[1] === database) pids.push(Number(entry));
+  }
+  return pids;
 }
 
 /** The `record-count` of a list. */
@@ -369,7 +447,7 @@ export function rssVerdict(samples, seconds) {
  * ([{base, pid, env}], connections split between them), then the drain. `onSample` gets every
  * sample (RSS of each server, req/s of the window) when given.
  */
-async function phase({ title, servers, seconds, warmupSeconds = 0, log, onSample }) {
+async function phase({ title, servers, seconds, warmupSeconds = 0, postgresPids, log, onSample }) {
   const env = servers[0].env;
   const demo = await cli(['seed', '--demo'], env);
   const [a, b] = demo.companies;
@@ -444,13 +522,19 @@ async function phase({ title, servers, seconds, warmupSeconds = 0, log, onSample
     };
     const timer = setInterval(() => sample().catch(() => {}), SAMPLE_SECONDS * 1000);
     let run;
+    let cpu;
     try {
-      run = await cannon(
-        servers.map((s) => s.base),
-        CONNECTIONS,
-        seconds,
-        requests,
-      );
+      ({ result: run, cpu } = await cpuDuring(
+        servers.map((s) => s.pid),
+        postgresPids,
+        () =>
+          cannon(
+            servers.map((s) => s.base),
+            CONNECTIONS,
+            seconds,
+            requests,
+          ),
+      ));
     } finally {
       clearInterval(timer);
     }
@@ -558,6 +642,7 @@ async function phase({ title, servers, seconds, warmupSeconds = 0, log, onSample
       webhooks,
       sse,
       drainSeconds,
+      cpu,
       samples,
     };
     result.ok =
@@ -574,6 +659,16 @@ async function phase({ title, servers, seconds, warmupSeconds = 0, log, onSample
   }
 }
 
+/** 'server 0.9, PostgreSQL 0.5, this script 0.1; the machine 2.0 of 2 (others 0.5)'. */
+const cpuLine = (c) => {
+  const ours = c.servers.reduce((s, x) => s + x, 0) + c.postgres + c.client;
+  return (
+    `server${c.servers.length > 1 ? 's' : ''} ${c.servers.map((x) => fmt(x, 2)).join(' + ')}, ` +
+    `PostgreSQL ${fmt(c.postgres, 2)}, this script ${fmt(c.client, 2)}; the whole machine ${fmt(c.machine, 2)} of ${c.cores} ` +
+    `(other processes ${fmt(Math.max(0, c.machine - ours), 2)})`
+  );
+};
+
 function printPhase(r, log) {
   const kinds = Object.entries(r.byKind)
     .map(([k, v]) => `${k} ${fmt(v)}`)
@@ -583,6 +678,7 @@ function printPhase(r, log) {
       `(p50 ${r.p50} ms, p99 ${r.p99} ms; ${kinds}); errors ${r.errors}`,
   );
   for (const e of r.errorSamples) log(`  !! ${e.status} ${e.request}: ${e.body}`);
+  log(`  CPU (cores busy on average): ${cpuLine(r.cpu)}`);
   const w = r.webhooks;
   const other = Object.entries(w.other)
     .map(([k, v]) => `, ${v} ${k} !!`)
@@ -606,7 +702,8 @@ function printPhase(r, log) {
  * environment for this backend's database; `dataDir` the embedded data folder (undefined on
  * external). Returns the results; the servers are stopped before it returns.
  */
-export async function soakBackend({ backend, apiEnv, dataDir, log }) {
+export async function soakBackend({ backend, apiEnv, dataDir, database, log }) {
+  const postgresPids = () => (dataDir ? embeddedPids(dataDir) : backendPids(database));
   const secretKey = randomBytes(32).toString('hex');
   const servers = [];
   const startServer = async () => {
@@ -634,6 +731,7 @@ export async function soakBackend({ backend, apiEnv, dataDir, log }) {
       title: 'soak',
       servers: [one],
       seconds: SOAK_SECONDS,
+      postgresPids,
       log,
       onSample: (s) =>
         log(
@@ -650,7 +748,14 @@ export async function soakBackend({ backend, apiEnv, dataDir, log }) {
     );
 
     const scale = (title, servers) =>
-      phase({ title, servers, seconds: SCALE_SECONDS, warmupSeconds: SCALE_WARMUP_SECONDS, log });
+      phase({
+        title,
+        servers,
+        seconds: SCALE_SECONDS,
+        warmupSeconds: SCALE_WARMUP_SECONDS,
+        postgresPids,
+        log,
+      });
     const scale1 = await scale('scale, 1 process', [one]);
     printPhase(scale1, log);
     const two = await startServer();
