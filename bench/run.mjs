@@ -356,7 +356,9 @@ async function main() {
     );
     const soaked = [];
     for (const backend of backends) soaked.push(await soakOn(backend));
-    await reportSoak(soaked, { out: process.env.SOAK_OUT, started });
+    const { ok } = await reportSoak(soaked, { out: process.env.SOAK_OUT, started });
+    // Errors, lost deliveries or stream events fail the run.
+    if (!ok) process.exitCode = 1;
     return;
   }
   console.log(

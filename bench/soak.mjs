@@ -790,7 +790,17 @@ export async function reportSoak(results, { out, started } = {}) {
           `${fmt(r.sse.min)}…${fmt(r.sse.max)} (${fmt(r.sse.expectedPerClient)}) ${check(r.sse.allExact)} | ${rss} |`,
       );
     }
-    console.log(`\n${backend}: 2 processes / 1 process = ${fmt(scale.ratio, 2)}× requests/s`);
+    const phases = [soak, scale.one, scale.two];
+    const errors = phases.reduce((n, r) => n + r.errors, 0);
+    const lost = phases.reduce((n, r) => n + r.webhooks.lost, 0);
+    const streamsExact = phases.every((r) => r.sse.allExact && r.sse.endedEarly === 0);
+    console.log(
+      `\n${backend}: ${errors} errors ${check(errors === 0)}; webhook deliveries lost ${lost} ${check(lost === 0)}; ` +
+        `every stream got every notification ${check(streamsExact)}; RSS ${soak.rss.flat ? 'flat' : 'not flat'} within 10 % ` +
+        `${check(soak.rss.flat)} (${fmt(soak.rss.firstMb, 1)} → ${fmt(soak.rss.lastMb, 1)} MB)` +
+        `${SOAK_SECONDS < 300 ? ', a soak under 5 minutes measures warm-up more than flatness' : ''}; ` +
+        `2 processes / 1 process = ${fmt(scale.ratio, 2)}× requests/s (${fmt(scale.two.rps)} / ${fmt(scale.one.rps)})`,
+    );
   }
   const file =
     out ??
@@ -814,6 +824,8 @@ export async function reportSoak(results, { out, started } = {}) {
     },
     results,
   };
+  // Lost work fails the run; RSS is a measurement (it needs the full soak to mean anything).
+  doc.ok = results.every((r) => [r.soak, r.scale.one, r.scale.two].every((p) => p.ok));
   await writeFile(file, `${JSON.stringify(doc, null, 2)}\n`);
   console.log(`\nresults: ${path.relative(process.cwd(), file)}`);
   return doc;

@@ -74,6 +74,7 @@ describe('npm run bench --soak', () => {
 
     const doc = JSON.parse(await readFile(out, 'utf8'));
     expect(doc.settings).toMatchObject({ SOAK_SECONDS: 10, SOAK_SCALE_SECONDS: 5, SOAK_SSE_CLIENTS: 4 });
+    expect(doc.ok).toBe(true);
     expect(doc.results).toHaveLength(1);
     const [result] = doc.results;
     expect(result.backend).toBe(backend);
