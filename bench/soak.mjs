@@ -697,6 +697,24 @@ function printPhase(r, log) {
   );
 }
 
+/** The warn/error lines of a server's JSON log (pino levels 40 and up): how many, the first few. */
+function serverWarnings(output) {
+  const first = [];
+  let count = 0;
+  for (const line of output.split('\n')) {
+    let entry;
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (!(entry?.level >= 40)) continue;
+    count++;
+    if (first.length < 3) first.push(String(entry.msg).slice(0, 200));
+  }
+  return { count, first };
+}
+
 /**
  * The soak and the scale phases on one backend. `apiEnv(port)` is bench/run.mjs's server
  * environment for this backend's database; `dataDir` the embedded data folder (undefined on
@@ -763,7 +781,10 @@ export async function soakBackend({ backend, apiEnv, dataDir, database, log }) {
     printPhase(scale2, log);
     const ratio = scale2.rps / scale1.rps;
     log(`2 processes / 1 process: ${fmt(scale2.rps)} / ${fmt(scale1.rps)} req/s = ${fmt(ratio, 2)}×`);
-    return { backend, soak, scale: { one: scale1, two: scale2, ratio } };
+    const logged = servers.map((s) => serverWarnings(s.child.output()));
+    for (const [i, w] of logged.entries())
+      if (w.count) log(`process ${i + 1} logged ${w.count} warnings/errors, e.g. ${w.first.join(' | ')}`);
+    return { backend, soak, scale: { one: scale1, two: scale2, ratio }, serverWarnings: logged };
   } finally {
     // The second process first: the first started the embedded PostgreSQL and stops it.
     for (const s of servers.reverse()) await stop(s.child);
