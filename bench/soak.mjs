@@ -431,6 +431,14 @@ export function rssVerdict(samples, seconds) {
   const firstMb = mean(first);
   const lastMb = mean(last);
   const change = (lastMb - firstMb) / firstMb;
+  // Beside the verdict: the band after the warm-up (V8 grows and shrinks its heap in steps, so
+  // single samples swing) and the least-squares trend over it, which a leak would make steep.
+  const after = samples.filter((s) => s.t > warmup);
+  const tMean = mean(after.map((s) => s.t));
+  const mbMean = mean(after.map((s) => s.rssMb));
+  const slope =
+    after.reduce((sum, s) => sum + (s.t - tMean) * (s.rssMb - mbMean), 0) /
+    after.reduce((sum, s) => sum + (s.t - tMean) ** 2, 0);
   return {
     definition: `mean RSS of (${fmt(seconds - window)} s, ${fmt(seconds)} s] against the mean of (${fmt(warmup)} s, ${fmt(warmup + window)} s] (after a ${fmt(warmup)} s warm-up), within ${RSS_TOLERANCE * 100} %`,
     warmupSeconds: warmup,
@@ -438,6 +446,11 @@ export function rssVerdict(samples, seconds) {
     firstMb,
     lastMb,
     change,
+    afterWarmup: {
+      minMb: Math.min(...after.map((s) => s.rssMb)),
+      maxMb: Math.max(...after.map((s) => s.rssMb)),
+      slopeMbPerMinute: slope * 60,
+    },
     flat: first.length > 0 && last.length > 0 && Math.abs(change) <= RSS_TOLERANCE,
   };
 }
@@ -762,7 +775,9 @@ export async function soakBackend({ backend, apiEnv, dataDir, database, log }) {
     printPhase(soak, log);
     log(
       `  RSS ${fmt(soak.rss.firstMb, 1)} MB → ${fmt(soak.rss.lastMb, 1)} MB (${fmt(soak.rss.change * 100, 1)} %): ` +
-        `${soak.rss.flat ? 'flat' : '!! not flat'} (${soak.rss.definition})`,
+        `${soak.rss.flat ? 'flat' : '!! not flat'} (${soak.rss.definition}); after the warm-up ` +
+        `${fmt(soak.rss.afterWarmup.minMb, 1)}…${fmt(soak.rss.afterWarmup.maxMb, 1)} MB, ` +
+        `trend ${fmt(soak.rss.afterWarmup.slopeMbPerMinute, 2)} MB/min`,
     );
 
     const scale = (title, servers) =>
