@@ -13,6 +13,7 @@
 // limits the run to one. The whole run is bounded by BENCH_DEADLINE_SECONDS (default 900); past
 // it, as on Ctrl-C, everything is stopped and removed. BENCH_ONLY=deals,report runs only those
 // groups of scenarios (leads, users, partners, deals, webhooks, big, report; bench/lib.mjs).
+// `npm run bench --soak` (or `-- --soak`) runs the soak and scale benchmark instead (bench/soak.mjs).
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -41,11 +42,23 @@ import {
   withDb,
 } from './lib.mjs';
 import { partnerScenarios } from './partners.mjs';
+import {
+  reportSoak,
+  SCALE_SECONDS,
+  SOAK_SECONDS,
+  soakBackend,
+  soakDeadlineSeconds,
+  soakRequested,
+} from './soak.mjs';
 import { benchWebhooks, formatWebhookResult } from './webhooks.mjs';
 
 const adminUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const backends = (process.env.BENCH_BACKENDS ?? 'external,embedded').split(',');
-const deadlineSeconds = Number(process.env.BENCH_DEADLINE_SECONDS ?? 900);
+// `npm run bench --soak` / `npm run bench -- --soak`: the soak and scale benchmark instead.
+const soak = soakRequested();
+const deadlineSeconds = Number(
+  process.env.BENCH_DEADLINE_SECONDS ?? (soak ? soakDeadlineSeconds(backends.length) : 900),
+);
 const quiet = { info() {}, warn() {}, error: console.error };
 
 const log = (line) => console.log(`  · ${line}`);
@@ -91,6 +104,47 @@ async function removeEmbedded(dataDir) {
   await rm(dataDir, { recursive: true, force: true });
 }
 
+/** The API server's environment: on `dbUrl`, else the embedded PostgreSQL of `dataDir`. */
+function apiEnv(port, dbUrl, dataDir) {
+  return {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    RATE_LIMIT_PER_MINUTE: '100000000',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+    ...(dbUrl ? { DATABASE_URL: dbUrl } : { DATABASE_URL: '', JOURNEYBEE_DATA_DIR: dataDir }),
+    REDIS_URL: '',
+    // The webhook scenarios deliver to a receiver on 127.0.0.1.
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+  };
+}
+
+/**
+ * The soak (bench/soak.mjs) on `backend`: a database of its own on the machine's PostgreSQL, or
+ * an embedded PostgreSQL in a temporary folder (also the external servers' data folder); removed
+ * after, also when the run is cut short.
+ */
+async function soakOn(backend) {
+  console.log(`\n[${backend}]`);
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'jb-soak-'));
+  const db = `jb_soak_${Date.now()}`;
+  const dbUrl = backend === 'external' ? withDb(adminUrl, db) : undefined;
+  const undo = async () => {
+    if (dbUrl) await query(adminUrl, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    await removeEmbedded(dataDir);
+  };
+  return owing(undo, async () => {
+    if (dbUrl) await query(adminUrl, `CREATE DATABASE ${db}`);
+    return soakBackend({
+      backend,
+      // On external, the data folder holds nothing but what a server writes there.
+      apiEnv: (port) => ({ ...apiEnv(port, dbUrl, dataDir), JOURNEYBEE_DATA_DIR: dataDir }),
+      dataDir: dbUrl ? undefined : dataDir,
+      database: db,
+      log,
+    });
+  });
+}
+
 /**
  * Starts the API on `dbUrl` (or on an embedded PostgreSQL of its own when undefined; the floor
  * then gets a database on that server) and runs every scenario, the floor's next to the API's,
@@ -99,16 +153,7 @@ async function removeEmbedded(dataDir) {
 async function apiScenarios(backend, results, dbUrl, floorDbUrl) {
   const port = await freePort();
   const dataDir = backend === 'embedded' ? await mkdtemp(path.join(os.tmpdir(), 'jb-bench-')) : undefined;
-  const env = {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    RATE_LIMIT_PER_MINUTE: '100000000',
-    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-    ...(dbUrl ? { DATABASE_URL: dbUrl } : { DATABASE_URL: '', JOURNEYBEE_DATA_DIR: dataDir }),
-    REDIS_URL: '',
-    // The webhook scenario delivers to a receiver on 127.0.0.1.
-    WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
-  };
+  const env = apiEnv(port, dbUrl, dataDir);
   const server = start(process.execPath, ['dist/cli/main.js', 'serve'], env);
   const undo = async () => {
     await stop(server);
@@ -304,6 +349,18 @@ async function benchBackend(backend) {
 
 async function main() {
   const [load1] = os.loadavg();
+  if (soak) {
+    console.log(
+      `Journeybee soak — ${SOAK_SECONDS} s soak, ${SCALE_SECONDS} s per scale phase, ${os.cpus().length} cores, ` +
+        `load average ${fmt(load1, 2)} at start`,
+    );
+    const soaked = [];
+    for (const backend of backends) soaked.push(await soakOn(backend));
+    const { ok } = await reportSoak(soaked, { out: process.env.SOAK_OUT, started });
+    // Errors, lost deliveries or stream events fail the run.
+    if (!ok) process.exitCode = 1;
+    return;
+  }
   console.log(
     `Journeybee bench — ${connections} connections, ${seconds} s per scenario, ${os.cpus().length} cores, ` +
       `load average ${fmt(load1, 2)} at start; ${fmt(LEADS)} leads for the lead scenarios, ` +
@@ -317,6 +374,7 @@ const started = Date.now();
 
 /** The tables of every backend measured, also of one a deadline or Ctrl-C cut short. */
 function printSummary(cutShort) {
+  if (soak) return;
   console.log(
     '\n## Summary (ratios: requests/s against the floor route measured just before, same row counts)',
   );
