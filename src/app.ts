@@ -166,6 +166,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics,
     token: config.metricsToken,
     pool: database.pool,
+    availability: database.availability,
     sseClients: modules.sseClients,
     logger: app.log,
   });

@@ -62,6 +62,13 @@ async function timed(send: () => Promise<ApiResponse>): Promise<ApiResponse & { 
   return Object.assign(res, { ms: performance.now() - start });
 }
 
+/** A sample of GET /metrics (no labels). */
+async function metric(api: ApiClient, name: string): Promise<number | undefined> {
+  const res = await api.get('/metrics');
+  const line = res.text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.split(' ')[1]);
+}
+
 function expectUnavailable(res: ApiResponse & { ms: number }, what: string): void {
   expect(res.status, `${what}: ${res.text}`).toBe(503);
   expect(res.body, what).toEqual(UNAVAILABLE);
@@ -307,6 +314,7 @@ describe.each([embeddedVariant(), externalVariant()])('outage: $name database', 
       }
       expect(server.exit).toBeUndefined();
       expect(stream.failed).toBeUndefined();
+      expect(await metric(api, 'journeybee_database_up')).toBe(0);
 
       // Back up: the server serves again without a restart.
       await variant.start();
@@ -316,6 +324,8 @@ describe.each([embeddedVariant(), externalVariant()])('outage: $name database', 
         'requests to succeed again',
       );
       expect((await api.get('/readyz')).status).toBe(200);
+      await waitFor(async () => (await metric(api, 'journeybee_database_up')) === 1, 5_000, 'database_up 1');
+      expect(await metric(api, 'journeybee_database_outages_total')).toBe(1);
       receiving = true;
       const after = await createAndAssign('after');
       expect(after.status, JSON.stringify(after.body)).toBe(200);
@@ -374,6 +384,13 @@ describe.each([embeddedVariant(), externalVariant()])('outage: $name database', 
         'the recovery log line',
       );
       const lines = server.logLines();
+      if (process.env.OUTAGE_DUMP)
+        console.log(
+          lines
+            .filter((l) => l.msg !== 'request completed')
+            .map((l) => JSON.stringify(l))
+            .join('\n'),
+        );
       expect(lines.filter((l) => l.msg === 'database unavailable')).toHaveLength(1);
       expect(lines.filter((l) => l.msg === 'database available again')).toHaveLength(1);
       expect(lines.filter((l) => l.statusCode === 500)).toEqual([]);
