@@ -98,7 +98,7 @@ export class DatabaseAvailability {
   }
 
   private maybeRevive(): void {
-    const { revive, reviveAfterMs = 2_000 } = this.opts;
+    const { revive, reviveAfterMs = 1_000 } = this.opts;
     if (!revive || this.reviving || Date.now() - this.lastReviveAt < reviveAfterMs) return;
     this.reviving = revive()
       .then((started) => {
