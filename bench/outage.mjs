@@ -199,14 +199,10 @@ async function benchKind(kind) {
       const firstFailure = await probe.first(503, stoppedAt);
       await stopping;
       await sleep(1_000); // an outage of a second at least, answered 503 all along
-      let upAt;
-      if (ctx.cluster.start) {
-        await ctx.cluster.start();
-        upAt = performance.now();
-      } else {
-        await accepting(ctx.cluster.url);
-        upAt = performance.now();
-      }
+      // When PostgreSQL accepts a connection again, seen by a client polling every 5 ms.
+      const accepted = accepting(ctx.cluster.url).then(() => performance.now());
+      if (ctx.cluster.start) await ctx.cluster.start();
+      const upAt = await accepted;
       const firstSuccess = await probe.first(200, firstFailure.at);
       await probe.stop();
       const during = probe.answers.filter((a) => a.at >= firstFailure.at && a.at < firstSuccess.at);
