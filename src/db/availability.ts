@@ -8,7 +8,8 @@ import { isDatabaseUnavailable, pgErrorCode } from './errors.js';
 // flood the log), then a probe (`SELECT 1` through the pool, every PROBE_MS) watches for the
 // database to come back and logs "database available again" with the outage's length. Requests
 // never wait for the probe: each one tries the database itself (the pool refuses within
-// CONNECT_TIMEOUT_MS), so service resumes with the first connection that succeeds.
+// OUTAGE_CONNECT_TIMEOUT_MS during an outage), so service resumes with the first connection that
+// succeeds.
 
 const PROBE_MS = 250;
 /** While the outage lasts, a reminder at most this often (with the number of failures seen). */
@@ -23,6 +24,8 @@ export interface AvailabilityOptions {
    */
   revive?: () => Promise<boolean>;
   reviveAfterMs?: number;
+  /** Called when the database goes down (false) and when it is back (true). */
+  onChange?: (up: boolean) => void;
 }
 
 export class DatabaseAvailability {
@@ -60,6 +63,7 @@ export class DatabaseAvailability {
       this.lastReviveAt = now;
       this.outages++;
       this.log.error({ err: describe(err) }, 'database unavailable');
+      this.opts.onChange?.(false);
       this.scheduleProbe();
     } else if (now - this.lastRemindedAt >= REMIND_MS) {
       this.lastRemindedAt = now;
@@ -95,6 +99,7 @@ export class DatabaseAvailability {
     this.log.info({ downForMs, failures: this.failures }, 'database available again');
     this.downSince = undefined;
     this.failures = 0;
+    this.opts.onChange?.(true);
   }
 
   private maybeRevive(): void {

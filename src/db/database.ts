@@ -28,11 +28,25 @@ export interface Database {
 export const APPLICATION_NAME = 'journeybee';
 
 /**
- * How long a query waits for a connection. A running PostgreSQL on the same network accepts one
- * in milliseconds; when it is gone, a connect is refused at once or (a host that drops packets)
- * hangs: this bound is what keeps a request during an outage under a second (answered 503).
+ * How long a query waits for a connection (a new one, or a free one of the pool). A stopped
+ * PostgreSQL refuses a connect at once, whatever this says; the bound matters for a host that
+ * drops packets, and for a pool or database too busy to hand out a connection. While the
+ * database is known to be down (db/availability.ts) it is OUTAGE_CONNECT_TIMEOUT_MS, so no request
+ * of an outage waits more than a second; otherwise the longer NORMAL_CONNECT_TIMEOUT_MS, so a
+ * loaded machine (TLS and SCRAM handshakes, backend start-up) is not mistaken for an outage.
  */
-export const CONNECT_TIMEOUT_MS = 1_000;
+export const NORMAL_CONNECT_TIMEOUT_MS = 5_000;
+export const OUTAGE_CONNECT_TIMEOUT_MS = 1_000;
+
+/** The pool's connect bound follows the availability: short while the database is down. */
+function adaptConnectTimeout(pool: pg.Pool): (up: boolean) => void {
+  return (up) => {
+    // pg-pool reads its options at each connect, and hands them to each new client.
+    (pool.options as { connectionTimeoutMillis?: number }).connectionTimeoutMillis = up
+      ? NORMAL_CONNECT_TIMEOUT_MS
+      : OUTAGE_CONNECT_TIMEOUT_MS;
+  };
+}
 
 // Timestamps come back as Date (timestamptz) and counts as numbers we cast with ::int.
 export function createPool(connectionString: string, max: number, logger: Logger): pg.Pool {
@@ -43,7 +57,7 @@ export function createPool(connectionString: string, max: number, logger: Logger
     // An API's queries are short: JIT compilation (tens of ms) costs more than it saves, and
     // the planner's estimate for a parameterised LIMIT (10% of the table) is enough to trigger it.
     options: '-c jit=off',
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    connectionTimeoutMillis: NORMAL_CONNECT_TIMEOUT_MS,
     idleTimeoutMillis: 30_000,
     // A database host that vanished without closing its connections: the kernel finds out.
     keepAlive: true,
@@ -64,7 +78,7 @@ export function createPool(connectionString: string, max: number, logger: Logger
 export async function openDatabase(config: Config, logger: Logger): Promise<Database> {
   if (config.databaseUrl) {
     const pool = createPool(config.databaseUrl, config.databasePoolSize, logger);
-    const availability = new DatabaseAvailability({ pool, logger });
+    const availability = new DatabaseAvailability({ pool, logger, onChange: adaptConnectTimeout(pool) });
     return {
       db: drizzle(pool, { schema }),
       pool,
@@ -81,7 +95,12 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
   const embedded = await openEmbeddedPostgres({ dataDir: config.dataDir, logger });
   const pool = createPool(embedded.connectionString, config.databasePoolSize, logger);
   // Our own PostgreSQL died (killed, out of memory, stopped by hand): start it again ourselves.
-  const availability = new DatabaseAvailability({ pool, logger, revive: () => embedded.revive() });
+  const availability = new DatabaseAvailability({
+    pool,
+    logger,
+    onChange: adaptConnectTimeout(pool),
+    revive: () => embedded.revive(),
+  });
   return {
     db: drizzle(pool, { schema }),
     pool,

@@ -68,7 +68,12 @@ describe('DatabaseAvailability', () => {
       },
     });
     const pool = new pg.Pool({ connectionString: UNREACHABLE, connectionTimeoutMillis: 1_000 });
-    const availability = new DatabaseAvailability({ pool, logger: pino({ level: 'debug' }, sink) });
+    const changes: boolean[] = [];
+    const availability = new DatabaseAvailability({
+      pool,
+      logger: pino({ level: 'debug' }, sink),
+      onChange: (up) => changes.push(up),
+    });
     try {
       expect(availability.up).toBe(true);
       expect(availability.report(serverError('23505'))).toBe(false);
@@ -81,6 +86,7 @@ describe('DatabaseAvailability', () => {
       await new Promise((r) => setTimeout(r, 700));
       expect(availability.up).toBe(false);
       expect(availability.outages).toBe(1);
+      expect(changes).toEqual([false]);
       const said = lines.filter((l) => /database/.test(l.msg));
       expect(said.map((l) => l.msg)).toEqual(['database unavailable']);
       expect(said[0]!.level).toBe(50);
