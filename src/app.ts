@@ -90,7 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerRequestBodies(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  registerErrorHandler(app);
+  registerErrorHandler(app, database.availability);
   // First of all hooks: every request is measured, whatever refuses it.
   const metrics = new Metrics();
   metrics.instrument(app);
@@ -166,6 +166,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics,
     token: config.metricsToken,
     pool: database.pool,
+    availability: database.availability,
     sseClients: modules.sseClients,
     logger: app.log,
   });

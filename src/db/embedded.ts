@@ -40,6 +40,12 @@ export interface EmbeddedPostgresHandle {
    * `journeybee` (other than the check connection) counts as "still connected".
    */
   release(): Promise<void>;
+  /**
+   * Starts the server again, on the same port, when its process is gone (killed, crashed, stopped by
+   * hand) while this process still uses it; true when it did. A server that is running, starting or
+   * in crash recovery is left alone (false). Under the startup lock, like startup itself.
+   */
+  revive(): Promise<boolean>;
 }
 
 const SUPERUSER = 'journeybee';
@@ -123,18 +129,13 @@ export async function openEmbeddedPostgres(opts: {
 
   const unlock = await acquireLock(ctx);
   let server: { port: number; pid: number; started: boolean; creds: Credentials };
-  let anchor: pg.Client;
+  let anchor!: pg.Client;
   try {
     server = await ensureRunning(ctx);
     const admin = connString(server.creds, server.port, 'postgres');
     await ensureDatabase(admin, database);
     // Held until release(): it is how other processes' release() sees that we still use the server.
-    anchor = await connect(admin, `${APP_NAME_PREFIX}-embedded-anchor`, 10_000);
-    anchor.on('error', (err) =>
-      logger.warn({ err: { message: err.message } }, 'embedded postgres anchor lost'),
-    );
-    // An idle anchor must not keep an otherwise finished process alive (release() re-refs it while in use).
-    setRef(anchor, false);
+    anchor = await openAnchor(admin, logger);
   } finally {
     await unlock();
   }
@@ -149,6 +150,19 @@ export async function openEmbeddedPostgres(opts: {
     connectionString: connString(creds, port, database),
     adminConnectionString: connString(creds, port, 'postgres'),
     started,
+    revive: async () => {
+      if (released) return false;
+      const unlock = await acquireLock(ctx);
+      try {
+        if (!(await reviveServer(ctx, creds, port))) return false;
+        const old = anchor;
+        anchor = await openAnchor(connString(creds, port, 'postgres'), logger);
+        await old.end().catch(() => {});
+        return true;
+      } finally {
+        await unlock();
+      }
+    },
     release: () => {
       // Runs on shutdown paths, so failures are logged rather than thrown; the server is left running.
       released ??= release(ctx, creds, anchor).catch((err: Error) =>
@@ -159,8 +173,35 @@ export async function openEmbeddedPostgres(opts: {
   };
 }
 
+/** Held until release(): it is how other processes' release() sees that we still use the server. */
+async function openAnchor(adminUrl: string, logger: EmbeddedLogger): Promise<pg.Client> {
+  const anchor = await connect(adminUrl, `${APP_NAME_PREFIX}-embedded-anchor`, 10_000);
+  anchor.on('error', (err) =>
+    logger.warn({ err: { message: err.message } }, 'embedded postgres anchor lost'),
+  );
+  // An idle anchor must not keep an otherwise finished process alive (release() re-refs it while in use).
+  setRef(anchor, false);
+  return anchor;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // inspect / init / start (always under the startup lock)
+
+/** The server of a running Journeybee is gone: start it on the port its clients use (true), if it is. */
+async function reviveServer(ctx: Ctx, creds: Credentials, port: number): Promise<boolean> {
+  const found = await inspectPidFile(ctx.pgData);
+  if (found.kind === 'ours') return false; // running, starting, or someone started it already
+  if (found.kind === 'stale') {
+    await killLeftoverBackends(ctx.pgData);
+    await fs.rm(path.join(ctx.pgData, 'postmaster.pid'), { force: true });
+  } else if (found.kind === 'dead') {
+    await killLeftoverBackends(ctx.pgData);
+    await clearZombiePidFile(ctx.pgData, found.pid);
+  }
+  ctx.logger.warn({ port }, 'embedded postgres is not running; starting it again');
+  await startServer(ctx, creds, port);
+  return true;
+}
 
 async function ensureRunning(
   ctx: Ctx,
@@ -254,7 +295,12 @@ async function initCluster(ctx: Ctx): Promise<Credentials> {
   return creds;
 }
 
-async function startServer(ctx: Ctx, creds: Credentials): Promise<{ port: number; pid: number }> {
+/** `onlyPort`: this port or nothing (clients are connected to it), else the last port if free, else any. */
+async function startServer(
+  ctx: Ctx,
+  creds: Credentials,
+  onlyPort?: number,
+): Promise<{ port: number; pid: number }> {
   // The log file must be writable by the server user, who may not be able to create files in dataDir.
   const fh = await fs.open(ctx.logFile, 'a', 0o600);
   await fh.close();
@@ -264,7 +310,8 @@ async function startServer(ctx: Ctx, creds: Credentials): Promise<{ port: number
   for (let attempt = 0; attempt < 3; attempt++) {
     // Reuse the previous port when it is free so external tools keep working; otherwise any free port.
     const port =
-      attempt === 0 && creds.port && (await portIsFree(creds.port)) ? creds.port : await freePort();
+      onlyPort ??
+      (attempt === 0 && creds.port && (await portIsFree(creds.port)) ? creds.port : await freePort());
     const logOffset = (await fs.stat(ctx.logFile)).size;
     const res = await run(
       ctx.bins.pg_ctl,
@@ -294,7 +341,7 @@ async function startServer(ctx: Ctx, creds: Credentials): Promise<{ port: number
     );
     // A server that came up half-way (e.g. pg_ctl timed out) must not be left running unmanaged.
     if (found.kind === 'ours') await killServer(ctx.pgData, found.pid);
-    if (!/address already in use|could not bind/i.test(logTail)) break;
+    if (onlyPort || !/address already in use|could not bind/i.test(logTail)) break;
     ctx.logger.warn({ port }, 'embedded postgres port was taken; retrying on another port');
   }
   throw lastError ?? new Error('pg_ctl start failed');

@@ -42,10 +42,18 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (code && (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03'))
     return true;
   if (code && UNAVAILABLE_NODE_CODES.has(code)) return true;
-  const message = err instanceof Error ? err.message : '';
-  return /Connection terminated|timeout exceeded when trying to connect|Cannot use a pool after calling end/i.test(
-    message,
-  );
+  return causes(err).some((e) => LOST_CONNECTION.test(e.message));
+}
+
+// node-postgres's own messages for a connection that is gone, never came, or timed out.
+const LOST_CONNECTION =
+  /Connection terminated|timeout exceeded when trying to connect|Cannot use a pool after calling end|Client has encountered a connection error and is not queryable|Client was closed and is not queryable|Query read timeout|Connection timeout/i;
+
+/** The error and its causes (Drizzle wraps the driver's error), bounded. */
+function causes(err: unknown): Error[] {
+  const found: Error[] = [];
+  for (let e = err; e instanceof Error && found.length < 8; e = e.cause) found.push(e);
+  return found;
 }
 
 // ---- database errors in logs ----

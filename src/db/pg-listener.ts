@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '../lib/logger.js';
+import { isDatabaseUnavailable } from './errors.js';
 
 export interface PgListenerOptions {
   connectionString: string;
@@ -17,7 +18,9 @@ export interface PgListenerOptions {
 
 // Embedded PostgreSQL counts clients whose application_name starts with `journeybee`.
 const DEFAULT_APPLICATION_NAME = 'journeybee-listener';
-const MAX_RETRY_MS = 5_000;
+// A refused connect costs nothing: retry often, so the channel is back within a second of the
+// database (NOTIFYs sent before that are lost; onReconnect catches up from the tables).
+const MAX_RETRY_MS = 1_000;
 
 /**
  * One dedicated connection that LISTENs on a channel, for the whole process: pooled connections
@@ -74,7 +77,7 @@ export class PgListener {
       application_name: this.opts.applicationName ?? DEFAULT_APPLICATION_NAME,
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
-      connectionTimeoutMillis: 5_000,
+      connectionTimeoutMillis: 2_000,
       query_timeout: 10_000,
     });
     client.on('error', (err) => this.dropped(client, err));
@@ -116,7 +119,9 @@ export class PgListener {
     try {
       await this.connect();
     } catch (err) {
-      this.opts.logger.warn(
+      // The outage itself is logged once (db/availability.ts); a retry per second is not news.
+      const level = isDatabaseUnavailable(err) ? 'debug' : 'warn';
+      this.opts.logger[level](
         { err: { message: (err as Error).message } },
         'notification listener: reconnect failed',
       );

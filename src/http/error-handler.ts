@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors, ResponseSerializationError } from 'fastify-type-provider-zod';
 import { ApiError, MESSAGES } from '../core/errors.js';
 import { validationError, validationIssues } from '../core/validation.js';
+import type { DatabaseAvailability } from '../db/availability.js';
 import {
   isDatabaseUnavailable,
   isForeignKeyViolation,
@@ -10,7 +11,14 @@ import {
   pgErrorCode,
 } from '../db/errors.js';
 
-function toApiError(err: FastifyError | Error, request: FastifyRequest): ApiError {
+/** Seconds a client is asked to wait before retrying a request the database could not serve. */
+export const DATABASE_RETRY_AFTER_S = 5;
+
+function toApiError(
+  err: FastifyError | Error,
+  request: FastifyRequest,
+  availability: DatabaseAvailability | undefined,
+): ApiError {
   if (err instanceof ApiError) return err;
   if (hasZodFastifySchemaValidationErrors(err)) {
     return validationError(err.validationContext, validationIssues(err.validation));
@@ -54,8 +62,13 @@ function toApiError(err: FastifyError | Error, request: FastifyRequest): ApiErro
     );
   }
   if (isDatabaseUnavailable(err)) {
-    request.log.error({ err: { message: err.message, code: pgErrorCode(err) } }, 'database unavailable');
-    return new ApiError('unavailable', MESSAGES.unavailable, undefined, { 'Retry-After': '5' });
+    // Logged once per outage by the availability monitor; each request's own line says 503.
+    if (!availability?.report(err)) {
+      request.log.error({ err: { message: err.message, code: pgErrorCode(err) } }, 'database unavailable');
+    }
+    return new ApiError('unavailable', MESSAGES.unavailable, undefined, {
+      'Retry-After': String(DATABASE_RETRY_AFTER_S),
+    });
   }
   const status = (err as FastifyError).statusCode;
   if (status && status >= 400 && status < 500) {
@@ -86,9 +99,9 @@ export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
     .send(error.toBody());
 }
 
-export function registerErrorHandler(app: FastifyInstance): void {
+export function registerErrorHandler(app: FastifyInstance, availability?: DatabaseAvailability): void {
   app.setErrorHandler((err, request, reply) => {
-    const apiError = toApiError(err as FastifyError, request);
+    const apiError = toApiError(err as FastifyError, request, availability);
     return sendError(reply, apiError);
   });
 }

@@ -38,7 +38,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ database: Database }> = async
         },
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
       let ready = false;
       let reason = 'the database cannot be reached';
       try {
@@ -46,6 +46,8 @@ export const healthRoutes: FastifyPluginAsyncZod<{ database: Database }> = async
         if (!ready) reason = 'database migrations are not applied';
       } catch (err) {
         ready = false;
+        // Counts as a sighting of the outage (logged once); the probe then watches for the end.
+        if (!database.availability.report(err)) request.log.debug({ err }, 'readiness check failed');
         // Reachable, but drizzle's bookkeeping table is missing: nothing was ever migrated.
         const code = pgErrorCode(err);
         if (code === '42P01' || code === '3F000') reason = 'database migrations are not applied';

@@ -1,16 +1,18 @@
 import { createHash } from 'node:crypto';
-import { and, eq, isNotNull, lt, type SQL, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, lt, type SQL, sql } from 'drizzle-orm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../core/errors.js';
 import type { ResponseRecorder } from '../core/idempotency.js';
 import type { Db } from '../db/database.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import { idempotencyKeys } from '../db/schema/index.js';
 import { stableStringify } from '../lib/json.js';
 import type { SecretBox } from '../lib/secret-box.js';
 
 // `Idempotency-Key` on POST: the first request with a key reserves it; its response (any
 // status below 500) is stored and replayed for 24 h to retries with the same key and body.
-// A 5xx frees the key so the client can retry. A key whose request died mid-way stays
+// A 5xx frees the key so the client can retry (a 503 of a database outage: once the database
+// is back, unless the request's own write stored its response). A key whose request died mid-way stays
 // reserved until it expires: we cannot know whether its work committed, and a second
 // lead is worse than a 409. A command that stores its response in its own write statement
 // (`request.idempotency.storeResponse`, core/idempotency.ts) closes that gap: its retry replays
@@ -18,6 +20,9 @@ import type { SecretBox } from '../lib/secret-box.js';
 // Stored responses are encrypted: some carry a secret shown once (a webhook's `whsec_…`).
 
 export const IDEMPOTENCY_TTL_HOURS = 24;
+/** A 5xx whose key could not be freed (the database was gone): tried again this often, this long. */
+const FREE_RETRY_MS = 1_000;
+const FREE_RETRY_FOR_MS = 15 * 60_000;
 const MAX_KEY_LENGTH = 255;
 
 /** Whose keys: an API key's, or (the console) a session's. */
@@ -129,7 +134,7 @@ export function idempotencyHooks(db: Db, box: SecretBox) {
     request.idempotency = undefined;
     const where = reservationRow(reservation);
     if (reply.statusCode >= 500) {
-      await db.delete(idempotencyKeys).where(where);
+      await free(reservation);
       return payload;
     }
     // Already stored by the request's own write statement, these very bytes: nothing to do. (Had
@@ -142,6 +147,22 @@ export function idempotencyHooks(db: Db, box: SecretBox) {
       .set({ response_status: reply.statusCode, response_body: body })
       .where(where);
     return payload;
+  }
+
+  /**
+   * A 5xx frees the key, unless the request's own write stored its response (it committed: the
+   * retry replays it). When the database is gone (the 5xx is the outage's 503), the key is freed
+   * once it is back: left reserved, every retry would be told "still being processed" for 24 h.
+   */
+  async function free(reservation: Reservation, since = Date.now()): Promise<void> {
+    try {
+      await db
+        .delete(idempotencyKeys)
+        .where(and(reservationRow(reservation), isNull(idempotencyKeys.response_status)));
+    } catch (err) {
+      if (!isDatabaseUnavailable(err) || Date.now() - since > FREE_RETRY_FOR_MS) throw err;
+      setTimeout(() => void free(reservation, since).catch(() => {}), FREE_RETRY_MS).unref();
+    }
   }
 
   return { reserve, record };

@@ -5,7 +5,9 @@ import type pg from 'pg';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { ApiError } from '../core/errors.js';
 import { RateLimitedError, type RateLimitKind } from '../core/rate-limit.js';
+import type { DatabaseAvailability } from '../db/availability.js';
 import { type Backlog, readBacklog } from '../db/backlog.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import type { Logger } from '../lib/logger.js';
 
 // GET /metrics, the Prometheus text format (prom-client). Every series is about the server,
@@ -65,6 +67,16 @@ export class Metrics {
     'journeybee_sse_clients',
     'Notification streams (Server-Sent Events) open on this process',
   );
+  private readonly databaseUp = this.gauge(
+    'journeybee_database_up',
+    '1 while this process reaches the database, 0 from the first failure of an outage until it is back',
+  );
+  private readonly outages = new Counter({
+    name: 'journeybee_database_outages_total',
+    help: 'Database outages this process has seen (each logged once as "database unavailable")',
+    registers: [this.registry],
+  });
+  private outagesCounted = 0;
   private readonly backlogUp = this.gauge(
     'journeybee_backlog_query_up',
     '1 when the backlog below was read at this scrape, 0 when the database did not answer in time',
@@ -131,6 +143,11 @@ export class Metrics {
     this.pool.waiting.set(pool.waitingCount);
     this.pool.max.set(pool.options.max ?? 10);
     this.sseClients.set(sources.sseClients());
+    if (sources.availability) {
+      this.databaseUp.set(sources.availability.up ? 1 : 0);
+      this.outages.inc(sources.availability.outages - this.outagesCounted);
+      this.outagesCounted = sources.availability.outages;
+    }
     let backlog = '';
     try {
       const read = await readBacklog(pool, BACKLOG_TIMEOUT_MS);
@@ -138,7 +155,9 @@ export class Metrics {
       this.backlogUp.set(1);
       backlog = await this.backlogRegistry.metrics();
     } catch (err) {
-      sources.logger.warn({ err: { message: (err as Error).message } }, 'metrics: backlog not read');
+      // During an outage journeybee_database_up says it; one line per scrape would say it again.
+      const level = isDatabaseUnavailable(err) ? 'debug' : 'warn';
+      sources.logger[level]({ err: { message: (err as Error).message } }, 'metrics: backlog not read');
       this.backlogUp.set(0);
     }
     return (await processMetrics().metrics()) + (await this.registry.metrics()) + backlog;
@@ -154,6 +173,8 @@ export interface MetricsSources {
   /** Open notification streams of this process. */
   sseClients: () => number;
   logger: Logger;
+  /** Whether the database answers (db/availability.ts). */
+  availability?: Pick<DatabaseAvailability, 'up' | 'outages'>;
 }
 
 const isScrape = (request: FastifyRequest) => request.routeOptions.url === METRICS_PATH;

@@ -95,8 +95,16 @@ export class EventRelay {
         // A full batch: there may be more.
       }
     } catch (err) {
-      // The database is unreachable or restarting: the poll tries again.
-      this.log.warn({ err: { message: (err as Error).message } }, 'relay pass failed');
+      // The database is unreachable or restarting: the poll tries again. The outage is logged
+      // once, by the availability monitor, not by every pass.
+      if (this.opts.database.availability.report(err)) {
+        this.log.debug(
+          { err: { message: (err as Error).message } },
+          'relay pass failed: database unavailable',
+        );
+      } else {
+        this.log.warn({ err: { message: (err as Error).message } }, 'relay pass failed');
+      }
     }
   }
 

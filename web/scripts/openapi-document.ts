@@ -1,7 +1,9 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
+import pino from 'pino';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
+import { DatabaseAvailability } from '../../src/db/availability.js';
 import type { Database } from '../../src/db/database.js';
 import * as schema from '../../src/db/schema/index.js';
 
@@ -20,6 +22,7 @@ export async function buildOpenApiDocument(): Promise<unknown> {
     pool,
     connectionString,
     kind: 'external',
+    availability: new DatabaseAvailability({ pool, logger: pino({ level: 'silent' }) }),
     close: () => pool.end(),
   };
   const config = loadConfig({
@@ -33,6 +36,7 @@ export async function buildOpenApiDocument(): Promise<unknown> {
     return app.swagger();
   } finally {
     await app.close();
+    database.availability.close();
     await pool.end();
   }
 }

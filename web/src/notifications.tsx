@@ -14,6 +14,9 @@ interface NotificationsState {
   recount(): void;
 }
 
+/** After the stream was refused (the server's `Retry-After` for a database outage). */
+const STREAM_REOPEN_MS = 5_000;
+
 const NotificationsContext = createContext<NotificationsState | undefined>(undefined);
 
 /**
@@ -35,7 +38,6 @@ export function NotificationsProvider({ children }: { children: ComponentChildre
 
   useEffect(() => {
     recount();
-    const stream = new EventSource('/v1/notifications/stream', { withCredentials: true });
     const onNotification = (event: MessageEvent<string>) => {
       try {
         setLatest(JSON.parse(event.data) as Notification);
@@ -44,8 +46,25 @@ export function NotificationsProvider({ children }: { children: ComponentChildre
       }
       recount();
     };
-    stream.addEventListener('notification', onNotification);
+    let stream: EventSource;
+    let reopen: ReturnType<typeof setTimeout> | undefined;
+    const open = () => {
+      stream = new EventSource('/v1/notifications/stream', { withCredentials: true });
+      stream.addEventListener('notification', onNotification);
+      // A dropped stream EventSource reopens by itself; a refused one (503 while the database is
+      // down) it gives up on: open a new one after the server's Retry-After, and re-read the count.
+      stream.addEventListener('error', () => {
+        if (stream.readyState !== EventSource.CLOSED) return;
+        clearTimeout(reopen);
+        reopen = setTimeout(() => {
+          open();
+          recount();
+        }, STREAM_REOPEN_MS);
+      });
+    };
+    open();
     return () => {
+      clearTimeout(reopen);
       stream.removeEventListener('notification', onNotification);
       stream.close();
     };

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { ApiError, MESSAGES } from '../../core/errors.js';
 import type { Db } from '../../db/database.js';
+import { isDatabaseUnavailable } from '../../db/errors.js';
 import { PgListener } from '../../db/pg-listener.js';
 import type { Logger } from '../../lib/logger.js';
 import {
@@ -245,7 +246,8 @@ export class NotificationHub {
         for (const stream of this.byUser.get(row.user_id) ?? []) stream.deliver(row);
       }
     } catch (err) {
-      this.logger.warn(
+      const level = isDatabaseUnavailable(err) ? 'debug' : 'warn';
+      this.logger[level](
         { err: { message: (err as Error).message } },
         'could not read notifications; retrying',
       );

@@ -151,9 +151,7 @@ export class WebhookWorker {
     if (room <= 0) return; // a finishing send calls fill() again
     this.wanted = false;
     this.claiming = this.claim(room)
-      .catch((err: Error) =>
-        this.log.warn({ err: { message: err.message } }, 'claiming webhook deliveries failed'),
-      )
+      .catch((err: Error) => this.warn(err, 'claiming webhook deliveries failed'))
       .finally(() => {
         this.claiming = undefined;
         this.fill();
@@ -169,11 +167,18 @@ export class WebhookWorker {
         continue;
       }
       const work = this.deliver(claim)
-        .catch((err: Error) =>
+        .catch((err: Error) => {
           // Typically the outcome could not be written (database gone): the lease expires and
           // the delivery is tried again, so it is delivered at least once.
-          this.log.error({ err: { message: err.message }, delivery: claim.id }, 'webhook delivery failed'),
-        )
+          if (this.deps.database.availability.report(err)) {
+            this.log.info(
+              { delivery: claim.id },
+              'webhook attempt outcome not recorded (database unavailable): retried when its lease expires',
+            );
+          } else {
+            this.log.error({ err: { message: err.message }, delivery: claim.id }, 'webhook delivery failed');
+          }
+        })
         .finally(() => {
           this.inFlight.delete(claim.id);
           this.fill();
@@ -184,11 +189,14 @@ export class WebhookWorker {
 
   private async release(claim: Claim): Promise<void> {
     await releaseClaim(this.deps.database.db, claim).catch((err: Error) =>
-      this.log.warn(
-        { err: { message: err.message }, delivery: claim.id },
-        'releasing a webhook delivery failed',
-      ),
+      this.warn(err, 'releasing a webhook delivery failed', { delivery: claim.id }),
     );
+  }
+
+  /** A failure worth a warning, unless it is the database outage (logged once, elsewhere). */
+  private warn(err: Error, msg: string, context: Record<string, unknown> = {}): void {
+    const level = this.deps.database.availability.report(err) ? 'debug' : 'warn';
+    this.log[level]({ ...context, err: { message: err.message } }, msg);
   }
 
   private async signatures(claim: Claim, msgTimestamp: Date, body: string): Promise<string> {
@@ -272,6 +280,7 @@ export class WebhookWorker {
       connectionString: this.deps.database.connectionString,
       application_name: APPLICATION_NAME,
       keepAlive: true,
+      connectionTimeoutMillis: 2_000,
     });
     client.on('notification', () => this.wake());
     const lost = () => {
@@ -292,7 +301,7 @@ export class WebhookWorker {
       if (this.stopped) await client.end();
       else this.wake(); // catch up on anything queued while not listening
     } catch (err) {
-      this.log.warn({ err: { message: (err as Error).message } }, 'webhook LISTEN failed; polling meanwhile');
+      this.warn(err as Error, 'webhook LISTEN failed; polling meanwhile');
       await client.end().catch(() => {});
       setTimeout(() => void this.listen(), RELISTEN_MS).unref();
     }
