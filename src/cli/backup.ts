@@ -3,7 +3,14 @@ import { type Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import { loadConfig } from '../config/index.js';
 import { ApiError } from '../core/errors.js';
-import { BackupError, type BackupSummary, backupDatabase, restoreDatabase } from '../db/backup.js';
+import {
+  BackupError,
+  type BackupSummary,
+  backupDatabase,
+  checkSchemaVersion,
+  restoreDatabase,
+  verifyBackup,
+} from '../db/backup.js';
 import { openDatabase } from '../db/database.js';
 import { runMigrations } from '../db/migrate.js';
 import { committedMigrationCount } from '../db/migrations-count.js';
@@ -28,14 +35,21 @@ async function withPool<T>(migrate: boolean, fn: (pool: import('pg').Pool) => Pr
   const database = await openDatabase(config, logger);
   try {
     if (migrate) await runMigrations(database.pool);
-    return await fn(database.pool);
-  } catch (err) {
-    // Refusals are expected outcomes: the operator gets the message, exit code 1, no stack.
-    if (err instanceof BackupError)
-      throw new ApiError(err.problem === 'not_empty' ? 'conflict' : 'bad_request', err.message);
-    throw err;
+    return await refusal(() => fn(database.pool));
   } finally {
     await database.close();
+  }
+}
+
+/** Refusals are expected outcomes: the operator gets the message and exit code 1, no stack. */
+async function refusal<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof BackupError) {
+      throw new ApiError(err.problem === 'not_empty' ? 'conflict' : 'bad_request', err.message);
+    }
+    throw err;
   }
 }
 
@@ -74,9 +88,16 @@ export function registerBackupCommands(program: Command): void {
     .option('--force', 'replace the data of an instance that is not empty')
     .option('--json', 'machine-readable output')
     .action(async (opts: { in: string; force?: boolean; json?: boolean }) => {
+      const file = path.resolve(opts.in);
       const schemaVersion = await committedMigrationCount();
+      // The file is checked whole before the database is even opened (or created, or migrated).
+      const checked = await refusal(async () => {
+        const result = await verifyBackup(file);
+        checkSchemaVersion(result.header, schemaVersion);
+        return result;
+      });
       const summary = await withPool(true, (pool) =>
-        restoreDatabase(pool, path.resolve(opts.in), { force: Boolean(opts.force), schemaVersion }),
+        restoreDatabase(pool, file, { force: Boolean(opts.force), schemaVersion, checked }),
       );
       print(Boolean(opts.json), 'Restored', summary);
     });

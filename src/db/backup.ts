@@ -51,7 +51,7 @@ const END_OF_DATA = Buffer.from('\\.\n');
 /** A restore waits this long for a table lock (a running server's transaction) before giving up. */
 const LOCK_TIMEOUT = '10s';
 
-export type BackupProblem = 'corrupt' | 'format' | 'schema' | 'not_empty' | 'busy' | 'empty_source';
+export type BackupProblem = 'corrupt' | 'format' | 'schema' | 'not_empty' | 'busy' | 'empty_source' | 'load';
 
 /** A refusal with a message for the operator; nothing was written. */
 export class BackupError extends Error {
@@ -481,6 +481,19 @@ export interface RestoreOptions {
   force?: boolean;
   /** Migrations this release has (committedMigrationCount): the backup must have exactly these. */
   schemaVersion: number;
+  /** What verifyBackup(file) returned, when the caller checked the file already. */
+  checked?: { header: BackupHeader; sha256: string };
+}
+
+/** The file's schema version is this release's, or the refusal that says what to do. */
+export function checkSchemaVersion(header: BackupHeader, schemaVersion: number): void {
+  if (header.schema_version !== schemaVersion) {
+    throw new BackupError(
+      'schema',
+      `the backup has schema version ${header.schema_version} (migrations applied) and this release has ${schemaVersion}: ` +
+        `restore it with the release that made it, then upgrade that instance to this release`,
+    );
+  }
 }
 
 /**
@@ -494,14 +507,8 @@ export async function restoreDatabase(
   opts: RestoreOptions,
 ): Promise<BackupSummary> {
   const started = Date.now();
-  const { header, sha256 } = await verifyBackup(file);
-  if (header.schema_version !== opts.schemaVersion) {
-    throw new BackupError(
-      'schema',
-      `the backup has schema version ${header.schema_version} (migrations applied) and this release has ${opts.schemaVersion}: ` +
-        `restore it with the release that made it, then upgrade that instance to this release`,
-    );
-  }
+  const { header, sha256 } = opts.checked ?? (await verifyBackup(file));
+  checkSchemaVersion(header, opts.schemaVersion);
   const client = await pool.connect();
   let open = false;
   try {
@@ -531,9 +538,50 @@ export async function restoreDatabase(
     for (const t of triggered)
       await client.query(`ALTER TABLE ${ident(t.schema, t.name)} DISABLE TRIGGER USER`);
 
-    let section = 0;
-    let copy: ReturnType<typeof copyFrom> | undefined;
-    let copyError: Error | undefined;
+    await loadSections(client, file, header, sha256);
+    for (const t of triggered)
+      await client.query(`ALTER TABLE ${ident(t.schema, t.name)} ENABLE TRIGGER USER`);
+    for (const s of header.sequences) {
+      await client.query('SELECT setval($1::regclass, $2::bigint, $3)', [
+        ident(s.schema, s.name),
+        s.value,
+        s.is_called,
+      ]);
+    }
+    await client.query('COMMIT');
+    open = false;
+    return {
+      file,
+      bytes: (await stat(file)).size,
+      tables: header.tables.length,
+      rows: header.tables.reduce((n, t) => n + t.rows, 0),
+      sha256,
+      seconds: (Date.now() - started) / 1000,
+    };
+  } catch (err) {
+    if (pgCode(err) === '55P03') {
+      throw new BackupError(
+        'busy',
+        'a table is in use (is a server running?): stop the servers, then restore',
+      );
+    }
+    throw err;
+  } finally {
+    if (open) await client.query('ROLLBACK').catch(() => {});
+    // A connection left mid-COPY is not reusable.
+    client.release(open ? true : undefined);
+  }
+}
+
+/**
+ * The second read of the file: each table's section into `COPY … FROM STDIN`, streamed with
+ * backpressure. A failure names the table; the caller's transaction then rolls everything back.
+ */
+async function loadSections(client: pg.PoolClient, file: string, header: BackupHeader, sha256: string) {
+  let section = 0;
+  let copy: ReturnType<typeof copyFrom> | undefined;
+  let copyError: Error | undefined;
+  try {
     for await (const event of readBackup(file)) {
       if (event.kind === 'header') {
         if (JSON.stringify(event.header) !== JSON.stringify(header))
@@ -566,37 +614,12 @@ export async function restoreDatabase(
           throw corrupt('the file changed while it was read');
       }
     }
-    for (const t of triggered)
-      await client.query(`ALTER TABLE ${ident(t.schema, t.name)} ENABLE TRIGGER USER`);
-    for (const s of header.sequences) {
-      await client.query('SELECT setval($1::regclass, $2::bigint, $3)', [
-        ident(s.schema, s.name),
-        s.value,
-        s.is_called,
-      ]);
-    }
-    await client.query('COMMIT');
-    open = false;
-    return {
-      file,
-      bytes: (await stat(file)).size,
-      tables: header.tables.length,
-      rows: header.tables.reduce((n, t) => n + t.rows, 0),
-      sha256,
-      seconds: (Date.now() - started) / 1000,
-    };
   } catch (err) {
-    if (pgCode(err) === '55P03') {
-      throw new BackupError(
-        'busy',
-        'a table is in use (is a server running?): stop the servers, then restore',
-      );
-    }
-    throw err;
-  } finally {
-    if (open) await client.query('ROLLBACK').catch(() => {});
-    // A connection left mid-COPY is not reusable.
-    client.release(open ? true : undefined);
+    if (err instanceof BackupError) throw err;
+    throw new BackupError(
+      'load',
+      `loading table ${header.tables[section]?.name ?? '?'} failed, so nothing was restored (the instance is as it was): ${(err as Error).message}`,
+    );
   }
 }
 

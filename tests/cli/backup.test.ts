@@ -7,7 +7,7 @@
  * version, a running server) leave the target exactly as it was.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -369,6 +369,25 @@ describe('backup → wipe → restore', () => {
     );
 
     it(
+      'a value the database refuses halfway through the load (checksum right): all rolled back',
+      async () => {
+        const data = rewritten((lines) => {
+          // The first row of leads: after the header line and each earlier table's rows and `\.`.
+          const tables = JSON.parse(lines[0]!).tables as { name: string; rows: number }[];
+          const before = tables.slice(
+            0,
+            tables.findIndex((t) => t.name === 'leads'),
+          );
+          expect(before.length).toBeGreaterThan(10); // halfway: many tables are loaded by then
+          const i = 1 + before.reduce((n, t) => n + t.rows + 1, 0);
+          lines[i] = lines[i]!.replace(/^\d+\t/, 'not-an-id\t');
+        });
+        await refuse('bad-value.jbk', data, /loading table leads failed, so nothing was restored.*not-an-id/);
+      },
+      CLI_MS,
+    );
+
+    it(
       'another schema version',
       async () => {
         const data = rewritten((lines) => {
@@ -559,6 +578,14 @@ describe('the embedded database', () => {
       server.kill('SIGTERM');
       await server.waitForExit(30_000);
     }
+
+    // A damaged file is refused before the data folder is even created.
+    const third = path.join(dir, 'embedded-c');
+    writeFileSync(path.join(dir, 'damaged.jbk'), readFileSync(file).subarray(0, 100));
+    const damaged = await run(['restore', '--in', path.join(dir, 'damaged.jbk')], third);
+    expect(damaged.code).toBe(1);
+    expect(JSON.parse(damaged.stderr).error).toMatch(/damaged or incomplete/);
+    expect(existsSync(third)).toBe(false);
 
     // The same file into the run's PostgreSQL (another server version when DATABASE_URL is set).
     const target = await freshDatabase();
