@@ -212,6 +212,15 @@ describe('backup → wipe → restore', () => {
       expect(out.bytes).toBe(statSync(file).size);
       expect(out.rows).toBe(Object.values(before).reduce((n, v) => n + Number(v.split(' ')[0]), 0));
       expect(await fingerprint(target)).toEqual(before);
+      // The indexes the restore rebuilt after its load are the ones the migrations made.
+      const indexes = (db: string) =>
+        query(
+          db,
+          `SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname IN ('public', 'drizzle') ORDER BY 2`,
+        );
+      const rebuilt = await indexes(target);
+      expect(rebuilt).toEqual(await indexes(source));
+      expect(rebuilt.map((i) => i.indexname)).toContain('leads_search_trgm_idx');
 
       const a = await startTestApp(source, ENV, { relay: false });
       const b = await startTestApp(target, ENV, { relay: false });
