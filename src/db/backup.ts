@@ -291,9 +291,9 @@ const corrupt = (why: string) =>
   new BackupError('corrupt', `the backup file is damaged or incomplete: ${why}`);
 
 /** The gunzipped bytes of `file`, with zlib's complaints turned into our refusal. */
-async function* gunzipped(file: string): AsyncGenerator<Buffer> {
+async function* gunzipped(file: string, chunkBytes?: number): AsyncGenerator<Buffer> {
   const input = fs.createReadStream(file);
-  const gunzip = zlib.createGunzip();
+  const gunzip = zlib.createGunzip(chunkBytes ? { chunkSize: chunkBytes } : {});
   input.on('error', (err) => gunzip.destroy(err));
   input.pipe(gunzip);
   try {
@@ -319,7 +319,10 @@ async function* gunzipped(file: string): AsyncGenerator<Buffer> {
  * framing (header, as many sections as tables, one trailer, nothing after it); the caller checks
  * the checksum against `sha256` of what it got (the event `trailer` carries both).
  */
-async function* readBackup(file: string): AsyncGenerator<ReadEvent & { computed?: string }> {
+async function* readBackup(
+  file: string,
+  chunkBytes?: number,
+): AsyncGenerator<ReadEvent & { computed?: string }> {
   const hash = createHash('sha256');
   let state: 'header' | 'section' | 'trailer' | 'done' = 'header';
   let header: BackupHeader | undefined;
@@ -329,7 +332,7 @@ async function* readBackup(file: string): AsyncGenerator<ReadEvent & { computed?
   let pending: Buffer = Buffer.alloc(0);
   let trailer: Buffer = Buffer.alloc(0);
 
-  for await (const chunk of gunzipped(file)) {
+  for await (const chunk of gunzipped(file, chunkBytes)) {
     const buf = pending.length ? Buffer.concat([pending, chunk]) : chunk;
     pending = Buffer.alloc(0);
     let pos = 0;
@@ -454,11 +457,17 @@ function parseTrailer(line: Buffer): string {
   throw corrupt('its checksum line is malformed');
 }
 
-/** Reads the whole file and checks framing, row counts and checksum; writes nothing. */
-export async function verifyBackup(file: string): Promise<{ header: BackupHeader; sha256: string }> {
+/**
+ * Reads the whole file and checks framing, row counts and checksum; writes nothing.
+ * `chunkBytes`: the size of the pieces it parses (tests cut the content everywhere with small ones).
+ */
+export async function verifyBackup(
+  file: string,
+  chunkBytes?: number,
+): Promise<{ header: BackupHeader; sha256: string }> {
   let header: BackupHeader | undefined;
   let section = 0;
-  for await (const event of readBackup(file)) {
+  for await (const event of readBackup(file, chunkBytes)) {
     if (event.kind === 'header') header = event.header;
     else if (event.kind === 'end') {
       const table = header?.tables[section];
