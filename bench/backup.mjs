@@ -21,7 +21,7 @@ const SRC = 'jb_bench_backup_src';
 const DST = 'jb_bench_backup_dst';
 // Prints the process's peak RSS on exit (stderr), so the child measures itself.
 const RSS_HOOK =
-  'data:text/javascript,process.on("exit",()=>process.stderr.write(`\\nmaxrss_kb=${process.resourceUsage().maxRSS}\\n`))';
+  'data:text/javascript,process.on("exit",()=>process.stderr.write("\\nmaxrss_kb="+process.resourceUsage().maxRSS+"\\n"))';
 
 async function sql(db, text, values = []) {
   const c = await pgClient(withDb(admin, db), 600_000);
@@ -42,8 +42,12 @@ function journeybee(args, db) {
     });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
     child.on('error', reject);
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`journeybee ${args.join(' ')} exited ${code}: ${err}`));
