@@ -11,6 +11,7 @@ import { ApiKeyService } from '../modules/api-keys/api-keys.service.js';
 import { CompanyService } from '../modules/companies/companies.service.js';
 import { CreateUserBody } from '../modules/users/users.schemas.js';
 import { UserService } from '../modules/users/users.service.js';
+import { registerExportCommands } from './export.js';
 
 // Commands call services, never raw SQL. With --json each prints exactly one JSON object on
 // stdout; errors go to stderr (as {"error": …} with --json) with a non-zero exit code:
@@ -316,6 +317,8 @@ keys
       `Revoked key ${row.id}.`,
     );
   });
+
+registerExportCommands(program, { withDatabase, print, positiveInt, text });
 
 function wantsJson(): boolean {
   return process.argv.includes('--json');
