@@ -234,18 +234,9 @@ beforeAll(async () => {
     await writeFile(file, await exportOf(c.keys.write));
     files[name] = file;
   }
-  for (const name of ['me', 'partner']) {
-    const res = await runCli(['import', '--in', files[name]!, '--json'], childEnv(targetUrl, ENV), 60_000);
-    expect(res.stderr).toBe('');
-    expect(res.code).toBe(0);
-    imported[name] = JSON.parse(res.stdout);
-    const made = await runCli(
-      ['keys', 'create', '--company', String(imported[name].company.id), '--permission', 'read', '--json'],
-      childEnv(targetUrl, ENV),
-    );
-    expect(made.code, made.stderr).toBe(0);
-    keys[name] = JSON.parse(made.stdout).key;
-  }
+  const run = await importAll(targetUrl, ['me', 'partner']);
+  Object.assign(imported, run.imported);
+  Object.assign(keys, run.keys);
 }, 180_000);
 
 afterAll(async () => {
@@ -271,17 +262,91 @@ function withoutIds(value: unknown): unknown {
   return value;
 }
 
+/** Where the imported companies are read: an instance and a read key per company. */
+interface Imported {
+  app: TestApp;
+  keys: Record<string, string>;
+}
+
 /** GET `p` on both instances; the reads must be equal but for ids. */
-async function same(name: 'me' | 'partner', p: string, originalKey: string) {
+async function same(to: Imported, name: string, p: string, originalKey: string) {
   const before = await source.api.get(p, { key: originalKey });
-  const after = await target.api.get(p, { key: keys[name] });
+  const after = await to.app.api.get(p, { key: to.keys[name] });
   expect(before.status, `${p}: ${before.text.slice(0, 200)}`).toBe(200);
   expect({ p, status: after.status }).toEqual({ p, status: 200 });
   expect({ p, body: withoutIds(after.body) }).toEqual({ p, body: withoutIds(before.body) });
   return before.body;
 }
 
-describe('export → import round trip', () => {
+/** Every read of company `name` (every list, every object of each), compared with `same`. */
+async function everyReadEqual(to: Imported, name: 'me' | 'partner') {
+  const c = name === 'me' ? me : partner;
+  const key = c.keys.read;
+  const get = (p: string) => same(to, name, p, key);
+  await get('/v1/company');
+  for (const list of [
+    '/v1/users',
+    '/v1/tags',
+    '/v1/tiers',
+    '/v1/categories',
+    '/v1/stages/partner-stages',
+    '/v1/stages/lead-deal-stages',
+    '/v1/stages/payment-stages',
+    '/v1/custom-fields',
+    '/v1/campaigns',
+    '/v1/contacts',
+    '/v1/webhooks',
+  ]) {
+    const body = await get(`${list}?pageSize=50`);
+    for (const item of body.data) await get(`${list}/${item.uuid}`);
+  }
+  const partners = await get('/v1/partners?pageSize=50');
+  expect(partners.data.length).toBeGreaterThan(0);
+  for (const p of partners.data) {
+    await get(`/v1/partners/${p.uuid}`);
+    // The partner company's people are the partner's: only there when it was imported too.
+    if (p.partner.uuid !== pendingPartnerUuid) await get(`/v1/partnerships/${p.uuid}/users`);
+  }
+  for (const view of ['', '&view=sent', '&view=received', '&status=new']) {
+    await get(`/v1/leads?pageSize=50${view}`);
+  }
+  const leads = await get('/v1/leads?pageSize=50');
+  expect(leads.data.length).toBeGreaterThan(1);
+  for (const l of leads.data) {
+    await get(`/v1/leads/${l.uuid}`);
+    await get(`/v1/leads/${l.uuid}/notes`);
+  }
+  const deals = await get('/v1/deals?pageSize=50');
+  expect(deals.data.length).toBeGreaterThan(0);
+  for (const d of deals.data) {
+    await get(`/v1/deals/${d.uuid}`);
+    await get(`/v1/deals/${d.uuid}/notes`);
+    await get(`/v1/deals/${d.uuid}/commission`);
+    await get(`/v1/deals/${d.uuid}/payments`);
+  }
+  await get('/v1/reports/partners?pageSize=50');
+}
+
+/** `journeybee import` of each file, in order, into the database at `url`; a read key for each. */
+async function importAll(url: string, names: string[]) {
+  const out: Record<string, any> = {};
+  const made: Record<string, string> = {};
+  for (const name of names) {
+    const res = await runCli(['import', '--in', files[name]!, '--json'], childEnv(url, ENV), 60_000);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    out[name] = JSON.parse(res.stdout);
+    const key = await runCli(
+      ['keys', 'create', '--company', String(out[name].company.id), '--permission', 'read', '--json'],
+      childEnv(url, ENV),
+    );
+    expect(key.code, key.stderr).toBe(0);
+    made[name] = JSON.parse(key.stdout).key;
+  }
+  return { imported: out, keys: made };
+}
+
+describe('export → import round trip', { timeout: 180_000 }, () => {
   it('the export is framed: header first (format, version, schema version, company), end line with counts last', async () => {
     const all = lines(await readFile(files.me!, 'utf8'));
     expect(all[0]).toEqual({
@@ -346,53 +411,22 @@ describe('export → import round trip', () => {
   });
 
   it('every read of both companies equals the original (ids aside, uuids equal)', async () => {
-    for (const [name, c] of [
-      ['me', me],
-      ['partner', partner],
-    ] as const) {
-      const key = c.keys.read;
-      await same(name, '/v1/company', key);
-      for (const list of [
-        '/v1/users',
-        '/v1/tags',
-        '/v1/tiers',
-        '/v1/categories',
-        '/v1/stages/partner-stages',
-        '/v1/stages/lead-deal-stages',
-        '/v1/stages/payment-stages',
-        '/v1/custom-fields',
-        '/v1/campaigns',
-        '/v1/contacts',
-        '/v1/webhooks',
-      ]) {
-        const body = await same(name, `${list}?pageSize=50`, key);
-        for (const item of body.data) await same(name, `${list}/${item.uuid}`, key);
-      }
-      const partners = await same(name, '/v1/partners?pageSize=50', key);
-      expect(partners.data.length).toBeGreaterThan(0);
-      for (const p of partners.data) {
-        await same(name, `/v1/partners/${p.uuid}`, key);
-        // The partner company's people are the partner's: only there when it was imported too.
-        if (p.partner.uuid !== pendingPartnerUuid) await same(name, `/v1/partnerships/${p.uuid}/users`, key);
-      }
-      for (const view of ['', '&view=sent', '&view=received', '&status=new']) {
-        await same(name, `/v1/leads?pageSize=50${view}`, key);
-      }
-      const leads = await same(name, '/v1/leads?pageSize=50', key);
-      expect(leads.data.length).toBeGreaterThan(1);
-      for (const l of leads.data) {
-        await same(name, `/v1/leads/${l.uuid}`, key);
-        await same(name, `/v1/leads/${l.uuid}/notes`, key);
-      }
-      const deals = await same(name, '/v1/deals?pageSize=50', key);
-      expect(deals.data.length).toBeGreaterThan(0);
-      for (const d of deals.data) {
-        await same(name, `/v1/deals/${d.uuid}`, key);
-        await same(name, `/v1/deals/${d.uuid}/notes`, key);
-        await same(name, `/v1/deals/${d.uuid}/commission`, key);
-        await same(name, `/v1/deals/${d.uuid}/payments`, key);
-      }
-      await same(name, '/v1/reports/partners?pageSize=50', key);
+    const to = { app: target, keys };
+    await everyReadEqual(to, 'me');
+    await everyReadEqual(to, 'partner');
+  });
+
+  it('the other order (the partner first, then the deals’ owner) re-links the same way', async () => {
+    const db = await createTestDatabase();
+    drops.push(db.drop);
+    const app = await startTestApp(db.url, ENV);
+    try {
+      const run = await importAll(db.url, ['partner', 'me']);
+      expect(run.imported.me.skipped).toEqual({});
+      await everyReadEqual({ app, keys: run.keys }, 'me');
+      await everyReadEqual({ app, keys: run.keys }, 'partner');
+    } finally {
+      await app.close();
     }
   });
 
@@ -467,7 +501,8 @@ describe('export: tenancy and roles', () => {
   });
 });
 
-describe('import: refusals leave nothing behind', () => {
+// Each case spawns the CLI (a second or more of a busy machine's CPU).
+describe('import: refusals leave nothing behind', { timeout: 180_000 }, () => {
   const counts = async () =>
     (
       await target.database.pool.query(
@@ -566,7 +601,7 @@ describe('import: refusals leave nothing behind', () => {
 });
 
 // `journeybee export` writes the same lines as the route (but its own exported_at).
-describe('journeybee export', () => {
+describe('journeybee export', { timeout: 120_000 }, () => {
   it('writes the file GET /v1/export streams', async () => {
     const file = path.join(dir, 'cli.ndjson');
     const sourceUrl = (source.config.databaseUrl ?? '') as string;

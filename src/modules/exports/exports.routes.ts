@@ -44,6 +44,14 @@ export const exportsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
       },
     },
     async (req, reply) => {
+      const day = new Date().toISOString().slice(0, 10);
+      const headers = {
+        'Content-Type': 'application/x-ndjson; charset=utf-8',
+        'Content-Disposition': `attachment; filename="journeybee-export-${req.auth.companyId}-${day}.ndjson"`,
+        'Cache-Control': 'no-store',
+      };
+      // HEAD: the headers only; the export is not read.
+      if (req.method === 'HEAD') return reply.headers(headers).send(undefined as never);
       const lines = exportCompany(db.$client, req.auth.companyId);
       // The first line is read before the status is sent, so a failure to start (the database
       // is down) is still a JSON error; a failure later cuts the stream before its end line.
@@ -56,12 +64,7 @@ export const exportsRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
           await lines.return(undefined);
         }
       }
-      const day = new Date().toISOString().slice(0, 10);
-      reply.headers({
-        'Content-Type': 'application/x-ndjson; charset=utf-8',
-        'Content-Disposition': `attachment; filename="journeybee-export-${req.auth.companyId}-${day}.ndjson"`,
-        'Cache-Control': 'no-store',
-      });
+      reply.headers(headers);
       return reply.send(Readable.from(rest(), { objectMode: false }) as never);
     },
   );

@@ -138,6 +138,8 @@ class ImportRun {
   private readonly columns = new Map<string, string[]>();
   /** Deals this import made (not found by uuid): their payments come with them. */
   private readonly newDeals = new Set<number>();
+  /** Deals of this company that the partner's import made first (old ids). */
+  private readonly ownedDeals = new Set<number>();
   private readonly webhooks: ImportResult['webhooks'] = [];
   private oldCompanyId = 0;
   private company: ImportResult['company'] | undefined;
@@ -272,8 +274,8 @@ class ImportRun {
         return;
       case 'custom_field_option':
         for (const r of rows) {
-          const [id] = await this.insert(t, [this.remap(t, r)], 'id');
-          this.map('custom_field_option').set(r.data.id as number, id as number);
+          const [row] = await this.insert(t, [this.remap(t, r)], { returning: true });
+          this.map('custom_field_option').set(r.data.id as number, row?.id as number);
         }
         return;
       case 'company_partnership':
@@ -283,11 +285,7 @@ class ImportRun {
       case 'deal':
         return this.deals(t, rows);
       case 'deal_payment':
-        // A deal already here came with its payments (the owner's: one set for both sides).
-        return this.generic(
-          t,
-          rows.filter((r) => this.newDeals.has(r.data.deal_id as number)),
-        );
+        return this.payments(t, rows);
       case 'webhook_endpoint':
         for (const r of rows) await this.webhook(t, r);
         return;
@@ -370,53 +368,40 @@ class ImportRun {
     return cols;
   }
 
-  /** Inserts rows (already remapped); returns the column `returning` of each, in order. */
+  /**
+   * Inserts rows (already remapped), in order; with `conflict`, a row that is there (those
+   * columns equal) is overwritten instead. Returns each row's id and uuid (uuid-less tables: id).
+   */
   private async insert(
     t: RecordType,
     rows: Row[],
-    returning?: string,
-    conflict?: string[],
-  ): Promise<unknown[]> {
+    opts: { returning?: boolean; conflict?: string[] } = {},
+  ): Promise<{ id: number; uuid: string }[]> {
     if (rows.length === 0) return [];
     const cols = await this.insertable(t.table);
     const list = cols.map((c) => `"${c}"`).join(', ');
-    const upsert = conflict
-      ? ` ON CONFLICT (${conflict.join(', ')}) DO UPDATE SET (${list}) = (${cols.map((c) => `EXCLUDED."${c}"`).join(', ')})`
+    const upsert = opts.conflict
+      ? ` ON CONFLICT (${opts.conflict.join(', ')}) DO UPDATE SET (${list}) = (${cols.map((c) => `EXCLUDED."${c}"`).join(', ')})`
       : '';
-    const { rows: out } = await this.client.query(
+    const returning = opts.returning ? ` RETURNING id${cols.includes('uuid') ? ', uuid' : ''}` : '';
+    const { rows: out } = await this.client.query<{ id: number; uuid: string }>(
       `INSERT INTO ${t.table} (${list})
        SELECT ${list} FROM jsonb_populate_recordset(NULL::${t.table}, $1::jsonb) WITH ORDINALITY AS j
-       ORDER BY j.ordinality${upsert}${returning ? ` RETURNING "${returning}"` : ''}`,
+       ORDER BY j.ordinality${upsert}${returning}`,
       [JSON.stringify(rows)],
     );
-    return returning ? out.map((o: Row) => o[returning]) : [];
+    return out;
   }
 
   /** Remaps and inserts; for a type others refer to, records old id → new id by uuid. */
   private async generic(t: RecordType, rows: Pending[], opts: { conflict?: string[] } = {}): Promise<void> {
     if (rows.length === 0) return;
     const data = rows.map((r) => this.remap(t, r));
-    if (!t.keeps) {
-      await this.insert(t, data, undefined, opts.conflict);
-      return;
-    }
-    const { rows: out } = await this.insertReturning(t, data, opts.conflict);
+    const out = await this.insert(t, data, { returning: Boolean(t.keeps), conflict: opts.conflict });
+    if (!t.keeps) return;
     const byUuid = new Map(rows.map((r) => [r.data.uuid as string, r.data.id as number]));
     const m = this.map(t.keeps);
     for (const o of out) m.set(byUuid.get(o.uuid) as number, o.id);
-  }
-
-  private async insertReturning(t: RecordType, rows: Row[], conflict?: string[]) {
-    const cols = await this.insertable(t.table);
-    const list = cols.map((c) => `"${c}"`).join(', ');
-    const upsert = conflict
-      ? ` ON CONFLICT (${conflict.join(', ')}) DO UPDATE SET (${list}) = (${cols.map((c) => `EXCLUDED."${c}"`).join(', ')})`
-      : '';
-    return this.client.query<{ id: number; uuid: string }>(
-      `INSERT INTO ${t.table} (${list})
-       SELECT ${list} FROM jsonb_populate_recordset(NULL::${t.table}, $1::jsonb)${upsert} RETURNING id, uuid`,
-      [JSON.stringify(rows)],
-    );
   }
 
   /** The company: the one named by --company (empty), the one with its uuid (empty), or a new one. */
@@ -452,8 +437,8 @@ class ImportRun {
           [JSON.stringify(data), target],
         );
       } else {
-        const [id] = await this.insert(this.type(), [data], 'id');
-        target = id as number;
+        const [row] = await this.insert(this.type(), [data], { returning: true });
+        target = row?.id as number;
       }
     } catch (err) {
       if (pgErrorCode(err) === '23505') {
@@ -548,7 +533,7 @@ class ImportRun {
         invited_by_user_id: weInvited ? (this.map('user').get(d.invited_by_user_id as number) ?? null) : null,
       };
       try {
-        [id] = (await this.insert(this.type(), [row], 'id')) as [number];
+        id = ((await this.insert(this.type(), [row], { returning: true }))[0] as { id: number }).id;
       } catch (err) {
         if (pgErrorCode(err) !== '23505') throw err;
         throw fail(
@@ -636,19 +621,45 @@ class ImportRun {
     const fresh: Pending[] = [];
     for (const r of rows) {
       const id = have.get(r.data.uuid as string);
-      if (id === undefined) fresh.push(r);
-      else deals.set(r.data.id as number, id);
+      if (id === undefined) {
+        fresh.push(r);
+        continue;
+      }
+      deals.set(r.data.id as number, id);
+      if (r.data.company_id !== this.oldCompanyId) continue;
+      // The partner's import made it, without what only the owner knows: fill that in.
+      this.ownedDeals.add(r.data.id as number);
+      const d = this.remap(t, r);
+      await this.client.query(
+        `UPDATE deals SET created_by_user_id = $2, payment_stage_id = $3, commission_calculation = $4::jsonb
+         WHERE id = $1`,
+        [id, d.created_by_user_id, d.payment_stage_id, JSON.stringify(d.commission_calculation ?? null)],
+      );
     }
     await this.generic(t, fresh);
     for (const r of fresh) this.newDeals.add(r.data.id as number);
+  }
+
+  /** Payments come with a new deal; on a deal the partner's import made, the owner's ids fill in. */
+  private async payments(t: RecordType, rows: Pending[]): Promise<void> {
+    await this.generic(
+      t,
+      rows.filter((r) => this.newDeals.has(r.data.deal_id as number)),
+    );
+    for (const r of rows.filter((x) => this.ownedDeals.has(x.data.deal_id as number))) {
+      const d = this.remap(t, r);
+      await this.client.query(
+        'UPDATE deal_payments SET payment_stage_id = $2, approved_by_user_id = $3 WHERE uuid = $1',
+        [d.uuid, d.payment_stage_id, d.approved_by_user_id],
+      );
+    }
   }
 
   /** A webhook endpoint, re-created with a new signing secret (the export has none). */
   private async webhook(t: RecordType, r: Pending): Promise<void> {
     const secret = generateSigningSecret();
     const data = { ...this.remap(t, r), secret_encrypted: await this.options.secrets.encrypt(secret) };
-    const { rows } = await this.insertReturning(t, [data]);
-    const row = rows[0] as { id: number; uuid: string };
+    const row = (await this.insert(t, [data], { returning: true }))[0] as { id: number; uuid: string };
     this.webhooks.push({ id: row.id, uuid: row.uuid, url: r.data.url as string, secret });
   }
 }
