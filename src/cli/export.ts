@@ -1,6 +1,5 @@
 import { constants, createReadStream, createWriteStream } from 'node:fs';
 import { access, rename, rm, stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
@@ -16,10 +15,25 @@ import { importCompany } from '../modules/exports/import.js';
 // `journeybee export` and `journeybee import` (docs/data.md, "Export and import"): the same
 // NDJSON as GET /v1/export, written to a file, and loaded into another instance.
 
-/** The file's lines, read as they are consumed (the interface is made when reading starts). */
+/**
+ * The file's lines (without their `\n` or `\r\n`), read as they are consumed: the stream's
+ * async iterator pulls a chunk only when the import asks for the next line, so a file of any
+ * size is held one chunk at a time. A last line without its newline is yielded too (a cut file:
+ * the import names it).
+ */
 async function* fileLines(file: string): AsyncGenerator<string> {
-  const input = createReadStream(file, { encoding: 'utf8' });
-  yield* createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  let rest = '';
+  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+    rest += chunk as string;
+    let start = 0;
+    for (let end = rest.indexOf('\n'); end >= 0; end = rest.indexOf('\n', start)) {
+      const line = rest.slice(start, end);
+      yield line.endsWith('\r') ? line.slice(0, -1) : line;
+      start = end + 1;
+    }
+    rest = rest.slice(start);
+  }
+  if (rest !== '') yield rest;
 }
 
 export interface CliHelpers {
