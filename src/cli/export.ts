@@ -9,8 +9,7 @@ import { ApiError } from '../core/errors.js';
 import type { Database } from '../db/database.js';
 import { SecretBox } from '../lib/secret-box.js';
 import { CompanyService } from '../modules/companies/companies.service.js';
-import { exportCompany } from '../modules/exports/export.stream.js';
-import { importCompany } from '../modules/exports/import.js';
+import { exportCompany, importCompany } from '../modules/exports/index.js';
 
 // `journeybee export` and `journeybee import` (docs/data.md, "Export and import"): the same
 // NDJSON as GET /v1/export, written to a file, and loaded into another instance.

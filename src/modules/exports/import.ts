@@ -4,7 +4,7 @@ import { ApiError } from '../../core/errors.js';
 import { pgErrorCode } from '../../db/errors.js';
 import { committedMigrationCount } from '../../db/migrations-count.js';
 import type { SecretBox } from '../../lib/secret-box.js';
-import { generateSigningSecret } from '../webhooks/webhooks.secrets.js';
+import { generateSigningSecret } from '../webhooks/index.js';
 import {
   EXPORT_FORMAT,
   EXPORT_VERSION,
