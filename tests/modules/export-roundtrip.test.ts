@@ -568,6 +568,12 @@ describe('import: refusals leave nothing behind', { timeout: 180_000 }, () => {
     const header = JSON.parse(all[0]!);
     const withHeader = (data: Record<string, unknown>) =>
       [JSON.stringify({ type: 'export', data: { ...header.data, ...data } }), ...all.slice(1)].join('\n');
+    const missing = await runCli(
+      ['import', '--in', path.join(dir, 'nope.ndjson'), '--json'],
+      childEnv(targetUrl, ENV),
+    );
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stderr).error).toMatch(/^cannot read .*nope\.ndjson$/);
     await refused('hello\n', /line 1: not valid JSON/);
     await refused('', /empty/);
     await refused(withHeader({ format: 'something-else' }), /not a Journeybee export/);
