@@ -16,7 +16,7 @@ import {
 // Loads an export (export.stream.ts) into this instance, in ONE transaction: any error, at any
 // line, and nothing stays. Uuids are kept; ids are this instance's, and every id column is
 // remapped through the maps below (old id → new id, one per type that others refer to). The
-// maps are the import's memory: about 60 bytes per lead or deal (docs/data.md has numbers).
+// maps are the import's memory, growing with the leads and deals (docs/data.md has numbers).
 // The rows go in as batches of BATCH rows through jsonb_populate_recordset, so PostgreSQL casts
 // each column from its JSON representation exactly as the export wrote it.
 
