@@ -12,6 +12,7 @@ import { CompanyService } from '../modules/companies/companies.service.js';
 import { CreateUserBody } from '../modules/users/users.schemas.js';
 import { UserService } from '../modules/users/users.service.js';
 import { registerBackupCommands } from './backup.js';
+import { registerExportCommands } from './export.js';
 
 // Commands call services, never raw SQL. With --json each prints exactly one JSON object on
 // stdout; errors go to stderr (as {"error": …} with --json) with a non-zero exit code:
@@ -319,6 +320,7 @@ keys
   });
 
 registerBackupCommands(program);
+registerExportCommands(program, { withDatabase, print, positiveInt, text });
 
 function wantsJson(): boolean {
   return process.argv.includes('--json');

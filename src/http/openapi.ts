@@ -114,6 +114,7 @@ const TAGS: [string, string][] = [
     'Endpoints that receive your events, signed per Standard Webhooks; the events themselves are under `webhooks`.',
   ],
   ['Notifications', 'In-app notifications of the user your key acts as, listed or streamed live.'],
+  ['Data', "Your company's data is its own: export every object as NDJSON, to import into another instance."],
   ['Meta', 'Probes for load balancers: never authenticated, never rate limited.'],
 ];
 

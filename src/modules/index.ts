@@ -22,6 +22,7 @@ import { tierCommission } from './deals/index.js';
 import { dealNotesRoutes } from './deals/notes/deal-notes.routes.js';
 import { dealNoteService } from './deals/notes/deal-notes.subject.js';
 import { WEBHOOK_EVENTS } from './events/events.schemas.js';
+import { exportsRoutes } from './exports/exports.routes.js';
 import { leadsRoutes } from './leads/leads.routes.js';
 import { CREATE_LEAD_EXAMPLE, CREATED_LEAD_EXAMPLE } from './leads/leads.schemas.js';
 import { LeadService } from './leads/leads.service.js';
@@ -109,6 +110,7 @@ export function createModules(deps: ModuleDeps) {
       routes(webhooksRoutes, {
         webhooks: new WebhookService(db, secrets, config.webhookAllowPrivateNetworks),
       }),
+      routes(exportsRoutes, { db }),
     ],
     /** Routes anyone may call (sign-up, log-in, reset, invitation links), IP-limited. */
     publicRoutes: (scope: FastifyInstance) => publicRoutes(scope, { services: people, limiters }),

@@ -195,6 +195,7 @@ const ROUTES: Record<string, Row> = {
   'GET /v1/currencies': { role: 'member' },
   'GET /v1/currencies/:id': { role: 'member' },
   'GET /v1/reports/partners': { role: 'member' },
+  'GET /v1/export': { role: 'admin' },
   'GET /v1/webhooks': { role: 'admin' },
   'POST /v1/webhooks': { role: 'admin' },
   'GET /v1/webhooks/:id': { role: 'admin', params: (w) => ({ id: w.webhook }) },

@@ -2,3 +2,4 @@
 
 export { enqueueWebhookDeliveries } from './webhooks.outbox.js';
 export { TEST_EVENT_TYPE } from './webhooks.schemas.js';
+export { generateSigningSecret } from './webhooks.secrets.js';
