@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CsvError, parse } from 'csv-parse/sync';
 import { sql } from 'drizzle-orm';
 import type pg from 'pg';
@@ -120,6 +121,13 @@ async function companyFacts(db: Db, companyId: number): Promise<CompanyFacts> {
 
 const fold = (s: string) => s.trim().toLowerCase();
 
+const mappingError = (problems: string[]) =>
+  new ApiError(
+    'bad_request',
+    `Invalid column mapping: ${problems.join('; ')}`,
+    problems.map((message) => ({ path: 'mapping', message })),
+  );
+
 /** Each header's target: the mapping's, else the automatic one (a target's name or a field's label). */
 function mapColumns(headers: string[], facts: CompanyFacts, mapping: Record<string, unknown> | undefined) {
   const problems: string[] = [];
@@ -128,6 +136,7 @@ function mapColumns(headers: string[], facts: CompanyFacts, mapping: Record<stri
     if (seen.has(h)) problems.push(`the header '${h}' appears more than once`);
     seen.add(h);
   }
+  if (problems.length > 0) throw mappingError(problems);
   for (const key of Object.keys(mapping ?? {})) {
     if (!seen.has(key)) problems.push(`mapping names '${key}', which is not a header of the file`);
   }
@@ -162,15 +171,12 @@ function mapColumns(headers: string[], facts: CompanyFacts, mapping: Record<stri
     if (other !== undefined) problems.push(`'${other}' and '${headers[i]}' both map to '${t}'`);
     byTarget.set(t, headers[i]!);
   });
-  if (problems.length > 0) {
-    throw new ApiError(
-      'bad_request',
-      `Invalid column mapping: ${problems.join('; ')}`,
-      problems.map((message) => ({ path: 'mapping', message })),
-    );
-  }
+  if (problems.length > 0) throw mappingError(problems);
   return targets;
 }
+
+/** The export's formula guard undone: `'=1+2` is the cell `=1+2` again. */
+const unguarded = (cell: string) => (/^'[=+\-@\t\r]/.test(cell) ? cell.slice(1) : cell);
 
 const splitList = (cell: string) =>
   cell
@@ -235,7 +241,7 @@ function buildRow(record: string[], targets: (Target | null)[], facts: CompanyFa
   const customTargets: Target[] = [];
   const idCell = (text: string) => (/^\d{1,10}$/.test(text) ? Number(text) : text);
   targets.forEach((target, i) => {
-    const text = (record[i] ?? '').trim();
+    const text = unguarded((record[i] ?? '').trim());
     if (!target || text === '') return;
     if (target.startsWith('custom:')) {
       const field = facts.fields.find((f) => f.label === target.slice('custom:'.length))!;
@@ -303,9 +309,22 @@ function requiredTarget(message: string, facts: CompanyFacts): Target | null {
 
 /**
  * A database connection as a `Db` for the lead commands: their statements go through
- * `$client.query`, so with a checked-out client they run in its transaction.
+ * `$client.query`, so with a checked-out client they run in its transaction. Rows of one file
+ * send the same few statement texts thousands of times: each text is a named (prepared)
+ * statement on this connection, parsed once rather than per row.
  */
-const onClient = (client: pg.PoolClient) => ({ $client: client }) as unknown as Db;
+function onClient(client: pg.PoolClient): Db {
+  const names = new Map<string, string>();
+  const query = (text: string, values?: unknown[]) => {
+    let name = names.get(text);
+    if (name === undefined) {
+      name = `csv_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+      names.set(text, name);
+    }
+    return client.query({ name, text, values });
+  };
+  return { $client: { query } } as unknown as Db;
+}
 
 export type ImportResult =
   | { ok: true; report: ImportReport; ids: number[] }
