@@ -265,6 +265,8 @@ async function call(method: string, path: string, key: string, body?: unknown) {
     return { status: res.status, body: null };
   }
   const text = await res.text();
+  if ((res.headers.get('content-type') ?? '').startsWith('text/csv'))
+    return { status: res.status, body: null };
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 

@@ -193,6 +193,12 @@ export const csvRoutes: FastifyPluginAsyncZod<CsvRoutesOptions> = async (
     {
       config: { role: 'member' },
       bodyLimit: IMPORT_BODY_LIMIT,
+      // A JSON body parses (its parser is the API's), but is not a CSV file: 415, not a 400.
+      preValidation: async (req) => {
+        if (typeof req.body !== 'string') {
+          throw new ApiError('unsupported_media_type', 'Content-Type must be text/csv (UTF-8)');
+        }
+      },
       schema: {
         operationId: 'importLeadsCsv',
         tags: ['Leads'],
@@ -206,7 +212,8 @@ export const csvRoutes: FastifyPluginAsyncZod<CsvRoutesOptions> = async (
           'in one transaction, or, if any row fails, nothing (400 with the report).',
         ].join(' '),
         querystring: ImportQuery,
-        body: { content: { 'text/csv': { schema: z.string().describe('The CSV file') } } },
+        consumes: ['text/csv'],
+        body: z.string().describe('The CSV file: a header row, then one lead a row'),
         response: {
           200: ImportReport.describe('The dry run report'),
           201: Imported.describe('Every row was imported'),
@@ -223,9 +230,6 @@ export const csvRoutes: FastifyPluginAsyncZod<CsvRoutesOptions> = async (
       },
     },
     async (req, reply) => {
-      if (typeof req.body !== 'string') {
-        throw new ApiError('unsupported_media_type', 'Content-Type must be text/csv (UTF-8)');
-      }
       const result = await importLeads(db, req.auth, req.body, {
         dryRun: req.query.dry_run,
         mapping: parseMapping(req.query.mapping),
