@@ -1,6 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../helpers/app.js';
-import { useBrowser, watchedPage } from './helpers/browser.js';
+import {
+  expectNoHorizontalScroll,
+  seriousAxeViolations,
+  useBrowser,
+  watchedPage,
+} from './helpers/browser.js';
 import { createKeyInConsole, newPerson, signUp } from './helpers/console.js';
 
 // Leads → Import / Export in a real browser: upload a CSV, map a column the server cannot map
@@ -98,19 +103,53 @@ describe('console: CSV import and export', () => {
     expect(csv).not.toContain('bob@importers.test');
   });
 
-  it('every control has an accessible name and nothing overflows at 375 px', async () => {
+  it('every control has an accessible name, axe finds nothing serious, the keyboard reaches the buttons, nothing overflows at 375 px', async () => {
     await page.goto(`${ctx.t.api.baseUrl}/leads/import`);
     await page.getByLabel('CSV file').waitFor();
-    const unnamed = await page.evaluate(() =>
-      [...document.querySelectorAll('main input, main select, main button, main a, main progress')]
-        .filter((el) => {
+    await expectNoHorizontalScroll(page);
+    // With a file's mapping and report on the page.
+    await page
+      .getByLabel('CSV file')
+      .setInputFiles(file([HEADER, 'carl@importers.test,Carl,Carlco,Nope,campaigns,Autumn']));
+    await page.getByRole('region', { name: 'Problems' }).waitFor();
+    const unnamed = await page.evaluate(() => {
+      const { document } = globalThis as any;
+      return [...document.querySelectorAll('main input, main select, main button, main a, main progress')]
+        .filter((el: any) => {
           const labelled = el.id && document.querySelector(`label[for="${el.id}"]`);
           return !labelled && !el.getAttribute('aria-label') && !(el.textContent ?? '').trim();
         })
-        .map((el) => el.outerHTML),
-    );
+        .map((el: any) => el.outerHTML);
+    });
     expect(unnamed).toEqual([]);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
+    expect(await page.getByRole('combobox').count()).toBe(6);
+    await expectNoHorizontalScroll(page);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    // Keyboard: from Export CSV, Tab reaches the file input, each column's select, then both buttons.
+    const reached: string[] = [];
+    await page.getByRole('link', { name: 'Export CSV' }).focus();
+    for (let i = 0; i < 10; i++) {
+      await page.keyboard.press('Tab');
+      reached.push(
+        await page.evaluate(() => {
+          const el = (globalThis as any).document.activeElement;
+          if (el?.id === 'csv-file') return 'file';
+          if (el?.tagName === 'SELECT') return 'select';
+          return el?.getAttribute('aria-label') ?? el?.textContent?.trim() ?? '';
+        }),
+      );
+    }
+    expect(reached.slice(0, 10)).toEqual([
+      'file',
+      'Column mapping',
+      'select',
+      'select',
+      'select',
+      'select',
+      'select',
+      'select',
+      'Dry run',
+      'Import',
+    ]);
   });
 });

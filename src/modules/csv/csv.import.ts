@@ -371,9 +371,6 @@ export async function importLeads(
   const plans: create.CreatePlan[] = [];
   try {
     await client.query('BEGIN');
-    // Every row runs the same few statements with other values: one generic plan each, not a
-    // plan per row (the writes' CTEs take longer to plan than to run).
-    await client.query('SET LOCAL plan_cache_mode = force_generic_plan');
     for (const [index, record] of records.entries()) {
       const rowNumber = index + 2;
       const built = buildRow(record, targets, facts);
