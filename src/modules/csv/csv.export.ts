@@ -1,22 +1,20 @@
 import { fillPlaceholders, sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import { type AuthContext, knownCaller } from '../../core/auth-context.js';
+import { type AuthContext, knownCaller, type RequestCaller } from '../../core/auth-context.js';
 import { FieldProblems } from '../../core/field-problems.js';
 import { MAX_PAGE_SIZE } from '../../core/pagination.js';
 import type { Db } from '../../db/database.js';
 import { customFieldValuesFor, customFieldValuesRepository } from '../custom-field-values/index.js';
-import type { DealReadService } from '../deals/deals.read-service.js';
-import type { ListDealsInput } from '../deals/deals.schemas.js';
+import type { DealReadService, ListDealsInput } from '../deals/index.js';
 import {
   filterValues,
   ITEM_COLUMNS,
   ITEM_RELATIONS,
   type LeadFilter,
+  type ListLeadsInput,
   matching,
-} from '../leads/leads.reads.js';
-import type { ListLeadsInput } from '../leads/leads.schemas.js';
-import type { ListPartnersInput } from '../partners/partners.schemas.js';
-import type { PartnerService } from '../partners/partners.service.js';
+} from '../leads/index.js';
+import type { ListPartnersInput, PartnerOut } from '../partners/index.js';
 import { type ColumnField, columnFields, valueText } from './csv.fields.js';
 import { cell, pick } from './csv.format.js';
 
@@ -99,6 +97,14 @@ export const DEAL_COLUMNS: Columns = [
   'created_at',
   'updated_at',
 ];
+
+/** GET /v1/partners's read (PartnerService, passed in by the module registry). */
+export interface PartnerList {
+  list(
+    caller: RequestCaller,
+    q: ListPartnersInput & { page: number; pageSize: number },
+  ): Promise<{ data: PartnerOut[] }>;
+}
 
 interface ValueRef {
   id: number;
@@ -190,7 +196,7 @@ async function* pages<T>(read: (page: number) => Promise<{ data: T[] }>) {
 
 export async function exportPartners(
   db: Db,
-  partners: PartnerService,
+  partners: PartnerList,
   auth: AuthContext,
   q: Omit<ListPartnersInput, 'page' | 'pageSize'>,
 ): Promise<AsyncGenerator<string[]>> {

@@ -6,9 +6,12 @@ import { ApiError } from '../../core/errors.js';
 import type { Db } from '../../db/database.js';
 import { queryRows } from '../../db/statement.js';
 import type { CustomFieldValueInputItem } from '../custom-field-values/index.js';
-import type { Caller } from '../leads/leads.commands.js';
-import * as create from '../leads/leads.create.js';
-import { CreateLeadBody, type CreateLeadInput } from '../leads/leads.schemas.js';
+import {
+  type LeadCaller as Caller,
+  CreateLeadBody,
+  type CreateLeadInput,
+  leadCreate as create,
+} from '../leads/index.js';
 import { type ColumnField, columnFields } from './csv.fields.js';
 
 // POST /v1/leads/import: a CSV file of leads, each row a Create Lead body built from its cells

@@ -5,12 +5,10 @@ import { z } from 'zod';
 import { ApiError } from '../../core/errors.js';
 import { errorBody, objectId, readErrors, writeErrors } from '../../core/schemas.js';
 import type { Db } from '../../db/database.js';
-import type { DealReadService } from '../deals/deals.read-service.js';
-import { ListDealsQuery } from '../deals/deals.schemas.js';
-import { ListLeadsQuery } from '../leads/leads.schemas.js';
-import { ListPartnersQuery } from '../partners/partners.schemas.js';
-import type { PartnerService } from '../partners/partners.service.js';
-import { exportDeals, exportLeads, exportPartners } from './csv.export.js';
+import { type DealReadService, ListDealsQuery } from '../deals/index.js';
+import { ListLeadsQuery } from '../leads/index.js';
+import { ListPartnersQuery } from '../partners/index.js';
+import { exportDeals, exportLeads, exportPartners, type PartnerList } from './csv.export.js';
 import { csvFileName, csvStream } from './csv.format.js';
 import { IMPORT_BODY_LIMIT, importLeads, MAX_IMPORT_ROWS, PLAIN_TARGETS } from './csv.import.js';
 
@@ -19,7 +17,7 @@ import { IMPORT_BODY_LIMIT, importLeads, MAX_IMPORT_ROWS, PLAIN_TARGETS } from '
 
 export interface CsvRoutesOptions {
   db: Db;
-  partners: PartnerService;
+  partners: PartnerList;
   dealReads: DealReadService;
 }
 
