@@ -179,8 +179,8 @@ describe('POST /v1/leads/import: mapping and the real run', () => {
   it('takes an explicit mapping (JSON in the query), ignores what it maps to null, auto-maps the rest', async () => {
     const s = await setup();
     const body = csv([
-      ['E-Mail', 'Vorname', 'Firma', 'Farbe', 'Intern', 'associationType', 'companyCampaignId'],
-      ['max@example.test', 'Max', 'Muster GmbH', 'Red', 'secret', 'campaigns', s.campaign.id],
+      ['E-Mail', 'Vorname', 'Firma', 'Farbe', 'Intern', 'Tel', 'associationType', 'companyCampaignId'],
+      ['max@example.test', 'Max', 'Muster GmbH', 'Red', 'secret', '+49 30 1', 'campaigns', s.campaign.id],
     ]);
     const mapping = {
       'E-Mail': 'email',
@@ -188,6 +188,7 @@ describe('POST /v1/leads/import: mapping and the real run', () => {
       Firma: 'company_name',
       Farbe: 'custom:colour',
       Intern: null,
+      Tel: 'phone',
     };
     const res = await importCsv(
       s.tenant.writeKey,
@@ -201,11 +202,17 @@ describe('POST /v1/leads/import: mapping and the real run', () => {
       Firma: 'company_name',
       Farbe: 'custom:Colour',
       Intern: null,
+      Tel: 'phone_number',
       associationType: 'associationType',
       companyCampaignId: 'companyCampaignId',
     });
     const lead = (await ctx.t.api.get(`/v1/leads/${res.body.ids[0]}`, { key: s.tenant.readKey })).body;
-    expect(lead).toMatchObject({ email: 'max@example.test', first_name: 'Max', company_name: 'Muster GmbH' });
+    expect(lead).toMatchObject({
+      email: 'max@example.test',
+      first_name: 'Max',
+      company_name: 'Muster GmbH',
+      phone_number: '+49 30 1',
+    });
     expect(lead.custom_fields).toEqual([
       expect.objectContaining({ label: 'Colour', value: { select: s.colour.options[0]!.id } }),
     ]);

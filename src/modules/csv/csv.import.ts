@@ -153,6 +153,7 @@ function mapColumns(headers: string[], facts: CompanyFacts, mapping: Record<stri
         return null;
       }
       if ((PLAIN_TARGETS as readonly string[]).includes(given)) return given as Target;
+      if (ALIASES[given]) return ALIASES[given];
       if (given.startsWith('custom:')) {
         const field = fieldByLabel.get(fold(given.slice('custom:'.length)));
         if (field) return `custom:${field.label}` as Target;
