@@ -13,6 +13,7 @@ import { ApiKeyService } from './api-keys/api-keys.service.js';
 import { cataloguesRoutes, createCatalogueServices } from './catalogues/index.js';
 import { companyRoutes } from './companies/companies.routes.js';
 import { CompanyService } from './companies/companies.service.js';
+import { csvRoutes } from './csv/index.js';
 import { DealMoneyService, dealMoneyRoutes } from './deals/deals.money-routes.js';
 import { dealReadsRoutes } from './deals/deals.read-routes.js';
 import { DealReadService } from './deals/deals.read-service.js';
@@ -111,6 +112,7 @@ export function createModules(deps: ModuleDeps) {
         webhooks: new WebhookService(db, secrets, config.webhookAllowPrivateNetworks),
       }),
       routes(exportsRoutes, { db }),
+      routes(csvRoutes, { db, partners: new PartnerService(db, people.invitations), dealReads }),
     ],
     /** Routes anyone may call (sign-up, log-in, reset, invitation links), IP-limited. */
     publicRoutes: (scope: FastifyInstance) => publicRoutes(scope, { services: people, limiters }),

@@ -178,6 +178,11 @@ const ROUTES: Record<string, Row> = {
   'GET /v1/deals/:id': { role: 'member', params: (w) => ({ id: w.deal }) },
   'GET /v1/lead-deals': { role: 'member' },
   'GET /v1/lead-deals/:id': { role: 'member', params: (w) => ({ id: w.deal }) },
+  // CSV (src/modules/csv): the list routes' role, and POST /v1/leads's for the import.
+  'GET /v1/leads/export.csv': { role: 'member' },
+  'GET /v1/partners/export.csv': { role: 'member' },
+  'GET /v1/deals/export.csv': { role: 'member' },
+  'POST /v1/leads/import': { role: 'member' },
   ...catalogue('/tags', 'tag'),
   ...catalogue('/tiers', 'tier'),
   ...catalogue('/categories', 'category'),
@@ -261,6 +266,8 @@ async function call(method: string, path: string, key: string, body?: unknown) {
     return { status: res.status, body: null };
   }
   const text = await res.text();
+  if ((res.headers.get('content-type') ?? '').startsWith('text/csv'))
+    return { status: res.status, body: null };
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 

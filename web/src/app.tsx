@@ -6,6 +6,7 @@ import { NotificationsProvider } from './notifications';
 import { DealDetail } from './pages/deals/DealDetail';
 import { Deals } from './pages/deals/Deals';
 import { ForgotPassword } from './pages/ForgotPassword';
+import { ImportLeads } from './pages/ImportLeads';
 import { Invite } from './pages/Invite';
 import { LeadDetail } from './pages/LeadDetail';
 import { Leads } from './pages/Leads';
@@ -78,6 +79,7 @@ function Routes() {
           <Route path="/" component={() => <Redirect to="/leads" />} />
           <Route path="/leads" component={Leads} />
           <Route path="/leads/new" component={NewLead} />
+          <Route path="/leads/import" component={ImportLeads} />
           <Route path="/leads/:id" component={LeadDetail} />
           <Route path="/deals" component={Deals} />
           <Route path="/deals/:id" component={DealDetail} />

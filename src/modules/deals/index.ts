@@ -17,3 +17,7 @@ export const tierCommission: TierCommission = {
   schema: z.strictObject({ entries: CommissionCalculationInput.shape.entries }),
   check: (db, companyId, calculation) => tierCalculation(db, companyId, calculation as CommissionInput),
 };
+
+// For the CSV export (src/modules/csv): the list read and its query.
+export { DealReadService } from './deals.read-service.js';
+export { type ListDealsInput, ListDealsQuery } from './deals.schemas.js';

@@ -22,7 +22,7 @@ import { type NoteJson, notesFromJson, notesJson } from './notes/lead-notes.repo
 const ph = sql.placeholder;
 
 /** The lead columns every read returns (`l` is the lead). */
-const ITEM_COLUMNS = sql.raw(
+export const ITEM_COLUMNS = sql.raw(
   [
     'id',
     'uuid',
@@ -46,7 +46,7 @@ const ITEM_COLUMNS = sql.raw(
 );
 
 /** The JSON arrays of a list item, for the lead `l`. */
-const ITEM_RELATIONS = sql`
+export const ITEM_RELATIONS = sql`
   (SELECT title FROM campaigns c WHERE c.id = l.campaign_id) AS campaign_title,
   (SELECT coalesce(json_agg(json_build_object('id', t.id, 'label', t.label,
       'background_color', t.background_color, 'text_color', t.text_color) ORDER BY lower(t.label), t.id), '[]')
@@ -177,7 +177,7 @@ function pageWindow(firstPageSize: number | undefined): SQL {
 const OWN_LIVE = sql`l.company_id = c.company_id AND l.deleted_at IS NULL`;
 
 /** The company's live leads that pass the filters, as a WHERE condition on `l`. */
-const matching = (f: LeadFilter): SQL => sql.join([OWN_LIVE, ...conditions(f)], sql` AND `);
+export const matching = (f: LeadFilter): SQL => sql.join([OWN_LIVE, ...conditions(f)], sql` AND `);
 
 /**
  * The exact count, as a one-row relation `total`. Unfiltered, it is the sum of the company's
@@ -227,6 +227,20 @@ function shapeName(f: LeadFilter, o: LeadOrder): string {
 // used are named; the rest are planned per call.
 const statements = new StatementCache(200);
 
+/** The values of the filters' placeholders (`matching`). */
+export function filterValues(f: LeadFilter): Record<string, unknown> {
+  return {
+    // The column is lower-cased: so is the term, with its % and _ taken literally.
+    search: f.search === undefined ? undefined : likePattern(f.search.toLowerCase()),
+    statuses: f.statuses,
+    tags: f.tags,
+    users: f.users,
+    campaign: f.campaign,
+    createdAfter: f.createdAfter?.toISOString(),
+    createdBefore: f.createdBefore?.toISOString(),
+  };
+}
+
 /** A page of the caller's live leads and the exact number of those matching. */
 export async function listLeads(
   db: Db,
@@ -236,17 +250,7 @@ export async function listLeads(
   page: { limit: number; offset: number },
 ): Promise<CallerRead<LeadListItemOut> & { total: number }> {
   const name = shapeName(f, o);
-  const params = {
-    // The column is lower-cased: so is the term, with its % and _ taken literally.
-    search: f.search === undefined ? undefined : likePattern(f.search.toLowerCase()),
-    statuses: f.statuses,
-    tags: f.tags,
-    users: f.users,
-    campaign: f.campaign,
-    createdAfter: f.createdAfter?.toISOString(),
-    createdBefore: f.createdBefore?.toISOString(),
-    ...page,
-  };
+  const params = { ...filterValues(f), ...page };
   const first = page.offset === 0 ? page.limit : undefined;
   const { found, rows } = await readAsCaller<ItemRow & { total: number }>(
     db,

@@ -44,6 +44,9 @@ export function setUnauthorizedHandler(handler: (() => void) | undefined): void 
   onUnauthorized = handler;
 }
 
+/** The CSRF token, for a request made without this client (the CSV upload, for its progress). */
+export const csrfTokenForUpload = (): string | undefined => csrfToken;
+
 const csrf: Middleware = {
   onRequest({ request }) {
     if (csrfToken && UNSAFE.has(request.method)) request.headers.set('X-CSRF-Token', csrfToken);

@@ -702,6 +702,26 @@ export interface paths {
         patch: operations["updateDealPayment"];
         trace?: never;
     };
+    "/v1/deals/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export deals as CSV
+         * @description The deals `GET /v1/deals` lists with the same filters and sort (all of them), with one column per `lead_deal` custom field (by label). Cells that begin with `=`, `+`, `-`, `@`, TAB or CR get a leading apostrophe, so a spreadsheet shows them as text and never runs them as a formula.
+         */
+        get: operations["exportDealsCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/invitations": {
         parameters: {
             query?: never;
@@ -1012,6 +1032,46 @@ export interface paths {
         patch: operations["updateLeadNote"];
         trace?: never;
     };
+    "/v1/leads/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export leads as CSV
+         * @description The leads `GET /v1/leads` lists with the same filters (all of them, not a page), in id order, with one column per lead custom field (named by its label; options by label, several joined by "; "). Tags are their labels and users their emails, joined by "; ". Cells that begin with `=`, `+`, `-`, `@`, TAB or CR get a leading apostrophe, so a spreadsheet shows them as text and never runs them as a formula.
+         */
+        get: operations["exportLeadsCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/leads/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import leads from CSV
+         * @description A `text/csv` file (UTF-8, a BOM is fine, at most 20 MiB and 50000 rows): a header row, then one lead a row. Each row becomes a Create Lead body through the column mapping and is checked exactly as `POST /v1/leads` checks one (its fields, association, campaign, partnership, custom fields and their required rule), plus the duplicate rule: an email twice in the file, or of a live lead of your company. Tags and select options are given by label (several joined by ";"). `dry_run=true` answers the report and writes nothing. A real run writes every lead, each with its `leads.create` event, in one transaction, or, if any row fails, nothing (400 with the report).
+         */
+        post: operations["importLeadsCsv"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me": {
         parameters: {
             query?: never;
@@ -1214,6 +1274,26 @@ export interface paths {
          * @description Active users of the partner company. Until the partnership is accepted, only those among your contacts for it.
          */
         get: operations["listPartnerUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partners/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export partners as CSV
+         * @description The partners `GET /v1/partners` lists with the same filters and sort (all of them), with one column per partner custom field (by label). Nested objects are dotted columns (`partner.name`); stage, tier and category are their labels. Cells that begin with `=`, `+`, `-`, `@`, TAB or CR get a leading apostrophe, so a spreadsheet shows them as text and never runs them as a formula.
+         */
+        get: operations["exportPartnersCsv"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3630,6 +3710,56 @@ export interface components {
             stage_phase: ("discovery" | "negotiation" | "closed_won" | "closed_lost") | null;
             stage_series: number | null;
             uuid: string;
+        };
+        LeadImportDone: {
+            columns: {
+                [key: string]: string | null;
+            };
+            /** @constant */
+            dry_run: false;
+            /** @description The new leads, in the order of the rows */
+            ids: number[];
+            imported: number;
+        };
+        LeadImportRefused: {
+            code: string;
+            /** @description Each header and its target (null: ignored) */
+            columns: {
+                [key: string]: string | null;
+            };
+            dry_run: boolean;
+            error: string;
+            errors: {
+                /** @description The CSV header of the cell (null: no column holds the field) */
+                column: string | null;
+                error: string;
+                /** @description The target field */
+                field: string | null;
+                /** @description The row as a spreadsheet numbers it (the header is row 1) */
+                row: number;
+            }[];
+            invalid: number;
+            rows: number;
+            valid: number;
+        };
+        LeadImportReport: {
+            /** @description Each header and its target (null: ignored) */
+            columns: {
+                [key: string]: string | null;
+            };
+            dry_run: boolean;
+            errors: {
+                /** @description The CSV header of the cell (null: no column holds the field) */
+                column: string | null;
+                error: string;
+                /** @description The target field */
+                field: string | null;
+                /** @description The row as a spreadsheet numbers it (the header is row 1) */
+                row: number;
+            }[];
+            invalid: number;
+            rows: number;
+            valid: number;
         };
         LeadListItem: {
             assigned_users: {
@@ -9446,6 +9576,75 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    exportDealsCsv: {
+        parameters: {
+            query?: {
+                /** @description 1: only deals with assigned users */
+                assigned?: "0" | "1" | "true" | "false";
+                /** @description Deals created strictly after this instant */
+                created_after?: string;
+                /** @description Deals created strictly before this instant */
+                created_before?: string;
+                /** @description A lead's deals */
+                lead_id?: number;
+                /** @description A partnership's deals */
+                partnership_id?: number;
+                /** @description Comma-separated phases: discovery, negotiation, closed_won, closed_lost */
+                phases?: string;
+                /** @description Matches the label and the lead's company name, email and names */
+                search?: string;
+                /** @description Accepted for Journeybee compatibility; each side always sees its own stages */
+                showPartnersStages?: "0" | "1" | "true" | "false";
+                /** @description `created_at`, `updated_at`, `deal_value` or `label`, `-` prefix for descending */
+                sort?: "created_at" | "updated_at" | "deal_value" | "label" | "-created_at" | "-updated_at" | "-deal_value" | "-label";
+                /** @description Comma-separated deal stage ids of your company */
+                stages?: string;
+                /** @description Comma-separated tag ids: deals with any of them */
+                tags?: string;
+                /** @description 1: only deals without assigned users */
+                unassigned?: "0" | "1" | "true" | "false";
+                /** @description Comma-separated user ids: deals assigned to any of them */
+                users?: string;
+                /** @description `sent`: partnership deals you own; `received`: partnership deals a partner owns and shares with you; `reseller`: deals of reseller partnerships; `campaigns`: deals on campaign leads */
+                view?: "received" | "sent" | "reseller" | "campaigns";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deals as CSV: UTF-8 with a BOM, RFC 4180 (CRLF), a header row */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listInvitations: {
         parameters: {
             query?: {
@@ -11495,6 +11694,192 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    exportLeadsCsv: {
+        parameters: {
+            query?: {
+                /** @description 1: only leads with assigned users */
+                assigned?: "0" | "1" | "true" | "false";
+                /** @description A campaign id: its leads */
+                campaign?: number;
+                /** @description Leads created strictly after this instant */
+                created_after?: string;
+                /** @description Leads created strictly before this instant */
+                created_before?: string;
+                /** @description Matches company name, email, phone number, first or last name (case-insensitive, anywhere) */
+                search?: string;
+                /** @description Comma-separated statuses: new, contacted, qualified, converted, lost */
+                status?: string;
+                /** @description Comma-separated tag ids: leads with any of them */
+                tags?: string;
+                /** @description 1: only leads without assigned users */
+                unassigned?: "0" | "1" | "true" | "false";
+                /** @description Accepted for Journeybee compatibility and ignored: the key identifies the caller */
+                userId?: string;
+                /** @description Comma-separated user ids: leads assigned to any of them */
+                users?: string;
+                /** @description `received`: copies sent to you by partners; `sent`: leads you shared over a partnership; `reseller`: reseller leads; `campaigns`: campaign leads */
+                view?: "received" | "sent" | "reseller" | "campaigns";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The leads as CSV: UTF-8 with a BOM, RFC 4180 (CRLF), a header row */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    importLeadsCsv: {
+        parameters: {
+            query?: {
+                /** @description true: check every row and report, write nothing */
+                dry_run?: "true" | "false";
+                /** @description A JSON object from CSV header to target field: one of first_name, last_name, email, phone_number, company_name, source, status, associationType, companyCampaignId, campaign, partnership_id, tags, `custom:<label>` for a lead custom field, or null / "" to ignore the column. Headers it does not name map automatically: a header equal to a target (or `association_type`, `campaign_title`, `phone`) or to a custom field's label. */
+                mapping?: string;
+            };
+            header?: {
+                /** @description Makes a retry safe: a request with the same key and the same body within 24 hours returns the first response (with `Idempotent-Replayed: true`) without doing the work again. Keys are scoped to your API key. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The CSV file: a header row, then one lead a row */
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description The dry run report */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadImportReport"];
+                };
+            };
+            /** @description Every row was imported */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadImportDone"];
+                };
+            };
+            /** @description Some rows fail (the report, nothing written), or the file or mapping is unusable */
+            400: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadImportRefused"] | components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Write access required */
+            403: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A lead with one of the emails was created during the import: nothing written, or the Idempotency-Key was used with another request, or a request with it is still being processed */
+            409: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description More than 20 MiB or 50000 rows */
+            413: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Content-Type must be text/csv (UTF-8) */
+            415: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     getMe: {
         parameters: {
             query?: never;
@@ -12553,6 +12938,71 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    exportPartnersCsv: {
+        parameters: {
+            query?: {
+                /** @description 1: only partners with assigned users */
+                assigned?: "0" | "1" | "true" | "false";
+                /** @description Comma-separated category ids */
+                categories?: string;
+                /** @description Matches the partner's name, email domain, website or country, a contact's email, an assigned user's name or email */
+                search?: string;
+                /** @description `created_at`, `name`, `stage` (by series), `tier`, `category`; `-` prefix for descending */
+                sort?: "created_at" | "name" | "stage" | "tier" | "category" | "-created_at" | "-name" | "-stage" | "-tier" | "-category";
+                /** @description Comma-separated stage ids */
+                stages?: string;
+                /** @description Comma-separated statuses: pending, accepted, declined, inactive */
+                status?: string;
+                /** @description Comma-separated tag ids (any of them) */
+                tags?: string;
+                /** @description Comma-separated tier ids */
+                tiers?: string;
+                /** @description 1: only partners without assigned users */
+                unassigned?: "0" | "1" | "true" | "false";
+                /** @description Accepted for Journeybee compatibility and ignored: the key identifies the caller */
+                userId?: string;
+                /** @description Comma-separated user ids: partners assigned to any of them */
+                users?: string;
+                /** @description `assigned`: assigned to the API key's user; `referral` / `reseller`: that partner type */
+                view?: "all" | "assigned" | "referral" | "reseller";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The partners as CSV: UTF-8 with a BOM, RFC 4180 (CRLF), a header row */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };

@@ -95,9 +95,15 @@ export function Leads() {
     <Page
       title="Leads"
       actions={
-        <a class="button button-primary" href="/leads/new">
-          New lead
-        </a>
+        <>
+          {/* The filters come along: the export there is of the leads shown here. */}
+          <a class="button" href={`/leads/import${url.includes('?') ? url.slice(url.indexOf('?')) : ''}`}>
+            Import / Export
+          </a>
+          <a class="button button-primary" href="/leads/new">
+            New lead
+          </a>
+        </>
       }
     >
       <form class="filters" onSubmit={onSearch} aria-label="Leads">
