@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ApiError } from '../../core/errors.js';
-import { errorBody, objectId, readErrors, writeErrors } from '../../core/schemas.js';
+import { errorBody, inputString, objectId, readErrors, writeErrors } from '../../core/schemas.js';
 import type { Db } from '../../db/database.js';
 import { type DealReadService, ListDealsQuery } from '../deals/index.js';
 import { ListLeadsQuery } from '../leads/index.js';
@@ -55,8 +55,7 @@ const ImportQuery = z.strictObject({
     .default('false')
     .transform((v) => v === 'true')
     .describe('true: check every row and report, write nothing'),
-  mapping: z
-    .string()
+  mapping: inputString()
     .max(20_000, { error: 'must be at most 20000 characters' })
     .optional()
     .describe(
@@ -211,7 +210,7 @@ export const csvRoutes: FastifyPluginAsyncZod<CsvRoutesOptions> = async (
         ].join(' '),
         querystring: ImportQuery,
         consumes: ['text/csv'],
-        body: z.string().describe('The CSV file: a header row, then one lead a row'),
+        body: inputString().describe('The CSV file: a header row, then one lead a row'),
         response: {
           200: ImportReport.describe('The dry run report'),
           201: Imported.describe('Every row was imported'),
