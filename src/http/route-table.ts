@@ -11,6 +11,7 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as 
  */
 export class RouteTable {
   private readonly router = FindMyWay({ ignoreTrailingSlash: true, maxParamLength: 200 });
+  private readonly patterns = new Set<string>();
   readonly routes: {
     method: string;
     url: string;
@@ -38,7 +39,10 @@ export class RouteTable {
           return route.schema;
         },
       });
-      if (!this.router.find(method as 'GET', route.url)) {
+      // By pattern, not by match: `/v1/leads/{id}` matches `/v1/leads/export.csv` too.
+      const pattern = `${method} ${route.url}`;
+      if (!this.patterns.has(pattern)) {
+        this.patterns.add(pattern);
         this.router.on(method as 'GET', route.url, () => {});
       }
     }
@@ -46,6 +50,12 @@ export class RouteTable {
 
   methodsFor(url: string): string[] {
     const path = url.split('?')[0] ?? url;
-    return METHODS.filter((m) => this.router.find(m, path) !== null);
+    const found = METHODS.map((m) => ({ m, route: this.router.find(m, path) })).filter(
+      (f) => f.route !== null,
+    );
+    // A static path (`/v1/leads/export.csv`) beside a parametric one (`/v1/leads/{id}`) is its own
+    // resource: it allows what is registered for it, not what the `{id}` route would take it for.
+    const exact = found.filter((f) => Object.keys(f.route?.params ?? {}).length === 0);
+    return (exact.length > 0 ? exact : found).map((f) => f.m);
   }
 }

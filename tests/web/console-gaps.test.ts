@@ -124,9 +124,12 @@ describe('console: controls no other browser test drives', () => {
     const boRole = boRow.getByRole('combobox', { name: 'Role of Bo' });
     await boRole.selectOption('admin');
     await expect.poll(async () => (await user(bo.id)).role).toBe('admin');
+    // The page re-reads the team after each change: let that land before the next one (CI saw
+    // the first change's re-read arrive after the second selection).
+    await expect.poll(() => boRole.inputValue()).toBe('admin');
     await boRole.selectOption('partnerships');
     await expect.poll(async () => (await user(bo.id)).role).toBe('partnerships');
-    expect(await boRole.inputValue()).toBe('partnerships');
+    await expect.poll(() => boRole.inputValue()).toBe('partnerships');
 
     await boRow.getByRole('button', { name: 'Deactivate Bo' }).click();
     const confirm = page.getByRole('dialog', { name: 'Deactivate Bo?' });
