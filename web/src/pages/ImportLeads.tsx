@@ -1,4 +1,3 @@
-import { parse } from 'csv-parse/browser/esm/sync';
 import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, csrfTokenForUpload, ok, type Schemas } from '../api/client';
@@ -71,6 +70,8 @@ function upload(url: string, file: File, onProgress: (sent: number) => void): Pr
 async function headerRow(file: File): Promise<string[]> {
   try {
     const text = await file.slice(0, 64 * 1024).text();
+    // The parser is loaded with the first file (its own chunk): the first page stays small.
+    const { parse } = await import('csv-parse/browser/esm/sync');
     const [header] = parse(text, { bom: true, to_line: 1, relax_quotes: true }) as string[][];
     return header ?? [];
   } catch {
