@@ -35,6 +35,7 @@ let me: DemoCompany;
 let partner: DemoCompany;
 /** The pending partnership's new partner company (not exported: a stub in the target). */
 let pendingPartnerUuid = '';
+let notedLeadUuid = '';
 let webhookSecret = '';
 const files: Record<string, string> = {};
 const imported: Record<string, any> = {};
@@ -131,6 +132,24 @@ async function build() {
     ],
   });
   await post(`/v1/leads/${sent.id}/notes`, { document: doc('Call on Monday'), mentions: [me.users[0]!.id] });
+  // A note that mentions the second user in its document too (ids the import must remap).
+  const second = me.users[1]!;
+  await post(`/v1/leads/${sent.id}/notes`, {
+    document: {
+      type: 'doc',
+      content: [
+        {
+          type: 'paragraph',
+          content: [
+            { type: 'text', text: 'Ask ' },
+            { type: 'mention', attrs: { id: second.id, label: 'the second user' } },
+          ],
+        },
+      ],
+    },
+    mentions: [second.id],
+  });
+  notedLeadUuid = sent.uuid;
   const gone = await createLead(api, key, {
     email: `gone-${uniq()}@example.test`,
     associationType: 'campaigns',
@@ -234,6 +253,10 @@ beforeAll(async () => {
     await writeFile(file, await exportOf(c.keys.write));
     files[name] = file;
   }
+  // The target already holds a company of its own, so no imported row gets its old id back by
+  // chance (a reference the import failed to remap would still point at the right row).
+  const resident = await makeTenant(target.database.db);
+  await makeUser(target.database.db, resident.company.id);
   const run = await importAll(targetUrl, ['me', 'partner']);
   Object.assign(imported, run.imported);
   Object.assign(keys, run.keys);
@@ -246,6 +269,14 @@ afterAll(async () => {
   for (const drop of drops) await drop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
+
+/** The user ids of a note document's mention nodes, in document order. */
+function mentionIds(node: any): number[] {
+  if (Array.isArray(node)) return node.flatMap(mentionIds);
+  if (!node || typeof node !== 'object') return [];
+  const own = node.type === 'mention' ? [node.attrs?.id] : [];
+  return [...own, ...mentionIds(node.content ?? [])];
+}
 
 /** A read without its ids: keys naming an id (`id`, `…_id`, `…Id`, `…_ids`), mentions, option ids. */
 function withoutIds(value: unknown): unknown {
@@ -414,6 +445,27 @@ describe('export → import round trip', { timeout: 180_000 }, () => {
     const to = { app: target, keys };
     await everyReadEqual(to, 'me');
     await everyReadEqual(to, 'partner');
+  });
+
+  it("a note's mentions, in its list and in its document, name the same people after the import", async () => {
+    const people = async (app: TestApp, key: string) =>
+      new Map(
+        ((await app.api.get('/v1/users?pageSize=50', { key })).body.data as any[]).map((u) => [
+          u.id,
+          u.email,
+        ]),
+      );
+    const mentioned = async (app: TestApp, key: string) => {
+      const emails = await people(app, key);
+      const notes = (await app.api.get(`/v1/leads/${notedLeadUuid}/notes`, { key })).body.data as any[];
+      return notes.map((n) => ({
+        list: (n.mentions as number[]).map((id) => emails.get(id)),
+        document: mentionIds(n.document).map((id) => emails.get(id)),
+      }));
+    };
+    const before = await mentioned(source, me.keys.read);
+    expect(before.some((n) => n.document?.[0] === me.users[1]!.email)).toBe(true);
+    expect(await mentioned(target, keys.me!)).toEqual(before);
   });
 
   it('the other order (the partner first, then the deals’ owner) re-links the same way', async () => {

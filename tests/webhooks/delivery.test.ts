@@ -39,6 +39,21 @@ async function sendTest(key: string, webhookId: number): Promise<number> {
   return res.body.id;
 }
 
+/**
+ * The attempt number (0, 1, …) of a request's message, by its webhook-id: unlike the receiver's
+ * request count, a stray request another test's server still retries to a reused port does not
+ * shift it.
+ */
+function attemptCounter(): (r: Received) => number {
+  const attempts = new Map<string, number>();
+  return (r) => {
+    const id = String(r.headers['webhook-id']);
+    const n = attempts.get(id) ?? 0;
+    attempts.set(id, n + 1);
+    return n;
+  };
+}
+
 const gaps = (list: Received[]) => list.slice(1).map((r, i) => r.at - list[i]!.at);
 
 describe('delivering events', () => {
@@ -182,7 +197,11 @@ describe('delivering events', () => {
 describe('retries', () => {
   it('retries non-2xx answers on the schedule, with the same webhook-id, until one succeeds', async () => {
     const { writeKey, readKey, receiver, webhook } = await setup();
-    receiver.reply = (_r, i) => (i < 2 ? { status: 500, body: `boom ${i}` } : 204);
+    const attempt = attemptCounter();
+    receiver.reply = (r) => {
+      const i = attempt(r);
+      return i < 2 ? { status: 500, body: `boom ${i}` } : 204;
+    };
     try {
       const id = await sendTest(writeKey, webhook.id);
       const received = await receiver.waitForCount(3);
@@ -255,7 +274,8 @@ describe('retries', () => {
     const { writeKey, readKey, receiver, webhook } = await setup();
     const elsewhere = await Receiver.start();
     // Location points at another receiver, which must never be called.
-    receiver.reply = (_r, i) => (i === 0 ? { status: 302, headers: { location: elsewhere.url } } : 200);
+    const attempt = attemptCounter();
+    receiver.reply = (r) => (attempt(r) === 0 ? { status: 302, headers: { location: elsewhere.url } } : 200);
     try {
       const id = await sendTest(writeKey, webhook.id);
       const done = await waitForDelivery(ctx.s.api, readKey, webhook.id, id, 'succeeded');
@@ -269,8 +289,9 @@ describe('retries', () => {
 
   it('times out a receiver that does not answer within WEBHOOK_TIMEOUT_MS, and keeps 1 KiB of a long answer', async () => {
     const { writeKey, readKey, receiver, webhook } = await setup();
-    receiver.reply = async (_r, i) => {
-      if (i === 0) await sleep(1_500);
+    const attempt = attemptCounter();
+    receiver.reply = async (r) => {
+      if (attempt(r) === 0) await sleep(1_500);
       return { status: 200, body: 'é'.repeat(3000) };
     };
     try {
@@ -330,8 +351,9 @@ describe('retries', () => {
 
   it('keeps the deliveries of a paused endpoint pending and sends them when it is re-enabled', async () => {
     const { writeKey, readKey, receiver, webhook } = await setup();
-    receiver.reply = async (_r, i) => {
-      if (i > 0) return 200;
+    const attempt = attemptCounter();
+    receiver.reply = async (r) => {
+      if (attempt(r) > 0) return 200;
       // Paused between the first attempt and its retry.
       const paused = await ctx.s.api.patch(`/v1/webhooks/${webhook.id}`, {
         key: writeKey,

@@ -320,6 +320,7 @@ class ImportRun {
     if (t.type === 'lead_note' || t.type === 'deal_note') {
       const users = this.map('user');
       d.mentions = ((d.mentions as number[] | undefined) ?? []).flatMap((u) => users.get(u) ?? []);
+      d.document = remapMentionNodes(d.document, users);
     }
     if (t.type === 'tier' || (t.type === 'deal' && r.data.company_id === this.oldCompanyId)) {
       d.commission_calculation = this.stageEntries(d.commission_calculation);
@@ -662,4 +663,23 @@ class ImportRun {
     const row = (await this.insert(t, [data], { returning: true }))[0] as { id: number; uuid: string };
     this.webhooks.push({ id: row.id, uuid: row.uuid, url: r.data.url as string, secret });
   }
+}
+
+/**
+ * A note document with its mention nodes (`{type: 'mention', attrs: {id, label}}`) naming the
+ * imported users: a mention of a user the export did not hold keeps its label and loses its id
+ * (an id that is not a number, which no console writes, is left as it is).
+ * Documents were bounded in depth when they were written, so the walk's recursion is too.
+ */
+export function remapMentionNodes(node: unknown, users: Map<number, number>): unknown {
+  if (Array.isArray(node)) return node.map((n) => remapMentionNodes(n, users));
+  if (!node || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) out[k] = k === 'attrs' ? v : remapMentionNodes(v, users);
+  const attrs = (node as { attrs?: unknown }).attrs;
+  if ((node as { type?: unknown }).type === 'mention' && attrs && typeof attrs === 'object') {
+    const old = (attrs as { id?: unknown }).id;
+    if (typeof old === 'number') out.attrs = { ...attrs, id: users.get(old) ?? null };
+  }
+  return out;
 }
