@@ -367,6 +367,9 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
 // ---------------------------------------------------------------------------------------------------------
 // release / stop
 
+/** Recounts (100 ms apart) of other Journeybee clients before release() leaves the server running. */
+const RELEASE_RECOUNTS = 5;
+
 async function release(ctx: Ctx, creds: Credentials, anchor: pg.Client): Promise<void> {
   setRef(anchor, true);
   // Same lock as startup, so a concurrent open never attaches to a server we are about to stop.
@@ -383,17 +386,26 @@ async function release(ctx: Ctx, creds: Credentials, anchor: pg.Client): Promise
     const sql = `SELECT count(*)::int AS n FROM pg_stat_activity
       WHERE backend_type = 'client backend' AND application_name LIKE $1 AND pid <> pg_backend_pid()`;
     const args = [`${APP_NAME_PREFIX}%`];
-    let others: number;
-    try {
-      others = (await anchor.query<{ n: number }>(sql, args)).rows[0]?.n ?? 0;
-    } catch {
-      // Anchor died (server restarted under us): check with a fresh connection instead.
-      const c = await connect(connString(creds, found.port, 'postgres'), 'embedded-postgres-check', 5_000);
+    const count = async (): Promise<number> => {
       try {
-        others = (await c.query<{ n: number }>(sql, args)).rows[0]?.n ?? 0;
-      } finally {
-        await c.end().catch(() => {});
+        return (await anchor.query<{ n: number }>(sql, args)).rows[0]?.n ?? 0;
+      } catch {
+        // Anchor died (server restarted under us): check with a fresh connection instead.
+        const c = await connect(connString(creds, found.port, 'postgres'), 'embedded-postgres-check', 5_000);
+        try {
+          return (await c.query<{ n: number }>(sql, args)).rows[0]?.n ?? 0;
+        } finally {
+          await c.end().catch(() => {});
+        }
       }
+    };
+    // A process that released just before us has closed its connections, but their backends can
+    // take a moment to leave pg_stat_activity (CI once saw one still listed): recount briefly
+    // before deciding that someone still uses the server.
+    let others = await count();
+    for (let i = 0; others > 0 && i < RELEASE_RECOUNTS; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      others = await count();
     }
     await anchor.end().catch(() => {});
     if (others > 0 || !unlock) {
