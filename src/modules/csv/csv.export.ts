@@ -1,7 +1,6 @@
 import { fillPlaceholders, sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { type AuthContext, knownCaller, type RequestCaller } from '../../core/auth-context.js';
-import { FieldProblems } from '../../core/field-problems.js';
 import { MAX_PAGE_SIZE } from '../../core/pagination.js';
 import type { Db } from '../../db/database.js';
 import { customFieldValuesFor, customFieldValuesRepository } from '../custom-field-values/index.js';
@@ -12,6 +11,7 @@ import {
   ITEM_RELATIONS,
   type LeadFilter,
   type ListLeadsInput,
+  leadFilter,
   matching,
 } from '../leads/index.js';
 import type { ListPartnersInput, PartnerOut } from '../partners/index.js';
@@ -131,27 +131,6 @@ async function* records<T>(
 
 const dialect = new PgDialect();
 export const LEAD_BATCH = 500;
-
-/** The list route's query, as its filter (the same mapping as GET /v1/leads). */
-export function leadFilter(q: Omit<ListLeadsInput, 'page' | 'pageSize' | 'sort'>): LeadFilter {
-  if (q.assigned && q.unassigned) {
-    const problems = new FieldProblems('querystring');
-    problems.add(['unassigned'], 'cannot be combined with assigned=1');
-    problems.throwIfAny();
-  }
-  return {
-    search: q.search,
-    statuses: q.status,
-    tags: q.tags,
-    users: q.users,
-    view: q.view,
-    assigned: q.assigned,
-    unassigned: q.unassigned,
-    campaign: q.campaign,
-    createdAfter: q.created_after,
-    createdBefore: q.created_before,
-  };
-}
 
 /** The company's live leads matching the filter, in id order, `LEAD_BATCH` a statement. */
 async function* leadBatches(db: Db, companyId: number, f: LeadFilter) {

@@ -10,3 +10,4 @@ export {
   type ListLeadsInput,
   ListLeadsQuery,
 } from './leads.schemas.js';
+export { leadFilter } from './leads.service.js';

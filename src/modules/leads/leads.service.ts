@@ -6,7 +6,7 @@ import { type Page, pageMeta, pageOffset } from '../../core/pagination.js';
 import type { Db } from '../../db/database.js';
 import * as create from './leads.create.js';
 import * as remove from './leads.delete.js';
-import { getLead, listLeads } from './leads.reads.js';
+import { getLead, type LeadFilter, listLeads } from './leads.reads.js';
 import {
   type CreatedLeadOut,
   type CreateLeadInput,
@@ -31,6 +31,27 @@ export interface CreateOptions {
 // leads.delete.ts): one statement reads what the rules need, pure rules check the body and plan
 // the change, one statement writes it with its events.
 
+/** The list route's query, as its filter (GET /v1/leads and its CSV export). */
+export function leadFilter(q: Omit<ListLeadsInput, 'page' | 'pageSize' | 'sort'>): LeadFilter {
+  if (q.assigned && q.unassigned) {
+    const problems = new FieldProblems('querystring');
+    problems.add(['unassigned'], 'cannot be combined with assigned=1');
+    problems.throwIfAny();
+  }
+  return {
+    search: q.search,
+    statuses: q.status,
+    tags: q.tags,
+    users: q.users,
+    view: q.view,
+    assigned: q.assigned,
+    unassigned: q.unassigned,
+    campaign: q.campaign,
+    createdAfter: q.created_after,
+    createdBefore: q.created_before,
+  };
+}
+
 export class LeadService {
   constructor(private readonly db: Db) {}
 
@@ -38,26 +59,10 @@ export class LeadService {
 
   /** One statement, the API key's verification included (see readAsCaller). */
   async list(caller: RequestCaller, q: ListLeadsInput & Page) {
-    if (q.assigned && q.unassigned) {
-      const problems = new FieldProblems('querystring');
-      problems.add(['unassigned'], 'cannot be combined with assigned=1');
-      problems.throwIfAny();
-    }
     const { found, rows, total } = await listLeads(
       this.db,
       caller.source,
-      {
-        search: q.search,
-        statuses: q.status,
-        tags: q.tags,
-        users: q.users,
-        view: q.view,
-        assigned: q.assigned,
-        unassigned: q.unassigned,
-        campaign: q.campaign,
-        createdAfter: q.created_after,
-        createdBefore: q.created_before,
-      },
+      leadFilter(q),
       { by: q.sort.replace(/^-/, '') as LeadSort, descending: q.sort.startsWith('-') },
       { limit: q.pageSize, offset: pageOffset(q) },
     );
