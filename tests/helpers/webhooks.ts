@@ -111,6 +111,8 @@ type Reply = { status: number; body?: string; headers?: Record<string, string> }
 export class Receiver {
   readonly received: Received[] = [];
   reply: (r: Received, index: number) => Reply | Promise<Reply> = () => 200;
+  /** Unique per receiver (see makeServer). */
+  private readonly path = `/hook-${randomBytes(6).toString('hex')}`;
   private server: http.Server;
   private readonly sockets = new Set<import('node:net').Socket>();
   port = 0;
@@ -121,6 +123,12 @@ export class Receiver {
 
   private makeServer(): http.Server {
     const server = http.createServer((req, res) => {
+      // Not this receiver's path: a retry another test's server still sends to a port this one
+      // reuses. Refused unseen, so it can shift no count and take no test's scripted answer.
+      if (!req.url?.startsWith(this.path)) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not this receiver');
+        return;
+      }
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -171,7 +179,7 @@ export class Receiver {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}/hook`;
+    return `http://127.0.0.1:${this.port}${this.path}`;
   }
 
   /** Stops listening (connections are refused) and drops open connections. */
