@@ -9,9 +9,17 @@ import { isDatabaseUnavailable, pgErrorCode } from './errors.js';
 // database to come back and logs "database available again" with the outage's length. Requests
 // never wait for the probe: each one tries the database itself (the pool refuses within
 // OUTAGE_CONNECT_TIMEOUT_MS during an outage), so service resumes with the first connection that
-// succeeds.
+// succeeds. A failure reported within SETTLE_MS of the database coming back is confirmed by a
+// probe first: a request that began during the outage can report its failure after the probe saw
+// the database again, and that is the same outage, not a second one.
 
 const PROBE_MS = 250;
+/**
+ * A failure reported this soon after the database came back may belong to an operation that
+ * began before (a connection that met the server still in recovery, say): it opens a new outage
+ * only if a probe confirms it.
+ */
+const SETTLE_MS = 2_000;
 /** While the outage lasts, a reminder at most this often (with the number of failures seen). */
 const REMIND_MS = 60_000;
 
@@ -30,6 +38,8 @@ export interface AvailabilityOptions {
 
 export class DatabaseAvailability {
   private downSince: number | undefined;
+  private upAt = 0;
+  private confirming: Promise<void> | undefined;
   private failures = 0;
   private lastRemindedAt = 0;
   private probeTimer: NodeJS.Timeout | undefined;
@@ -58,13 +68,8 @@ export class DatabaseAvailability {
     this.failures++;
     const now = Date.now();
     if (this.downSince === undefined) {
-      this.downSince = now;
-      this.lastRemindedAt = now;
-      this.lastReviveAt = now;
-      this.outages++;
-      this.log.error({ err: describe(err) }, 'database unavailable');
-      this.opts.onChange?.(false);
-      this.scheduleProbe();
+      if (now - this.upAt < SETTLE_MS) this.confirm();
+      else this.goDown(err, now);
     } else if (now - this.lastRemindedAt >= REMIND_MS) {
       this.lastRemindedAt = now;
       this.log.error(
@@ -73,6 +78,35 @@ export class DatabaseAvailability {
       );
     }
     return true;
+  }
+
+  private goDown(err: unknown, now: number): void {
+    this.downSince = now;
+    this.lastRemindedAt = now;
+    this.lastReviveAt = now;
+    this.outages++;
+    this.log.error({ err: describe(err) }, 'database unavailable');
+    this.opts.onChange?.(false);
+    this.scheduleProbe();
+  }
+
+  /** Just back up: a probe decides whether this failure is a new outage or an old one's tail. */
+  private confirm(): void {
+    if (this.confirming || this.closed) return;
+    this.confirming = this.opts.pool
+      .query('SELECT 1')
+      .then(
+        () => {
+          if (this.downSince === undefined) this.failures = 0;
+        },
+        (err: unknown) => {
+          if (this.closed || this.downSince !== undefined) return;
+          if (isDatabaseUnavailable(err)) this.goDown(err, Date.now());
+        },
+      )
+      .finally(() => {
+        this.confirming = undefined;
+      });
   }
 
   close(): void {
@@ -98,6 +132,7 @@ export class DatabaseAvailability {
     const downForMs = Date.now() - this.downSince;
     this.log.info({ downForMs, failures: this.failures }, 'database available again');
     this.downSince = undefined;
+    this.upAt = Date.now();
     this.failures = 0;
     this.opts.onChange?.(true);
   }

@@ -1,8 +1,9 @@
+import net from 'node:net';
 import { Writable } from 'node:stream';
 import { DrizzleQueryError } from 'drizzle-orm';
 import pg from 'pg';
 import pino from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { DatabaseAvailability } from '../../src/db/availability.js';
 import { isDatabaseUnavailable } from '../../src/db/errors.js';
 
@@ -94,6 +95,87 @@ describe('DatabaseAvailability', () => {
     } finally {
       availability.close();
       await pool.end();
+    }
+  });
+
+  it('a failure reported just after the database came back is confirmed before it counts as an outage', async () => {
+    const lines: { msg: string }[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(JSON.parse(String(chunk)));
+        done();
+      },
+    });
+    // A pool that reaches the test run's PostgreSQL: the failures are reported by hand, the probes are real.
+    const pool = new pg.Pool({ connectionString: inject('adminUrl'), max: 2 });
+    const changes: boolean[] = [];
+    const availability = new DatabaseAvailability({
+      pool,
+      logger: pino({ level: 'debug' }, sink),
+      onChange: (up) => changes.push(up),
+    });
+    const until = async (what: () => boolean) => {
+      for (let i = 0; i < 100 && !what(); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(what()).toBe(true);
+    };
+    try {
+      expect(availability.report(serverError('57P01'))).toBe(true);
+      expect(availability.up).toBe(false);
+      await until(() => availability.up); // the probe reached the database
+      // The tail of that outage (a connection that met the server still starting): 503 for its
+      // request, but the probe that confirms it succeeds, so it is no new outage.
+      expect(availability.report(serverError('57P03'))).toBe(true);
+      expect(availability.up).toBe(true);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(availability.up).toBe(true);
+      expect(availability.outages).toBe(1);
+      expect(changes).toEqual([false, true]);
+      expect(lines.map((l) => l.msg).filter((m) => /database/.test(m))).toEqual([
+        'database unavailable',
+        'database available again',
+      ]);
+    } finally {
+      availability.close();
+      await pool.end();
+    }
+  });
+
+  it('a real outage right after recovery is still an outage: its confirming probe fails', async () => {
+    // The pool reaches PostgreSQL through a relay that can be cut: new connections are then dropped.
+    const target = new URL(inject('adminUrl'));
+    let cut = false;
+    const relay = net.createServer((socket) => {
+      if (cut) return socket.destroy();
+      const upstream = net.connect(Number(target.port || 5432), target.hostname);
+      socket.pipe(upstream).pipe(socket);
+      socket.on('error', () => upstream.destroy());
+      upstream.on('error', () => socket.destroy());
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    const via = new URL(target);
+    via.hostname = '127.0.0.1';
+    via.port = String((relay.address() as net.AddressInfo).port);
+    // No idle clients kept: every query connects anew, so cutting the relay is an outage for the pool.
+    const pool = new pg.Pool({ connectionString: via.href, max: 2, idleTimeoutMillis: 1 });
+    const sink = new Writable({ write: (_c, _e, done) => done() });
+    const availability = new DatabaseAvailability({ pool, logger: pino({ level: 'debug' }, sink) });
+    const until = async (what: () => boolean) => {
+      for (let i = 0; i < 100 && !what(); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(what()).toBe(true);
+    };
+    try {
+      availability.report(serverError('57P01'));
+      await until(() => availability.up);
+      await until(() => pool.totalCount === 0);
+      cut = true;
+      const err = await pool.query('SELECT 1').catch((e: unknown) => e);
+      expect(availability.report(err)).toBe(true);
+      await until(() => !availability.up);
+      expect(availability.outages).toBe(2);
+    } finally {
+      availability.close();
+      await pool.end();
+      await new Promise((r) => relay.close(r));
     }
   });
 });

@@ -351,32 +351,49 @@ describe('retries', () => {
 
   it('keeps the deliveries of a paused endpoint pending and sends them when it is re-enabled', async () => {
     const { writeKey, readKey, receiver, webhook } = await setup();
-    const attempt = attemptCounter();
-    receiver.reply = async (r) => {
-      if (attempt(r) > 0) return 200;
-      // Paused between the first attempt and its retry.
-      const paused = await ctx.s.api.patch(`/v1/webhooks/${webhook.id}`, {
-        key: writeKey,
-        body: { active: false },
-      });
-      expect(paused.status).toBe(200);
+    // Paused from inside the first attempt, which then fails. On a busy machine the PATCH can
+    // outlast the 1 s attempt timeout, so a retry may be sent (and refused) before the pause
+    // lands: every attempt fails until the endpoint is re-enabled, and the test counts what came.
+    let pausing: Promise<void> | undefined;
+    let enabled = false;
+    receiver.reply = async () => {
+      if (enabled) return 200;
+      pausing ??= (async () => {
+        const paused = await ctx.s.api.patch(`/v1/webhooks/${webhook.id}`, {
+          key: writeKey,
+          body: { active: false },
+        });
+        expect(paused.status).toBe(200);
+      })();
+      await pausing;
       return 500;
     };
     try {
       const id = await sendTest(writeKey, webhook.id);
       await receiver.waitForCount(1);
-      await sleep(SCHEDULE_MS[1]! * 3);
-      const waiting = await ctx.s.api.get(`/v1/webhooks/${webhook.id}/deliveries/${id}`, { key: readKey });
-      expect(waiting.body).toMatchObject({ status: 'pending', attempt_count: 1 });
-      expect(receiver.received).toHaveLength(1);
+      await pausing;
+      const delivery = async () =>
+        (await ctx.s.api.get(`/v1/webhooks/${webhook.id}/deliveries/${id}`, { key: readKey })).body;
+      // Every attempt begun before the pause landed is recorded.
+      await waitFor(
+        async () => (await delivery()).attempt_count === receiver.received.length,
+        10_000,
+        'the attempts before the pause to be recorded',
+      );
+      const seen = receiver.received.length;
+      // The next retry falls due in this time (0.2 s, or 0.4 s after a second attempt): none is sent.
+      await sleep(SCHEDULE_MS[2]! * 3);
+      expect(await delivery()).toMatchObject({ status: 'pending', attempt_count: seen });
+      expect(receiver.received).toHaveLength(seen);
       const retry = await ctx.s.api.post(`/v1/webhooks/${webhook.id}/deliveries/${id}/retry`, {
         key: writeKey,
       });
       expect(retry.status).toBe(409);
 
+      enabled = true;
       await ctx.s.api.patch(`/v1/webhooks/${webhook.id}`, { key: writeKey, body: { active: true } });
       await waitForDelivery(ctx.s.api, readKey, webhook.id, id, 'succeeded');
-      expect(receiver.received).toHaveLength(2);
+      expect(receiver.received).toHaveLength(seen + 1);
     } finally {
       await receiver.close();
     }
