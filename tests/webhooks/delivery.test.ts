@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { notifications, webhookDeliveries, webhookEndpoints } from '../../src/db/schema/index.js';
+import { events, notifications, webhookDeliveries, webhookEndpoints } from '../../src/db/schema/index.js';
+import { enqueueWebhookDeliveries } from '../../src/modules/webhooks/index.js';
 import { uniq } from '../helpers/app.js';
 import { ISO_TIMESTAMP, UUID } from '../helpers/catalogue-api.js';
 import { makeTenant, makeUser } from '../helpers/factories.js';
@@ -112,6 +113,39 @@ describe('delivering events', () => {
         const none = await ctx.s.api.get(`/v1/webhooks/${id}/deliveries`, { key: readKey });
         expect(none.body.meta['record-count']).toBe(0);
       }
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('an endpoint gets no event older than itself, even when the relay reaches the event after the endpoint was created', async () => {
+    // The tenant's admin is created through UserService: a users.create event, before any endpoint.
+    const tenant = await makeTenant(ctx.db);
+    const [older] = await ctx.db
+      .select({ id: events.id })
+      .from(events)
+      .where(and(eq(events.company_id, tenant.company.id), eq(events.type, 'users.create')));
+    expect(older).toBeDefined();
+    const receiver = await Receiver.start();
+    try {
+      const webhook = await createWebhook(ctx.s.api, tenant.writeKey, {
+        url: receiver.url,
+        events: ['users.create'],
+      });
+      // The relay's fan-out for that event, run now, as a relay that got to it late would run it.
+      await enqueueWebhookDeliveries(ctx.db, [older!.id]);
+      const queued = await ctx.db
+        .select()
+        .from(webhookDeliveries)
+        .where(eq(webhookDeliveries.endpoint_id, webhook.id));
+      expect(queued).toEqual([]);
+      // What happens after the endpoint's creation reaches it.
+      const email = `after-${uniq()}@example.test`;
+      const created = await ctx.s.api.post('/v1/users', { key: tenant.writeKey, body: { email } });
+      expect(created.status).toBe(201);
+      await receiver.waitForCount(1);
+      await sleep(300);
+      expect(receiver.received.map((r) => verify(webhook.secret, r).data.user.email)).toEqual([email]);
     } finally {
       await receiver.close();
     }
