@@ -367,8 +367,13 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
 // ---------------------------------------------------------------------------------------------------------
 // release / stop
 
-/** Recounts (100 ms apart) of other Journeybee clients before release() leaves the server running. */
-const RELEASE_RECOUNTS = 5;
+/**
+ * Recounts (100 ms apart) of other Journeybee clients before release() leaves the server running:
+ * 3 s. A backend whose client has closed leaves pg_stat_activity when its process exits, which on
+ * a loaded machine took more than 0.5 s (CI). Only a process that is not the last to let go waits
+ * this long, once, at shutdown.
+ */
+const RELEASE_RECOUNTS = 30;
 
 async function release(ctx: Ctx, creds: Credentials, anchor: pg.Client): Promise<void> {
   setRef(anchor, true);
@@ -400,7 +405,7 @@ async function release(ctx: Ctx, creds: Credentials, anchor: pg.Client): Promise
       }
     };
     // A process that released just before us has closed its connections, but their backends can
-    // take a moment to leave pg_stat_activity (CI once saw one still listed): recount briefly
+    // take a moment to leave pg_stat_activity (CI saw one still listed): recount for a while
     // before deciding that someone still uses the server.
     let others = await count();
     for (let i = 0; others > 0 && i < RELEASE_RECOUNTS; i++) {
