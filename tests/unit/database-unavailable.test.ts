@@ -6,6 +6,7 @@ import pino from 'pino';
 import { describe, expect, inject, it } from 'vitest';
 import { DatabaseAvailability } from '../../src/db/availability.js';
 import { isDatabaseUnavailable } from '../../src/db/errors.js';
+import { waitFor } from '../helpers/process.js';
 
 // Which failures mean "the database is not there" (answered 503, logged once per outage), and
 // the availability monitor's logging, against a pool whose server refuses every connection.
@@ -114,14 +115,10 @@ describe('DatabaseAvailability', () => {
       logger: pino({ level: 'debug' }, sink),
       onChange: (up) => changes.push(up),
     });
-    const until = async (what: () => boolean) => {
-      for (let i = 0; i < 100 && !what(); i++) await new Promise((r) => setTimeout(r, 20));
-      expect(what()).toBe(true);
-    };
     try {
       expect(availability.report(serverError('57P01'))).toBe(true);
       expect(availability.up).toBe(false);
-      await until(() => availability.up); // the probe reached the database
+      await waitFor(() => availability.up, 2_000, 'the probe to reach the database');
       // The tail of that outage (a connection that met the server still starting): 503 for its
       // request, but the probe that confirms it succeeds, so it is no new outage.
       expect(availability.report(serverError('57P03'))).toBe(true);
@@ -159,18 +156,14 @@ describe('DatabaseAvailability', () => {
     const pool = new pg.Pool({ connectionString: via.href, max: 2, idleTimeoutMillis: 1 });
     const sink = new Writable({ write: (_c, _e, done) => done() });
     const availability = new DatabaseAvailability({ pool, logger: pino({ level: 'debug' }, sink) });
-    const until = async (what: () => boolean) => {
-      for (let i = 0; i < 100 && !what(); i++) await new Promise((r) => setTimeout(r, 20));
-      expect(what()).toBe(true);
-    };
     try {
       availability.report(serverError('57P01'));
-      await until(() => availability.up);
-      await until(() => pool.totalCount === 0);
+      await waitFor(() => availability.up, 2_000, 'the probe to reach the database');
+      await waitFor(() => pool.totalCount === 0, 2_000, 'the idle client to close');
       cut = true;
       const err = await pool.query('SELECT 1').catch((e: unknown) => e);
       expect(availability.report(err)).toBe(true);
-      await until(() => !availability.up);
+      await waitFor(() => !availability.up, 2_000, 'the confirming probe to fail');
       expect(availability.outages).toBe(2);
     } finally {
       availability.close();
